@@ -1,0 +1,638 @@
+//! Emission: a validated manifest → one formatted Rust file (types, the handler
+//! trait, `server()`), plus the tools' JSON Schemas.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::{Map, Value, json};
+
+use crate::diag::Reporter;
+use crate::load::join;
+use crate::model::{Annotations, Icon, Theme, VarType};
+use crate::names::{camel, ident, snake};
+use crate::validate::{FieldType, Plan, ResourceBody};
+
+/// Names the facade (`codegen::*`) brings into the generated module; generated
+/// helper types must not shadow them.
+const FACADE_NAMES: &[&str] = &[
+    "Future", "Arc", "serde", "serde_json", "Map", "Value", "Context", "ClientError", "CompletionResult",
+    "PromptResult", "RequestError", "ResourceResult", "ToolError", "ToolResult", "CallToolResult", "Completion",
+    "CompletionRequest", "Content", "Elicitation", "ElicitationForm", "GetPromptResult", "PromptMessage",
+    "ReadResourceResult", "ResourceContents", "CompletionSource", "CompletionTarget", "PromptSource",
+    "ResourceSource", "ServerBuilder", "TemplateSource", "VarType", "Server", "String", "Option", "Vec",
+];
+
+/// What emission produces for one manifest.
+pub(crate) struct Emitted {
+    /// The formatted Rust file.
+    pub code: String,
+    /// `(file name, JSON text)` of each tool's input and output schema.
+    pub schemas: Vec<(String, String)>,
+}
+
+/// `#[doc = "…"]` attributes, one per line of `text`.
+pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
+    text.trim()
+        .lines()
+        .map(|line| {
+            let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+            quote!(#[doc = #line])
+        })
+        .collect()
+}
+
+/// A raw string literal of JSON text, with enough `#`s.
+fn json_lit(value: &Value) -> Literal {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    raw_lit(&text)
+}
+
+fn raw_lit(text: &str) -> Literal {
+    if text.contains('\r') {
+        return Literal::string(text);
+    }
+    let mut hashes = 1;
+    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
+        hashes += 1;
+    }
+    let h = "#".repeat(hashes);
+    format!("r{h}\"{text}\"{h}").parse().unwrap_or_else(|_| Literal::string(text))
+}
+
+fn put(obj: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        obj.insert(key.to_owned(), v);
+    }
+}
+
+fn string(s: &Option<String>) -> Option<Value> {
+    s.as_ref().map(|s| Value::String(s.clone()))
+}
+
+fn icons_json(icons: &Option<Vec<Icon>>) -> Option<Value> {
+    let icons = icons.as_ref()?;
+    Some(Value::Array(
+        icons
+            .iter()
+            .map(|i| {
+                let mut o = Map::new();
+                o.insert("src".into(), Value::String(i.src.clone()));
+                put(&mut o, "mimeType", string(&i.mime_type));
+                put(&mut o, "sizes", i.sizes.as_ref().map(|s| json!(s)));
+                put(
+                    &mut o,
+                    "theme",
+                    i.theme.map(|t| {
+                        Value::String(match t {
+                            Theme::Light => "light".into(),
+                            Theme::Dark => "dark".into(),
+                        })
+                    }),
+                );
+                Value::Object(o)
+            })
+            .collect(),
+    ))
+}
+
+fn annotations_json(a: &Option<Annotations>) -> Option<Value> {
+    let a = a.as_ref()?;
+    let mut o = Map::new();
+    put(
+        &mut o,
+        "audience",
+        a.audience.as_ref().map(|r| Value::Array(r.iter().map(|r| Value::String(r.as_str().into())).collect())),
+    );
+    put(&mut o, "priority", a.priority.and_then(|p| serde_json::Number::from_f64(p).map(Value::Number)));
+    put(&mut o, "lastModified", string(&a.last_modified));
+    Some(Value::Object(o))
+}
+
+fn var_type(t: VarType) -> (TokenStream, TokenStream) {
+    match t {
+        VarType::String => (quote!(VarType::String), quote!(String)),
+        VarType::Integer => (quote!(VarType::Integer), quote!(i64)),
+        VarType::Number => (quote!(VarType::Number), quote!(f64)),
+        VarType::Boolean => (quote!(VarType::Boolean), quote!(bool)),
+    }
+}
+
+struct Field<'a> {
+    name: &'a str,
+    ty: TokenStream,
+    optional: bool,
+    doc: Option<&'a str>,
+}
+
+/// A plain serde struct.
+fn data_struct(name: &str, doc: &str, fields: &[Field<'_>], serde: &TokenStream, krate: &str) -> TokenStream {
+    let name = format_ident!("{}", name);
+    let docs = doc_attrs(doc);
+    let fields = fields.iter().map(|f| {
+        let rust = snake(f.name);
+        let id = ident(&rust);
+        let rename = (rust != f.name).then(|| {
+            let n = f.name;
+            quote!(#[serde(rename = #n)])
+        });
+        let docs = f.doc.map(doc_attrs).unwrap_or_default();
+        let ty = &f.ty;
+        if f.optional {
+            quote! {
+                #(#docs)*
+                #rename
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub #id: Option<#ty>,
+            }
+        } else {
+            quote! { #(#docs)* #rename pub #id: #ty, }
+        }
+    });
+    quote! {
+        #(#docs)*
+        #[derive(Debug, Clone, PartialEq, #serde::Serialize, #serde::Deserialize)]
+        #[serde(crate = #krate)]
+        pub struct #name { #(#fields)* }
+    }
+}
+
+/// Generates the Rust file and the schema files for a validated manifest.
+pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, rep: &mut Reporter<'_>) -> Emitted {
+    let m = plan.manifest;
+    let rt: TokenStream = runtime.parse().unwrap_or_else(|_| quote!(::mcpgen_runtime));
+    let serde = quote!(#rt::codegen::serde);
+    let krate = format!("{runtime}::codegen::serde");
+    let trait_name = format_ident!("{}Server", camel(stem));
+    let module = format_ident!("__mcpgen_{}", snake(stem));
+
+    let mut reserved: HashSet<String> = FACADE_NAMES.iter().map(|s| (*s).to_owned()).collect();
+    reserved.insert(trait_name.to_string());
+    for (name, tool) in &m.tools {
+        if tool.input.is_some() {
+            reserved.insert(format!("{}Input", camel(name)));
+        }
+        if tool.output.is_some() {
+            reserved.insert(format!("{}Output", camel(name)));
+        }
+    }
+    for t in &m.resource_templates {
+        if t.text.is_none() {
+            reserved.insert(format!("{}Variables", camel(&t.name)));
+        }
+    }
+    for (name, p) in &m.prompts {
+        if p.messages.is_none() {
+            reserved.insert(format!("{}Arguments", camel(name)));
+        }
+    }
+    for name in m.elicitations.keys() {
+        reserved.insert(camel(name));
+    }
+
+    let mut types = Vec::new();
+    let mut methods = Vec::new();
+    let mut registrations = Vec::new();
+    let mut schemas = Vec::new();
+
+    // Tools.
+    for (name, tool) in &m.tools {
+        let path = join("tools", name);
+        let method = ident(&snake(name));
+        let mut input_param = quote!();
+        let mut input_decode = quote!();
+        let mut input_arg = quote!();
+        let mut args_name = quote!(_args);
+        for (kind, schema) in [("Input", &tool.input), ("Output", &tool.output)] {
+            let Some(schema) = schema else { continue };
+            let type_name = format!("{}{kind}", camel(name));
+            let lower = kind.to_lowercase();
+            schemas.push((
+                format!("{name}.{lower}.json"),
+                serde_json::to_string_pretty(&Value::Object(schema.clone())).unwrap_or_default() + "\n",
+            ));
+            let doc = format!("The {lower} of the `{name}` tool.");
+            let module = format!("__{}_{}", snake(name), lower);
+            match crate::types::schema_types(schema, &type_name, &doc, &module, runtime, &mut reserved) {
+                Ok(t) => types.push(t.tokens),
+                Err(why) => {
+                    rep.warning(
+                        &join(&path, &lower),
+                        format!("the {lower} type of tool `{name}` is a JSON map: {why}"),
+                        Some(format!("`{type_name}` is `Map<String, Value>`; the served schema is unchanged and arguments are still validated against it")),
+                    );
+                    let id = format_ident!("{}", type_name);
+                    let docs = doc_attrs(&format!("{doc}\n\nA JSON map: {why}."));
+                    types.push(quote! { #(#docs)* pub type #id = Map<String, Value>; });
+                }
+            }
+        }
+        if tool.input.is_some() {
+            let ty = format_ident!("{}Input", camel(name));
+            input_param = quote!(, input: #ty);
+            input_arg = quote!(, input);
+            args_name = quote!(args);
+            input_decode = quote! {
+                let input: #ty = match tool_input(args) {
+                    Ok(input) => input,
+                    Err(result) => return Ok(result),
+                };
+            };
+        }
+        let (ret, finish) = if tool.output.is_some() {
+            let ty = format_ident!("{}Output", camel(name));
+            (quote!(ToolResult<#ty>), quote!(tool_structured_output))
+        } else {
+            (quote!(ToolResult), quote!(tool_output))
+        };
+        let docs = doc_attrs(&format!(
+            "{}\n\nThe `{name}` tool.",
+            tool.description.as_deref().unwrap_or_default()
+        ));
+        methods.push(quote! {
+            #(#docs)*
+            fn #method(&self, ctx: &Context #input_param) -> impl Future<Output = #ret> + Send;
+        });
+
+        let mut def = Map::new();
+        def.insert("name".into(), Value::String(name.clone()));
+        put(&mut def, "title", string(&tool.title));
+        put(&mut def, "description", string(&tool.description));
+        def.insert(
+            "inputSchema".into(),
+            match &tool.input {
+                Some(s) => Value::Object(s.clone()),
+                None => json!({ "type": "object", "additionalProperties": false }),
+            },
+        );
+        put(&mut def, "outputSchema", tool.output.clone().map(Value::Object));
+        if let Some(a) = &tool.annotations {
+            let mut o = Map::new();
+            put(&mut o, "title", string(&a.title));
+            put(&mut o, "readOnlyHint", a.read_only_hint.map(Value::Bool));
+            put(&mut o, "destructiveHint", a.destructive_hint.map(Value::Bool));
+            put(&mut o, "idempotentHint", a.idempotent_hint.map(Value::Bool));
+            put(&mut o, "openWorldHint", a.open_world_hint.map(Value::Bool));
+            def.insert("annotations".into(), Value::Object(o));
+        }
+        put(&mut def, "icons", icons_json(&tool.icons));
+        let def = json_lit(&Value::Object(def));
+        registrations.push(quote! {
+            b.tool(#def, {
+                let h = handler.clone();
+                move |ctx: Context, #args_name: Map<String, Value>| {
+                    let h = h.clone();
+                    async move {
+                        #input_decode
+                        #finish(h.#method(&ctx #input_arg).await)
+                    }
+                }
+            });
+        });
+    }
+
+    // Resources.
+    for (r, (body, size)) in m.resources.iter().zip(&plan.resources) {
+        let mut def = Map::new();
+        def.insert("uri".into(), Value::String(r.uri.clone()));
+        def.insert("name".into(), Value::String(r.name.clone()));
+        put(&mut def, "title", string(&r.title));
+        put(&mut def, "description", string(&r.description));
+        put(&mut def, "mimeType", string(&r.mime_type));
+        put(&mut def, "size", size.map(Value::from));
+        put(&mut def, "annotations", annotations_json(&r.annotations));
+        put(&mut def, "icons", icons_json(&r.icons));
+        let def = json_lit(&Value::Object(def));
+        let source = match body {
+            ResourceBody::Text(text) => quote!(ResourceSource::Text(#text)),
+            ResourceBody::Blob(bytes) => {
+                let lit = Literal::byte_string(bytes);
+                quote!(ResourceSource::Blob(#lit))
+            }
+            ResourceBody::TextFile(path) => {
+                let p = path.to_string_lossy().into_owned();
+                quote!(ResourceSource::Text(include_str!(#p)))
+            }
+            ResourceBody::BinaryFile(path) => {
+                let p = path.to_string_lossy().into_owned();
+                quote!(ResourceSource::Blob(include_bytes!(#p)))
+            }
+            ResourceBody::Dynamic => {
+                let method = format_ident!("read_{}", snake(&r.name));
+                let docs = doc_attrs(&format!(
+                    "{}\n\nReads the resource `{}`.",
+                    r.description.as_deref().unwrap_or_default(),
+                    r.uri
+                ));
+                methods.push(quote! {
+                    #(#docs)*
+                    fn #method(&self, ctx: &Context, uri: &str) -> impl Future<Output = ResourceResult> + Send;
+                });
+                quote! {
+                    ResourceSource::handler({
+                        let h = handler.clone();
+                        move |ctx: Context, uri: String| {
+                            let h = h.clone();
+                            async move { h.#method(&ctx, &uri).await }
+                        }
+                    })
+                }
+            }
+        };
+        registrations.push(quote!(b.resource(#def, #source);));
+    }
+
+    // Resource templates.
+    for (t, vars) in m.resource_templates.iter().zip(&plan.template_vars) {
+        let mut def = Map::new();
+        def.insert("uriTemplate".into(), Value::String(t.uri_template.clone()));
+        def.insert("name".into(), Value::String(t.name.clone()));
+        put(&mut def, "title", string(&t.title));
+        put(&mut def, "description", string(&t.description));
+        put(&mut def, "mimeType", string(&t.mime_type));
+        put(&mut def, "annotations", annotations_json(&t.annotations));
+        put(&mut def, "icons", icons_json(&t.icons));
+        let def = json_lit(&Value::Object(def));
+        let var_list = vars.iter().map(|(n, ty)| {
+            let (vt, _) = var_type(*ty);
+            quote!((#n, #vt))
+        });
+        let source = match &t.text {
+            Some(text) => quote!(TemplateSource::Text(#text)),
+            None => {
+                let method = format_ident!("read_{}", snake(&t.name));
+                let vars_ty = format!("{}Variables", camel(&t.name));
+                let declared = t.variables.clone().unwrap_or_default();
+                let fields: Vec<Field<'_>> = vars
+                    .iter()
+                    .map(|(n, ty)| Field {
+                        name: n,
+                        ty: var_type(*ty).1,
+                        optional: false,
+                        doc: None,
+                    })
+                    .collect();
+                let descs: Vec<Option<String>> =
+                    vars.iter().map(|(n, _)| declared.get(n).and_then(|v| v.description.clone())).collect();
+                let fields: Vec<Field<'_>> = fields
+                    .into_iter()
+                    .zip(&descs)
+                    .map(|(f, d)| Field { doc: d.as_deref(), ..f })
+                    .collect();
+                types.push(data_struct(
+                    &vars_ty,
+                    &format!("The variables of the `{}` resource template (`{}`).", t.name, t.uri_template),
+                    &fields,
+                    &serde,
+                    &krate,
+                ));
+                let vars_ty = format_ident!("{}", vars_ty);
+                let docs = doc_attrs(&format!(
+                    "{}\n\nReads a resource of the template `{}`.",
+                    t.description.as_deref().unwrap_or_default(),
+                    t.uri_template
+                ));
+                methods.push(quote! {
+                    #(#docs)*
+                    fn #method(&self, ctx: &Context, uri: &str, vars: #vars_ty) -> impl Future<Output = ResourceResult> + Send;
+                });
+                quote! {
+                    TemplateSource::handler({
+                        let h = handler.clone();
+                        move |ctx: Context, uri: String, vars: Map<String, Value>| {
+                            let h = h.clone();
+                            async move {
+                                let vars: #vars_ty = template_variables(vars)?;
+                                h.#method(&ctx, &uri, vars).await
+                            }
+                        }
+                    })
+                }
+            }
+        };
+        registrations.push(quote!(b.resource_template(#def, &[#(#var_list),*], #source);));
+    }
+
+    // Prompts.
+    for (name, p) in &m.prompts {
+        let mut def = Map::new();
+        def.insert("name".into(), Value::String(name.clone()));
+        put(&mut def, "title", string(&p.title));
+        put(&mut def, "description", string(&p.description));
+        if let Some(args) = &p.arguments {
+            let list = args
+                .iter()
+                .map(|(an, a)| {
+                    let mut o = Map::new();
+                    o.insert("name".into(), Value::String(an.clone()));
+                    put(&mut o, "title", string(&a.title));
+                    put(&mut o, "description", string(&a.description));
+                    put(&mut o, "required", a.required.map(Value::Bool));
+                    Value::Object(o)
+                })
+                .collect();
+            def.insert("arguments".into(), Value::Array(list));
+        }
+        put(&mut def, "icons", icons_json(&p.icons));
+        let def = json_lit(&Value::Object(def));
+        let source = match plan.prompt_messages.get(name) {
+            Some(messages) => {
+                let lit = json_lit(messages);
+                quote!(PromptSource::Messages(#lit))
+            }
+            None => {
+                let method = format_ident!("prompt_{}", snake(name));
+                let args_ty = format!("{}Arguments", camel(name));
+                let fields: Vec<Field<'_>> = p
+                    .arguments
+                    .iter()
+                    .flatten()
+                    .map(|(an, a)| Field {
+                        name: an,
+                        ty: quote!(String),
+                        optional: a.required != Some(true),
+                        doc: a.description.as_deref(),
+                    })
+                    .collect();
+                types.push(data_struct(
+                    &args_ty,
+                    &format!("The arguments of the `{name}` prompt."),
+                    &fields,
+                    &serde,
+                    &krate,
+                ));
+                let args_ty = format_ident!("{}", args_ty);
+                let docs = doc_attrs(&format!(
+                    "{}\n\nComposes the `{name}` prompt.",
+                    p.description.as_deref().unwrap_or_default()
+                ));
+                methods.push(quote! {
+                    #(#docs)*
+                    fn #method(&self, ctx: &Context, args: #args_ty) -> impl Future<Output = PromptResult> + Send;
+                });
+                quote! {
+                    PromptSource::handler({
+                        let h = handler.clone();
+                        move |ctx: Context, args: Map<String, Value>| {
+                            let h = h.clone();
+                            async move {
+                                let args: #args_ty = prompt_arguments(args)?;
+                                h.#method(&ctx, args).await
+                            }
+                        }
+                    })
+                }
+            }
+        };
+        registrations.push(quote!(b.prompt(#def, #source);));
+    }
+
+    // Completions.
+    for c in &m.completions {
+        let (target, owner, arg) = if let (Some(prompt), Some(argument)) = (&c.prompt, &c.argument) {
+            (
+                quote!(CompletionTarget::PromptArgument { prompt: #prompt, argument: #argument }),
+                prompt.clone(),
+                argument.clone(),
+            )
+        } else if let (Some(template), Some(variable)) = (&c.template, &c.variable) {
+            let owner = m
+                .resource_templates
+                .iter()
+                .find(|t| &t.uri_template == template)
+                .map(|t| t.name.clone())
+                .unwrap_or_default();
+            (
+                quote!(CompletionTarget::TemplateVariable { uri_template: #template, variable: #variable }),
+                owner,
+                variable.clone(),
+            )
+        } else {
+            continue;
+        };
+        let source = match &c.values {
+            Some(values) if c.coded != Some(true) => quote!(CompletionSource::Values(&[#(#values),*])),
+            _ => {
+                let method = format_ident!("complete_{}_{}", snake(&owner), snake(&arg));
+                let docs = doc_attrs(&format!("Completes `{arg}` of `{owner}`."));
+                methods.push(quote! {
+                    #(#docs)*
+                    fn #method(&self, ctx: &Context, request: CompletionRequest) -> impl Future<Output = CompletionResult> + Send;
+                });
+                quote! {
+                    CompletionSource::handler({
+                        let h = handler.clone();
+                        move |ctx: Context, request: CompletionRequest| {
+                            let h = h.clone();
+                            async move { h.#method(&ctx, request).await }
+                        }
+                    })
+                }
+            }
+        };
+        registrations.push(quote!(b.completion(#target, #source);));
+    }
+
+    // Elicitation forms.
+    for (name, e) in &m.elicitations {
+        let fields = plan.forms.get(name).map(Vec::as_slice).unwrap_or_default();
+        let fields: Vec<Field<'_>> = fields
+            .iter()
+            .map(|f| Field {
+                name: &f.name,
+                ty: match f.ty {
+                    FieldType::String => quote!(String),
+                    FieldType::Integer => quote!(i64),
+                    FieldType::Number => quote!(f64),
+                    FieldType::Boolean => quote!(bool),
+                    FieldType::StringList => quote!(Vec<String>),
+                },
+                optional: !f.required,
+                doc: f.description.as_deref(),
+            })
+            .collect();
+        let ty = camel(name);
+        types.push(data_struct(
+            &ty,
+            &format!("The `{name}` elicitation form: {}", e.message),
+            &fields,
+            &serde,
+            &krate,
+        ));
+        let ty = format_ident!("{}", ty);
+        let message = &e.message;
+        let schema = json_lit(&Value::Object(e.schema.clone()));
+        types.push(quote! {
+            impl ElicitationForm for #ty {
+                const MESSAGE: &'static str = #message;
+                const SCHEMA: &'static str = #schema;
+            }
+        });
+    }
+
+    // The server.
+    let mut info = Map::new();
+    info.insert("name".into(), Value::String(m.server.name.clone()));
+    info.insert("version".into(), Value::String(m.server.version.clone()));
+    put(&mut info, "title", string(&m.server.title));
+    put(&mut info, "description", string(&m.server.description));
+    put(&mut info, "websiteUrl", string(&m.server.website_url));
+    put(&mut info, "icons", icons_json(&m.server.icons));
+    let info = json_lit(&Value::Object(info));
+    let instructions = m.server.instructions.as_ref().map(|i| quote!(b.instructions(#i);));
+
+    let trait_doc = doc_attrs(&format!(
+        "The handlers of the `{}` server: one method per tool, dynamic resource, coded \
+         resource template, coded prompt and coded completion of `{file_name}`.\n\n\
+         Implement it with `async fn`s and pass the implementation to [`server`].",
+        m.server.name
+    ));
+    let server_doc = doc_attrs(&format!(
+        "Builds the `{}` server from `{file_name}`, calling `handler` for everything dynamic.",
+        m.server.name
+    ));
+    let lints = quote! {
+        #[allow(
+            unused,
+            missing_docs,
+            non_camel_case_types,
+            non_snake_case,
+            unreachable_pub,
+            clippy::all,
+            clippy::pedantic,
+            clippy::nursery,
+            rustdoc::all
+        )]
+    };
+    let tokens = quote! {
+        #lints
+        mod #module {
+            use #rt::codegen::*;
+
+            #(#types)*
+
+            #(#trait_doc)*
+            pub trait #trait_name: Send + Sync + 'static {
+                #(#methods)*
+            }
+
+            #(#server_doc)*
+            pub fn server(handler: impl #trait_name) -> Server {
+                let handler = Arc::new(handler);
+                let mut b = ServerBuilder::new(#info);
+                #instructions
+                #(#registrations)*
+                b.build()
+            }
+        }
+        pub use #module::*;
+    };
+    let code = match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => tokens.to_string(),
+    };
+    Emitted {
+        code: format!("// @generated by mcpgen from {file_name}. Do not edit.\n\n{code}"),
+        schemas,
+    }
+}

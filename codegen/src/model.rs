@@ -1,0 +1,357 @@
+//! The manifest model: what a manifest file says, as serde and schemars see it.
+//!
+//! Our own structs deny unknown fields; JSON Schema bodies are free-form JSON.
+
+use indexmap::IndexMap;
+use schemars1::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// A JSON Schema object, kept exactly as written (key order preserved).
+pub(crate) type JsonObject = Map<String, Value>;
+
+/// An mcpgen manifest: one MCP server, its tools, resources, prompts, elicitation
+/// forms and completions. YAML or JSON.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1", title = "mcpgen manifest")]
+pub(crate) struct Manifest {
+    /// The server's identity, sent to clients as `serverInfo`.
+    pub server: ServerInfo,
+    /// Tools, by name, in the order `tools/list` returns them.
+    #[serde(default)]
+    pub tools: IndexMap<String, Tool>,
+    /// Resources with a fixed URI: static (`text`, `blob`, `file`) or read by a handler.
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+    /// Resources addressed by an RFC 6570 URI template.
+    #[serde(default)]
+    pub resource_templates: Vec<ResourceTemplate>,
+    /// Prompts, by name: templated messages, or composed by a handler.
+    #[serde(default)]
+    pub prompts: IndexMap<String, Prompt>,
+    /// Elicitation forms, by name; each becomes a typed Rust struct.
+    #[serde(default)]
+    pub elicitations: IndexMap<String, Elicitation>,
+    /// Completions of prompt arguments and template variables.
+    #[serde(default)]
+    pub completions: Vec<Completion>,
+}
+
+/// The server's identity.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct ServerInfo {
+    /// Program name.
+    pub name: String,
+    /// Program version.
+    pub version: String,
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// What the server does.
+    pub description: Option<String>,
+    /// Instructions for the model, sent in the `initialize` result.
+    pub instructions: Option<String>,
+    /// The server's website.
+    pub website_url: Option<String>,
+    /// Icons for the server.
+    pub icons: Option<Vec<Icon>>,
+}
+
+/// An icon for a server, tool, resource or prompt.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Icon {
+    /// URL or `data:` URI of the image.
+    pub src: String,
+    /// MIME type of the image.
+    pub mime_type: Option<String>,
+    /// Sizes, e.g. `48x48` or `any`.
+    pub sizes: Option<Vec<String>>,
+    /// The theme the icon is meant for.
+    pub theme: Option<Theme>,
+}
+
+/// A UI theme.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(crate = "schemars1")]
+pub(crate) enum Theme {
+    /// For light backgrounds.
+    Light,
+    /// For dark backgrounds.
+    Dark,
+}
+
+/// A tool the model can call.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Tool {
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// What the tool does; the model reads it.
+    pub description: Option<String>,
+    /// JSON Schema (2020-12) of the arguments; its root is `type: object`. Served
+    /// verbatim as `inputSchema`. Absent: the tool takes no arguments.
+    pub input: Option<JsonObject>,
+    /// JSON Schema of the `structuredContent` the tool returns; root `type: object`.
+    pub output: Option<JsonObject>,
+    /// Hints about the tool's behavior.
+    pub annotations: Option<ToolAnnotations>,
+    /// Icons for the tool.
+    pub icons: Option<Vec<Icon>>,
+}
+
+/// MCP's tool annotations, spelled as on the wire.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(crate = "schemars1")]
+pub(crate) struct ToolAnnotations {
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// The tool does not modify its environment.
+    pub read_only_hint: Option<bool>,
+    /// The tool may perform destructive updates.
+    pub destructive_hint: Option<bool>,
+    /// Calling the tool again with the same arguments has no further effect.
+    pub idempotent_hint: Option<bool>,
+    /// The tool interacts with an open world of external entities.
+    pub open_world_hint: Option<bool>,
+}
+
+/// Who a piece of content is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(crate = "schemars1")]
+pub(crate) enum Role {
+    /// The user.
+    User,
+    /// The model.
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// Annotations of a resource or resource template, spelled as on the wire.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Annotations {
+    /// Who the content is for.
+    pub audience: Option<Vec<Role>>,
+    /// Importance, from 0 (optional) to 1 (required).
+    pub priority: Option<f64>,
+    /// ISO 8601 time of the last modification.
+    #[serde(rename = "lastModified")]
+    pub last_modified: Option<String>,
+}
+
+/// A resource with a fixed URI. At most one of `text`, `blob`, `file`; with none of
+/// them the resource is read by a handler (a trait method).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Resource {
+    /// The resource's URI.
+    pub uri: String,
+    /// Programmatic name.
+    pub name: String,
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// What the resource is.
+    pub description: Option<String>,
+    /// MIME type of the contents.
+    pub mime_type: Option<String>,
+    /// Size in bytes; computed for static resources when not given.
+    pub size: Option<u64>,
+    /// Audience, priority and modification time.
+    pub annotations: Option<Annotations>,
+    /// Icons for the resource.
+    pub icons: Option<Vec<Icon>>,
+    /// Static text contents.
+    pub text: Option<String>,
+    /// Static binary contents, base64-encoded.
+    pub blob: Option<String>,
+    /// A file, relative to the manifest, embedded at build time; text or binary by
+    /// its MIME type.
+    pub file: Option<String>,
+}
+
+/// A family of resources addressed by an RFC 6570 URI template.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct ResourceTemplate {
+    /// The RFC 6570 URI template, e.g. `weather://{city}/current`.
+    pub uri_template: String,
+    /// Programmatic name.
+    pub name: String,
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// What the resources are.
+    pub description: Option<String>,
+    /// MIME type of the contents.
+    pub mime_type: Option<String>,
+    /// Audience, priority and modification time.
+    pub annotations: Option<Annotations>,
+    /// Icons for the template.
+    pub icons: Option<Vec<Icon>>,
+    /// The template's variables and their types.
+    pub variables: Option<IndexMap<String, TemplateVariable>>,
+    /// A minijinja template rendered with the variables; absent: a handler reads it.
+    pub text: Option<String>,
+}
+
+/// A URI template variable.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct TemplateVariable {
+    /// The type the variable is parsed into (default `string`).
+    #[serde(rename = "type")]
+    pub ty: Option<VarType>,
+    /// What the variable is.
+    pub description: Option<String>,
+}
+
+/// The type of a URI template variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(crate = "schemars1")]
+pub(crate) enum VarType {
+    /// Any string.
+    String,
+    /// A signed 64-bit integer.
+    Integer,
+    /// A floating-point number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+}
+
+/// A prompt: templated messages, or (with no `messages`) composed by a handler.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Prompt {
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// What the prompt is for.
+    pub description: Option<String>,
+    /// Icons for the prompt.
+    pub icons: Option<Vec<Icon>>,
+    /// Arguments, by name, in order.
+    pub arguments: Option<IndexMap<String, PromptArgument>>,
+    /// The messages; every text is a minijinja template over the arguments.
+    pub messages: Option<Vec<PromptMessage>>,
+}
+
+/// A prompt argument (always a string on the wire).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct PromptArgument {
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// What the argument is.
+    pub description: Option<String>,
+    /// Whether the argument must be given.
+    pub required: Option<bool>,
+}
+
+/// A prompt message: a role and exactly one of `text`, `image`, `audio`, `resource`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct PromptMessage {
+    /// Who speaks.
+    pub role: Role,
+    /// A minijinja template.
+    pub text: Option<String>,
+    /// An image.
+    pub image: Option<Media>,
+    /// An audio clip.
+    pub audio: Option<Media>,
+    /// An embedded resource.
+    pub resource: Option<EmbeddedResource>,
+}
+
+/// Image or audio data: base64 `data` or a `file` relative to the manifest.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Media {
+    /// Base64-encoded bytes.
+    pub data: Option<String>,
+    /// A file relative to the manifest, embedded at build time.
+    pub file: Option<String>,
+    /// MIME type of the data.
+    pub mime_type: String,
+}
+
+/// A resource embedded in a prompt message.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct EmbeddedResource {
+    /// The resource's URI (a minijinja template).
+    pub uri: String,
+    /// MIME type of the contents.
+    pub mime_type: Option<String>,
+    /// Text contents (a minijinja template).
+    pub text: Option<String>,
+    /// Binary contents, base64-encoded.
+    pub blob: Option<String>,
+    /// A file relative to the manifest, embedded at build time.
+    pub file: Option<String>,
+}
+
+/// An elicitation form: a message and a restricted JSON Schema (a flat object of
+/// strings, numbers, integers, booleans and enums).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Elicitation {
+    /// The message shown with the form.
+    pub message: String,
+    /// The form's restricted JSON Schema.
+    pub schema: JsonObject,
+}
+
+/// Completions for a prompt argument (`prompt` + `argument`) or a template variable
+/// (`template` + `variable`): a fixed list of `values`, or `coded: true`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct Completion {
+    /// The prompt's name.
+    pub prompt: Option<String>,
+    /// The prompt argument's name.
+    pub argument: Option<String>,
+    /// The resource template's `uri_template`, exactly as declared.
+    pub template: Option<String>,
+    /// The template variable's name.
+    pub variable: Option<String>,
+    /// Fixed values, filtered by what the user typed.
+    pub values: Option<Vec<String>>,
+    /// Completed by a handler (a trait method).
+    pub coded: Option<bool>,
+}
+
+/// The JSON Schema of the manifest format, pretty-printed.
+pub(crate) fn manifest_schema() -> String {
+    let schema = schemars1::schema_for!(Manifest);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,76 @@
+//! The standard command line of every generated server.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::Server;
+use crate::transport::http::HttpConfig;
+
+/// Serve this MCP server over stdio (the default) or Streamable HTTP.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Serve newline-delimited JSON-RPC on stdin/stdout (the default).
+    #[arg(long, conflicts_with = "http")]
+    stdio: bool,
+    /// Serve Streamable HTTP on this address, e.g. 127.0.0.1:3000 (port 0 picks a
+    /// free port; the address is printed on stderr).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// The MCP endpoint path.
+    #[arg(long, default_value = "/mcp", requires = "http")]
+    path: String,
+    /// An Origin to accept besides localhost ones (repeatable; `*` for any).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    /// A Host to accept besides localhost ones (repeatable; `*` for any).
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+    /// Answer HTTP requests with JSON instead of SSE streams.
+    #[arg(long)]
+    json_responses: bool,
+    /// The server's own log filter on stderr (error, warn, info, debug, trace).
+    #[arg(long, default_value = "warn", value_name = "LEVEL")]
+    log_level: String,
+}
+
+pub(crate) fn main(server: Server) -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match args.http {
+            Some(addr) => {
+                let config = HttpConfig {
+                    path: args.path,
+                    allowed_origins: args.allowed_origins,
+                    allowed_hosts: args.allowed_hosts,
+                    json_responses: args.json_responses,
+                    ..HttpConfig::default()
+                };
+                server.serve_http(addr, config).await
+            }
+            None => server.serve_stdio().await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The handler context: who asked, and what a handler can do while it runs
+//! (progress, logs, questions to the client, change notifications).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::ClientError;
+use crate::jsonrpc::{self, RequestId};
+use crate::protocol::{
+    CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
+    LogLevel, ProtocolVersion, Root,
+};
+use crate::server::{ServerEvent, Shared};
+use crate::session::{Outbound, Session};
+
+/// What a handler knows about the request it serves, and what it can do meanwhile.
+///
+/// Handlers receive `&Context`. The same calls work whatever protocol era the client
+/// speaks; the runtime carries them over the right channel.
+///
+/// ```no_run
+/// # use mcpgen_runtime::{Context, LogLevel, ToolResult, CallToolResult};
+/// async fn slow_tool(ctx: &Context) -> ToolResult {
+///     for step in 0..3 {
+///         ctx.progress(step as f64, Some(3.0), Some("working")).await;
+///         ctx.log(LogLevel::Info, format!("step {step}")).await;
+///     }
+///     Ok(CallToolResult::text("done"))
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    request_id: RequestId,
+    progress_token: Option<Value>,
+    session: Arc<Session>,
+    outbound: Arc<dyn Outbound>,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+}
+
+impl Context {
+    pub(crate) fn new(
+        request_id: RequestId,
+        progress_token: Option<Value>,
+        session: Arc<Session>,
+        outbound: Arc<dyn Outbound>,
+        shared: Arc<Shared>,
+        cancel: CancellationToken,
+    ) -> Context {
+        Context {
+            inner: Arc::new(Inner {
+                request_id,
+                progress_token,
+                session,
+                outbound,
+                shared,
+                cancel,
+            }),
+        }
+    }
+
+    pub(crate) fn session(&self) -> &Session {
+        &self.inner.session
+    }
+
+    /// The JSON-RPC id of the request being served.
+    pub fn request_id(&self) -> &RequestId {
+        &self.inner.request_id
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.session.version()
+    }
+
+    /// The client's name and version, when it gave them.
+    pub fn client_info(&self) -> Option<&Implementation> {
+        self.inner
+            .session
+            .negotiated()
+            .and_then(|n| n.client_info.as_ref())
+    }
+
+    /// The client's declared capabilities, as sent.
+    pub fn client_capabilities(&self) -> &Value {
+        static EMPTY: Value = Value::Null;
+        self.inner
+            .session
+            .negotiated()
+            .map(|n| &n.client_capabilities)
+            .unwrap_or(&EMPTY)
+    }
+
+    /// Whether the client cancelled this request.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.is_cancelled()
+    }
+
+    /// Completes when the client cancels this request. The runtime already stops a
+    /// handler that is awaiting when cancellation comes; use this to clean up or to
+    /// end work that does not await.
+    pub async fn cancelled(&self) {
+        self.inner.cancel.cancelled().await
+    }
+
+    /// Reports progress, if the client asked for it (sent a `progressToken`).
+    /// `progress` must increase from one call to the next.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.inner.progress_token else {
+            return;
+        };
+        let mut params = Map::new();
+        params.insert("progressToken".into(), token.clone());
+        params.insert("progress".into(), json!(progress));
+        if let Some(total) = total {
+            params.insert("total".into(), json!(total));
+        }
+        if let Some(message) = message {
+            if self.protocol_version() >= ProtocolVersion::V2025_03_26 {
+                params.insert("message".into(), message.into());
+            }
+        }
+        self.inner.outbound.send(jsonrpc::notification(
+            "notifications/progress",
+            Value::Object(params),
+        ));
+    }
+
+    /// Sends a log message to the client, if `level` is at or above the level the
+    /// client set with `logging/setLevel` (default: `info`).
+    pub async fn log(&self, level: LogLevel, data: impl Serialize) {
+        if level < self.inner.session.log_level() {
+            return;
+        }
+        let data = serde_json::to_value(data).unwrap_or(Value::Null);
+        let params = json!({ "level": level, "logger": self.inner.shared.name, "data": data });
+        self.inner
+            .outbound
+            .send(jsonrpc::notification("notifications/message", params));
+    }
+
+    /// Asks the user to fill in a form declared in the manifest, showing the form's
+    /// own message.
+    pub async fn elicit<T: ElicitationForm>(&self) -> Result<Elicitation<T>, ClientError> {
+        self.elicit_with_message::<T>(T::MESSAGE).await
+    }
+
+    /// Asks the user to fill in a form declared in the manifest, with this message.
+    pub async fn elicit_with_message<T: ElicitationForm>(
+        &self,
+        message: &str,
+    ) -> Result<Elicitation<T>, ClientError> {
+        let version = self.protocol_version();
+        if version < ProtocolVersion::V2025_06_18 {
+            return Err(ClientError::CapabilityMissing("elicitation"));
+        }
+        let caps = self.client_capabilities().get("elicitation");
+        let form_ok = match caps {
+            Some(Value::Object(c)) => c.is_empty() || c.contains_key("form"),
+            _ => false,
+        };
+        if !form_ok {
+            return Err(ClientError::CapabilityMissing("elicitation"));
+        }
+        let mut schema: Value = serde_json::from_str(T::SCHEMA)
+            .map_err(|e| ClientError::InvalidResponse(format!("form schema: {e}")))?;
+        if version < ProtocolVersion::V2025_11_25 {
+            downgrade_form_schema(&mut schema);
+        }
+        let mut params = Map::new();
+        if version >= ProtocolVersion::V2025_11_25 {
+            params.insert("mode".into(), "form".into());
+        }
+        params.insert("message".into(), message.into());
+        params.insert("requestedSchema".into(), schema);
+        let answer = self
+            .request("elicitation/create", Value::Object(params))
+            .await?;
+        parse_elicitation(answer, |content| {
+            serde_json::from_value::<T>(content)
+                .map_err(|e| ClientError::InvalidResponse(e.to_string()))
+        })
+    }
+
+    /// Asks the user to open a URL (URL-mode elicitation, 2025-11-25 on). The
+    /// answer says only whether the user agreed, not that the flow finished.
+    pub async fn elicit_url(
+        &self,
+        message: &str,
+        url: &str,
+        elicitation_id: &str,
+    ) -> Result<Elicitation<()>, ClientError> {
+        let supported = self.protocol_version() >= ProtocolVersion::V2025_11_25
+            && self
+                .client_capabilities()
+                .pointer("/elicitation/url")
+                .is_some();
+        if !supported {
+            return Err(ClientError::CapabilityMissing("elicitation.url"));
+        }
+        let params = json!({
+            "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id,
+        });
+        let answer = self.request("elicitation/create", params).await?;
+        parse_elicitation(answer, |_| Ok(()))
+    }
+
+    /// Asks the client's model for a completion (`sampling/createMessage`).
+    pub async fn create_message(
+        &self,
+        params: CreateMessageParams,
+    ) -> Result<CreateMessageResult, ClientError> {
+        if self.client_capabilities().get("sampling").is_none() {
+            return Err(ClientError::CapabilityMissing("sampling"));
+        }
+        let params = serde_json::to_value(params)
+            .map_err(|e| ClientError::InvalidResponse(e.to_string()))?;
+        let answer = self.request("sampling/createMessage", params).await?;
+        serde_json::from_value(answer).map_err(|e| ClientError::InvalidResponse(e.to_string()))
+    }
+
+    /// Asks the client for its roots (`roots/list`).
+    pub async fn list_roots(&self) -> Result<Vec<Root>, ClientError> {
+        if self.client_capabilities().get("roots").is_none() {
+            return Err(ClientError::CapabilityMissing("roots"));
+        }
+        let answer = self.request("roots/list", json!({})).await?;
+        let roots = answer.get("roots").cloned().unwrap_or(Value::Null);
+        serde_json::from_value(roots).map_err(|e| ClientError::InvalidResponse(e.to_string()))
+    }
+
+    /// Tells subscribed clients that a resource changed.
+    pub fn notify_resource_updated(&self, uri: &str) {
+        self.inner
+            .shared
+            .publish(ServerEvent::ResourceUpdated(uri.to_owned()));
+    }
+
+    /// Tells clients the list of tools changed.
+    pub fn notify_tools_changed(&self) {
+        self.inner.shared.publish(ServerEvent::ToolsChanged);
+    }
+
+    /// Tells clients the list of prompts changed.
+    pub fn notify_prompts_changed(&self) {
+        self.inner.shared.publish(ServerEvent::PromptsChanged);
+    }
+
+    /// Tells clients the list of resources changed.
+    pub fn notify_resources_changed(&self) {
+        self.inner.shared.publish(ServerEvent::ResourcesChanged);
+    }
+
+    /// Ends the HTTP connection carrying this request's SSE stream while the
+    /// request goes on; a 2025-11-25 client reconnects with `Last-Event-ID` and
+    /// gets the rest (SEP-1699 polling). Does nothing on stdio or for older clients.
+    pub fn close_sse_stream(&self) {
+        if self.protocol_version().has_sse_polling() {
+            self.inner.outbound.close_connection();
+        }
+    }
+
+    /// Sends a server-to-client request on this request's stream and awaits the
+    /// answer, with the server's timeout; on timeout the client is told to cancel.
+    async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        let session = &self.inner.session;
+        let (id, answer) = session.start_client_request();
+        self.inner
+            .outbound
+            .send(jsonrpc::request(&id, method, params));
+        let timeout: Duration = self.inner.shared.client_request_timeout;
+        let outcome = tokio::select! {
+            r = answer => r.map_err(|_| ClientError::Disconnected),
+            _ = tokio::time::sleep(timeout) => Err(ClientError::Timeout),
+            _ = self.inner.cancel.cancelled() => Err(ClientError::Disconnected),
+        };
+        if outcome.is_err() {
+            session.abandon_client_request(&id);
+            if matches!(outcome, Err(ClientError::Timeout)) {
+                self.inner.outbound.send(jsonrpc::notification(
+                    "notifications/cancelled",
+                    json!({ "requestId": id, "reason": "timed out" }),
+                ));
+            }
+        }
+        outcome?.map_err(ClientError::Rejected)
+    }
+}
+
+fn parse_elicitation<T>(
+    answer: Value,
+    accept: impl FnOnce(Value) -> Result<T, ClientError>,
+) -> Result<Elicitation<T>, ClientError> {
+    match answer.get("action").and_then(Value::as_str) {
+        Some("accept") => {
+            let content = answer
+                .get("content")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            Ok(Elicitation::Accept(accept(content)?))
+        }
+        Some("decline") => Ok(Elicitation::Decline),
+        Some("cancel") => Ok(Elicitation::Cancel),
+        _ => Err(ClientError::InvalidResponse(
+            "`action` must be accept, decline or cancel".into(),
+        )),
+    }
+}
+
+/// 2025-06-18 forms know only boolean defaults; other defaults are dropped.
+fn downgrade_form_schema(schema: &mut Value) {
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        for prop in props.values_mut() {
+            if let Value::Object(p) = prop {
+                if p.get("type").and_then(Value::as_str) != Some("boolean") {
+                    p.remove("default");
+                }
+            }
+        }
+    }
+}

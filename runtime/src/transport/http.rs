@@ -1,0 +1,687 @@
+//! Streamable HTTP (2025-03-26 on) on hyper 1: one path for POST, GET and DELETE,
+//! sessions, JSON or SSE responses, resumption, Origin/Host checks, body limits.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::hash::{BuildHasher, RandomState};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming as IncomingBody};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use super::sse::{self, Stream, StreamOutbound};
+use crate::error::RequestError;
+use crate::jsonrpc::{self, Body, ErrorCode, Incoming, RequestId};
+use crate::protocol::ProtocolVersion;
+use crate::server::Shared;
+use crate::session::{Outbound, Session, lock, now_secs};
+
+/// The body type of every response.
+pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
+
+/// Settings of the Streamable HTTP transport. Defaults are safe for a local server.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The MCP endpoint path (default `/mcp`).
+    pub path: String,
+    /// Origins accepted besides `http(s)://localhost`, `127.0.0.1` and `[::1]` on
+    /// any port; `*` accepts any.
+    pub allowed_origins: Vec<String>,
+    /// `Host` names accepted besides localhost, `127.0.0.1` and `[::1]`; `*` accepts
+    /// any (only for servers behind a proxy that checks it).
+    pub allowed_hosts: Vec<String>,
+    /// Largest request body, in bytes (default 4 MiB); larger gets 413.
+    pub max_body_bytes: usize,
+    /// Sessions idle this long are ended (default 30 minutes).
+    pub session_idle_timeout: Duration,
+    /// Answer requests with `application/json` instead of an SSE stream. Progress,
+    /// logs and server-to-client requests then go to the GET stream, if one is open.
+    pub json_responses: bool,
+    /// The SSE `retry` interval sent to 2025-11-25 clients (default 1 s).
+    pub sse_retry: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            path: "/mcp".into(),
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            max_body_bytes: 4 * 1024 * 1024,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            json_responses: false,
+            sse_retry: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Streams kept per session for resumption after they complete.
+const KEPT_STREAMS: usize = 16;
+const SHARDS: usize = 16;
+
+/// The HTTP side of a session.
+struct HttpSession {
+    core: Arc<Session>,
+    next_stream: AtomicU64,
+    /// Stream 0 is the standalone GET stream; others answer POSTs.
+    streams: Mutex<VecDeque<Arc<Stream>>>,
+}
+
+impl HttpSession {
+    fn new() -> HttpSession {
+        HttpSession {
+            core: Arc::new(Session::new()),
+            next_stream: AtomicU64::new(1),
+            streams: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    fn new_stream(&self, owed: usize) -> Arc<Stream> {
+        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        let stream = Arc::new(Stream::new(id, owed));
+        let mut streams = lock(&self.streams);
+        if streams.len() >= KEPT_STREAMS {
+            // Drop the oldest completed stream; live ones stay.
+            if let Some(pos) = streams.iter().position(|s| s.id != 0 && s.is_complete()) {
+                streams.remove(pos);
+            }
+        }
+        streams.push_back(stream.clone());
+        stream
+    }
+
+    fn stream(&self, id: u64) -> Option<Arc<Stream>> {
+        lock(&self.streams).iter().find(|s| s.id == id).cloned()
+    }
+
+    fn standalone(&self) -> Arc<Stream> {
+        let mut streams = lock(&self.streams);
+        if let Some(s) = streams.iter().find(|s| s.id == 0) {
+            return s.clone();
+        }
+        let s = Arc::new(Stream::new(0, 0));
+        streams.push_front(s.clone());
+        s
+    }
+
+    fn has_live_streams(&self) -> bool {
+        lock(&self.streams).iter().any(|s| s.is_connected())
+    }
+}
+
+/// Messages related to a request answered with JSON go to the GET stream, if any.
+struct StandaloneOutbound(Arc<HttpSession>);
+
+impl Outbound for StandaloneOutbound {
+    fn send(&self, message: Value) {
+        let s = self.0.standalone();
+        if s.is_connected() {
+            s.push(&message, false);
+        }
+    }
+}
+
+/// Sessions in a sharded map: nothing global is locked on the request path.
+struct SessionStore {
+    shards: Vec<Mutex<HashMap<String, Arc<HttpSession>>>>,
+    hasher: RandomState,
+}
+
+impl SessionStore {
+    fn new() -> SessionStore {
+        SessionStore {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+    fn shard(&self, id: &str) -> &Mutex<HashMap<String, Arc<HttpSession>>> {
+        &self.shards[(self.hasher.hash_one(id) as usize) % SHARDS]
+    }
+    fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+        lock(self.shard(id)).get(id).cloned()
+    }
+    fn insert(&self, id: String, session: Arc<HttpSession>) {
+        lock(self.shard(&id)).insert(id, session);
+    }
+    fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
+        lock(self.shard(id)).remove(id)
+    }
+    fn all(&self) -> Vec<Arc<HttpSession>> {
+        self.shards
+            .iter()
+            .flat_map(|s| lock(s).values().cloned().collect::<Vec<_>>())
+            .collect()
+    }
+    fn expire(&self, idle: Duration) {
+        let cutoff = now_secs().saturating_sub(idle.as_secs());
+        for shard in &self.shards {
+            lock(shard).retain(|_, s| {
+                let keep = s.core.last_seen_secs() >= cutoff || s.has_live_streams();
+                if !keep {
+                    s.core.close();
+                }
+                keep
+            });
+        }
+    }
+}
+
+/// The Streamable HTTP endpoint: a cheaply cloned handle that turns requests into
+/// responses. [`serve`] runs it on a TCP listener.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    inner: Arc<EndpointInner>,
+}
+
+struct EndpointInner {
+    shared: Arc<Shared>,
+    config: HttpConfig,
+    sessions: SessionStore,
+}
+
+fn new_session_id() -> String {
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+}
+
+fn status_only(status: StatusCode) -> Response<ResponseBody> {
+    let mut r = Response::new(full(Bytes::new()));
+    *r.status_mut() = status;
+    r
+}
+
+/// A JSON-RPC error (without id) as the body of an HTTP error status.
+fn http_error(status: StatusCode, code: i32, message: &str) -> Response<ResponseBody> {
+    json_response(
+        status,
+        &jsonrpc::error_response(None, &RequestError::new(code, message)),
+    )
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<ResponseBody> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut r = Response::new(full(bytes));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn sse_response(rx: mpsc::UnboundedReceiver<Bytes>) -> Response<ResponseBody> {
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|bytes| (Ok::<_, Infallible>(Frame::data(bytes)), rx))
+    });
+    let mut r = Response::new(StreamBody::new(events).boxed_unsync());
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().map(|h| format!("[{h}]")).unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default().to_owned()
+    };
+    matches!(name.to_ascii_lowercase().as_str(), "localhost" | "127.0.0.1" | "[::1]")
+}
+
+impl Endpoint {
+    pub(crate) fn new(shared: Arc<Shared>, config: HttpConfig) -> Endpoint {
+        Endpoint {
+            inner: Arc::new(EndpointInner {
+                shared,
+                config,
+                sessions: SessionStore::new(),
+            }),
+        }
+    }
+
+    /// DNS-rebinding protection: `Host` and `Origin` must be local or allowed.
+    fn check_origin(&self, headers: &HeaderMap) -> Result<(), Response<ResponseBody>> {
+        let c = &self.inner.config;
+        let forbidden = |why: &str| http_error(StatusCode::FORBIDDEN, -32000, why);
+        if let Some(host) = header_str(headers, "host") {
+            let ok = is_loopback_host(host)
+                || c.allowed_hosts.iter().any(|h| h == "*" || h.eq_ignore_ascii_case(host));
+            if !ok {
+                return Err(forbidden("Forbidden: Host not allowed"));
+            }
+        }
+        if let Some(origin) = header_str(headers, "origin") {
+            let authority = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            let ok = authority.is_some_and(is_loopback_host)
+                || c.allowed_origins.iter().any(|o| o == "*" || o == origin);
+            if !ok {
+                return Err(forbidden("Forbidden: Origin not allowed"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Serves one HTTP request.
+    pub(crate) async fn handle(&self, req: Request<IncomingBody>) -> Response<ResponseBody> {
+        if req.uri().path() != self.inner.config.path {
+            return status_only(StatusCode::NOT_FOUND);
+        }
+        if let Err(r) = self.check_origin(req.headers()) {
+            return r;
+        }
+        if let Some(v) = header_str(req.headers(), "mcp-protocol-version") {
+            if v.parse::<ProtocolVersion>().is_err() {
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    -32000,
+                    &format!("Bad Request: unsupported MCP-Protocol-Version `{v}`"),
+                );
+            }
+        }
+        match *req.method() {
+            Method::POST => self.post(req).await,
+            Method::GET => self.get(req.headers()),
+            Method::DELETE => self.delete(req.headers()),
+            _ => {
+                let mut r = status_only(StatusCode::METHOD_NOT_ALLOWED);
+                r.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+                r
+            }
+        }
+    }
+
+    /// Finds the session a request names: 400 without one, 404 for an unknown one.
+    fn session(&self, headers: &HeaderMap) -> Result<(String, Arc<HttpSession>), Response<ResponseBody>> {
+        let Some(id) = header_str(headers, "mcp-session-id") else {
+            return Err(http_error(
+                StatusCode::BAD_REQUEST,
+                -32000,
+                "Bad Request: Mcp-Session-Id header is required",
+            ));
+        };
+        match self.inner.sessions.get(id) {
+            Some(s) => {
+                s.core.touch();
+                Ok((id.to_owned(), s))
+            }
+            None => Err(http_error(StatusCode::NOT_FOUND, -32001, "Session not found")),
+        }
+    }
+
+    async fn post(&self, req: Request<IncomingBody>) -> Response<ResponseBody> {
+        let headers = req.headers().clone();
+        let content_type = header_str(&headers, "content-type").unwrap_or_default();
+        if !content_type.to_ascii_lowercase().starts_with("application/json") {
+            return http_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                -32000,
+                "Unsupported Media Type: Content-Type must be application/json",
+            );
+        }
+        if let Some(accept) = header_str(&headers, "accept") {
+            let a = accept.to_ascii_lowercase();
+            if !(a.contains("application/json") || a.contains("text/event-stream") || a.contains("*/*")) {
+                return http_error(
+                    StatusCode::NOT_ACCEPTABLE,
+                    -32000,
+                    "Not Acceptable: accept application/json and text/event-stream",
+                );
+            }
+        }
+        let limit = self.inner.config.max_body_bytes;
+        let bytes = match Limited::new(req.into_body(), limit).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return http_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    -32000,
+                    &format!("Payload Too Large: the limit is {limit} bytes"),
+                );
+            }
+            Err(_) => return status_only(StatusCode::BAD_REQUEST),
+        };
+        let body = match jsonrpc::parse_body(&bytes) {
+            Ok(b) => b,
+            Err(e) => return json_response(StatusCode::BAD_REQUEST, &jsonrpc::error_response(None, &e)),
+        };
+        let values = match body {
+            Body::Single(v) => vec![v],
+            Body::Batch(items) => items,
+        };
+        let is_batch = values.len() > 1 || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        let mut messages = Vec::with_capacity(values.len());
+        for v in values {
+            match jsonrpc::classify(v) {
+                Ok(m) => messages.push(m),
+                Err(invalid) if !is_batch => {
+                    return json_response(
+                        StatusCode::BAD_REQUEST,
+                        &jsonrpc::error_response(invalid.id.as_ref(), &invalid.error),
+                    );
+                }
+                Err(invalid) => {
+                    return json_response(
+                        StatusCode::BAD_REQUEST,
+                        &jsonrpc::error_response(invalid.id.as_ref(), &invalid.error),
+                    );
+                }
+            }
+        }
+        // `initialize` opens a session; it must come alone.
+        if let [Incoming::Request { method, .. }] = messages.as_slice() {
+            if method == "initialize" && !is_batch {
+                let Some(Incoming::Request { id, params, .. }) = messages.pop() else {
+                    unreachable!("matched above")
+                };
+                return self.initialize(id, params.as_ref());
+            }
+        }
+        if messages
+            .iter()
+            .any(|m| matches!(m, Incoming::Request { method, .. } if method == "initialize"))
+        {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::INVALID_REQUEST,
+                "Invalid request: initialize must be sent alone",
+            );
+        }
+        let (_, session) = match self.session(&headers) {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        if is_batch && !session.core.version().accepts_batches() {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::INVALID_REQUEST,
+                "Invalid request: batches are not part of the negotiated protocol version",
+            );
+        }
+        let mut requests = Vec::new();
+        for m in messages {
+            match m {
+                Incoming::Request { id, method, params } => requests.push((id, method, params)),
+                Incoming::Notification { method, params } => {
+                    self.inner
+                        .shared
+                        .handle_notification(&session.core, &method, params.as_ref());
+                }
+                Incoming::Response { id, result } => {
+                    session.core.resolve_client_request(&id, result);
+                }
+            }
+        }
+        if requests.is_empty() {
+            return status_only(StatusCode::ACCEPTED);
+        }
+        if self.inner.config.json_responses {
+            self.answer_json(session, requests, is_batch).await
+        } else {
+            self.answer_sse(session, requests)
+        }
+    }
+
+    fn initialize(&self, id: RequestId, params: Option<&Value>) -> Response<ResponseBody> {
+        match self.inner.shared.initialize(params) {
+            Ok((negotiated, result)) => {
+                let session = Arc::new(HttpSession::new());
+                session.core.negotiate(negotiated);
+                let session_id = new_session_id();
+                self.inner.sessions.insert(session_id.clone(), session);
+                let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, result));
+                if let Ok(v) = HeaderValue::from_str(&session_id) {
+                    r.headers_mut().insert("mcp-session-id", v);
+                }
+                r
+            }
+            Err(e) => json_response(StatusCode::OK, &jsonrpc::error_response(Some(&id), &e)),
+        }
+    }
+
+    async fn answer_json(
+        &self,
+        session: Arc<HttpSession>,
+        requests: Vec<(RequestId, String, Option<Value>)>,
+        is_batch: bool,
+    ) -> Response<ResponseBody> {
+        let outbound: Arc<dyn Outbound> = Arc::new(StandaloneOutbound(session.clone()));
+        let shared = &self.inner.shared;
+        let futures = requests.into_iter().map(|(id, method, params)| {
+            let outbound = outbound.clone();
+            let core = session.core.clone();
+            async move { shared.handle_request(&core, id, &method, params, outbound).await }
+        });
+        let mut responses: Vec<Value> = futures_util::future::join_all(futures)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        match (is_batch, responses.len()) {
+            (_, 0) => status_only(StatusCode::ACCEPTED),
+            (false, _) => json_response(StatusCode::OK, &responses.remove(0)),
+            (true, _) => json_response(StatusCode::OK, &Value::Array(responses)),
+        }
+    }
+
+    fn answer_sse(
+        &self,
+        session: Arc<HttpSession>,
+        requests: Vec<(RequestId, String, Option<Value>)>,
+    ) -> Response<ResponseBody> {
+        let stream = session.new_stream(requests.len());
+        let version = session.core.version();
+        let priming = version
+            .has_sse_polling()
+            .then(|| sse::priming(stream.id, self.inner.config.sse_retry.as_millis() as u64));
+        let Some(rx) = stream.attach(None, priming, true) else {
+            return status_only(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
+        for (id, method, params) in requests {
+            let shared = self.inner.shared.clone();
+            let core = session.core.clone();
+            let outbound = outbound.clone();
+            let stream = stream.clone();
+            tokio::spawn(async move {
+                match shared.handle_request(&core, id, &method, params, outbound).await {
+                    Some(response) => stream.push(&response, true),
+                    None => stream.forgo_response(),
+                }
+            });
+        }
+        sse_response(rx)
+    }
+
+    fn get(&self, headers: &HeaderMap) -> Response<ResponseBody> {
+        let accept = header_str(headers, "accept").unwrap_or_default();
+        if !accept.contains("text/event-stream") && !accept.contains("*/*") {
+            return http_error(
+                StatusCode::NOT_ACCEPTABLE,
+                -32000,
+                "Not Acceptable: a GET must accept text/event-stream",
+            );
+        }
+        let (_, session) = match self.session(headers) {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        if let Some(last) = header_str(headers, "last-event-id") {
+            let Some((stream_id, seq)) = sse::parse_event_id(last) else {
+                return http_error(StatusCode::BAD_REQUEST, -32000, "Bad Request: malformed Last-Event-ID");
+            };
+            let stream = if stream_id == 0 {
+                Some(session.standalone())
+            } else {
+                session.stream(stream_id)
+            };
+            let Some(stream) = stream else {
+                return http_error(StatusCode::BAD_REQUEST, -32000, "Bad Request: unknown Last-Event-ID");
+            };
+            return match stream.attach(Some(seq), None, true) {
+                Some(rx) => {
+                    if stream_id == 0 {
+                        self.forward_events(&session);
+                    }
+                    sse_response(rx)
+                }
+                None => status_only(StatusCode::CONFLICT),
+            };
+        }
+        let stream = session.standalone();
+        let version = session.core.version();
+        let priming = version
+            .has_sse_polling()
+            .then(|| sse::priming(0, self.inner.config.sse_retry.as_millis() as u64));
+        match stream.attach(None, priming, false) {
+            Some(rx) => {
+                self.forward_events(&session);
+                sse_response(rx)
+            }
+            None => http_error(
+                StatusCode::CONFLICT,
+                -32000,
+                "Conflict: only one GET stream per session",
+            ),
+        }
+    }
+
+    /// While the GET stream is connected, server events go on it.
+    fn forward_events(&self, session: &Arc<HttpSession>) {
+        let mut events = self.inner.shared.events.subscribe();
+        let session = session.clone();
+        tokio::spawn(async move {
+            let stream = session.standalone();
+            loop {
+                let event = tokio::select! {
+                    e = events.recv() => e,
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {
+                        if stream.is_connected() { continue } else { break }
+                    }
+                };
+                match event {
+                    Ok(event) => {
+                        if !stream.is_connected() {
+                            break;
+                        }
+                        if let Some(n) = event.notification_for(&session.core) {
+                            stream.push(&n, false);
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+        });
+    }
+
+    fn delete(&self, headers: &HeaderMap) -> Response<ResponseBody> {
+        let (id, _) = match self.session(headers) {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        if let Some(session) = self.inner.sessions.remove(&id) {
+            session.core.close();
+            for s in lock(&session.streams).iter() {
+                s.disconnect();
+            }
+        }
+        status_only(StatusCode::OK)
+    }
+
+    /// Ends sessions idle for longer than the configured timeout.
+    fn expire_idle_sessions(&self) {
+        self.inner.sessions.expire(self.inner.config.session_idle_timeout);
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn session_count(&self) -> usize {
+        self.inner.sessions.all().len()
+    }
+}
+
+/// Serves Streamable HTTP on `listener` until the process ends.
+pub(crate) async fn serve(endpoint: Endpoint, listener: TcpListener) -> std::io::Result<()> {
+    {
+        let endpoint = endpoint.clone();
+        let period = (endpoint.inner.config.session_idle_timeout / 4).max(Duration::from_secs(1));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                endpoint.expire_idle_sessions();
+            }
+        });
+    }
+    loop {
+        let (tcp, _peer): (_, SocketAddr) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and similar: back off, keep serving.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let endpoint = endpoint.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let endpoint = endpoint.clone();
+                async move { Ok::<_, Infallible>(endpoint.handle(req).await) }
+            });
+            let io = hyper_util::rt::TokioIo::new(tcp);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        assert!(is_loopback_host("localhost:3000"));
+        assert!(is_loopback_host("127.0.0.1"));
+        assert!(is_loopback_host("[::1]:8080"));
+        assert!(!is_loopback_host("evil.example.com"));
+        assert!(!is_loopback_host("localhost.evil.com:80"));
+    }
+
+    #[test]
+    fn session_ids_are_visible_ascii_and_distinct() {
+        let a = new_session_id();
+        assert!(a.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, new_session_id());
+    }
+}

@@ -1,0 +1,288 @@
+//! The stdio transport: newline-delimited JSON-RPC on stdin/stdout, one session for
+//! the life of the process. Nothing but protocol messages is written to stdout.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::error::RequestError;
+use crate::jsonrpc::{self, Body, ErrorCode, Incoming};
+use crate::server::Shared;
+use crate::session::{Outbound, Session};
+
+/// Longest accepted line; longer input is answered with an error and skipped.
+const MAX_LINE: usize = 16 * 1024 * 1024;
+
+struct StdoutOutbound(mpsc::UnboundedSender<Value>);
+
+impl Outbound for StdoutOutbound {
+    fn send(&self, message: Value) {
+        let _ = self.0.send(message);
+    }
+}
+
+/// Methods a legacy session serves; used to tell "not initialized yet" from
+/// "no such method" before `initialize`.
+const KNOWN_METHODS: &[&str] = &[
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+];
+
+/// Serves one client over any byte streams (stdin/stdout in practice) until input
+/// ends and every request in flight has been answered.
+pub(crate) async fn serve<R, W>(shared: Arc<Shared>, input: R, output: W) -> std::io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+    let writer = tokio::spawn(async move {
+        let mut output = output;
+        let mut buf = Vec::with_capacity(4096);
+        while let Some(message) = rx.recv().await {
+            buf.clear();
+            serde_json::to_writer(&mut buf, &message).map_err(std::io::Error::other)?;
+            buf.push(b'\n');
+            // Write whatever else is queued in the same syscall.
+            while let Ok(more) = rx.try_recv() {
+                serde_json::to_writer(&mut buf, &more).map_err(std::io::Error::other)?;
+                buf.push(b'\n');
+            }
+            output.write_all(&buf).await?;
+            output.flush().await?;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+
+    let session = Arc::new(Session::new());
+    let outbound: Arc<dyn Outbound> = Arc::new(StdoutOutbound(tx.clone()));
+    let events = {
+        let mut events = shared.events.subscribe();
+        let session = session.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) => {
+                        if session.negotiated().is_some() {
+                            if let Some(n) = event.notification_for(&session) {
+                                let _ = tx.send(n);
+                            }
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+        })
+    };
+
+    let mut tasks = JoinSet::new();
+    let mut reader = BufReader::new(input);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .await?;
+        if n == 0 {
+            break;
+        }
+        if line.len() > MAX_LINE && !line.ends_with(b"\n") {
+            // Skip the rest of the oversized line.
+            let mut sink = Vec::new();
+            reader.read_until(b'\n', &mut sink).await?;
+            let e = RequestError::new(ErrorCode::INVALID_REQUEST, "Invalid request: message too large");
+            let _ = tx.send(jsonrpc::error_response(None, &e));
+            continue;
+        }
+        let text = trim_line(&line);
+        if text.is_empty() {
+            continue;
+        }
+        while let Some(done) = tasks.try_join_next() {
+            let _ = done;
+        }
+        match jsonrpc::parse_body(text) {
+            Err(e) => {
+                let _ = tx.send(jsonrpc::error_response(None, &e));
+            }
+            Ok(Body::Single(value)) => {
+                handle_message(&shared, &session, &outbound, &tx, &mut tasks, value);
+            }
+            Ok(Body::Batch(items)) => {
+                if !session.version().accepts_batches() || session.negotiated().is_none() {
+                    let e = RequestError::new(
+                        ErrorCode::INVALID_REQUEST,
+                        "Invalid request: batches are not part of the negotiated protocol version",
+                    );
+                    let _ = tx.send(jsonrpc::error_response(None, &e));
+                    continue;
+                }
+                handle_batch(&shared, &session, &outbound, &tx, &mut tasks, items);
+            }
+        }
+    }
+    // Input ended: nobody will answer our questions any more, but requests already
+    // read still get their responses.
+    session.fail_client_requests();
+    while tasks.join_next().await.is_some() {}
+    events.abort();
+    drop(outbound);
+    drop(tx);
+    writer.await.map_err(std::io::Error::other)?
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b'\n' | b'\r' | b' ' | b'\t') {
+        end -= 1;
+    }
+    let mut start = 0;
+    while start < end && matches!(line[start], b' ' | b'\t') {
+        start += 1;
+    }
+    &line[start..end]
+}
+
+/// Answers what can be answered at once; spawns a task for a request.
+fn handle_message(
+    shared: &Arc<Shared>,
+    session: &Arc<Session>,
+    outbound: &Arc<dyn Outbound>,
+    tx: &mpsc::UnboundedSender<Value>,
+    tasks: &mut JoinSet<()>,
+    value: Value,
+) {
+    let message = match jsonrpc::classify(value) {
+        Ok(m) => m,
+        Err(invalid) => {
+            let _ = tx.send(jsonrpc::error_response(invalid.id.as_ref(), &invalid.error));
+            return;
+        }
+    };
+    match message {
+        Incoming::Request { id, method, params } => {
+            if let Some(early) = answer_before_dispatch(shared, session, &id, &method, params.as_ref()) {
+                let _ = tx.send(early);
+                return;
+            }
+            let shared = shared.clone();
+            let session = session.clone();
+            let outbound = outbound.clone();
+            let tx = tx.clone();
+            tasks.spawn(async move {
+                if let Some(response) = shared
+                    .handle_request(&session, id, &method, params, outbound)
+                    .await
+                {
+                    let _ = tx.send(response);
+                }
+            });
+        }
+        Incoming::Notification { method, params } => {
+            shared.handle_notification(session, &method, params.as_ref());
+        }
+        Incoming::Response { id, result } => {
+            session.resolve_client_request(&id, result);
+        }
+    }
+}
+
+/// `initialize`, and anything sent before it, is answered without a task.
+fn answer_before_dispatch(
+    shared: &Shared,
+    session: &Session,
+    id: &jsonrpc::RequestId,
+    method: &str,
+    params: Option<&Value>,
+) -> Option<Value> {
+    if method == "initialize" {
+        if session.negotiated().is_some() {
+            let e = RequestError::new(
+                ErrorCode::INVALID_REQUEST,
+                "Invalid request: the session is already initialized",
+            );
+            return Some(jsonrpc::error_response(Some(id), &e));
+        }
+        return Some(match shared.initialize(params) {
+            Ok((negotiated, result)) => {
+                session.negotiate(negotiated);
+                jsonrpc::response(id, result)
+            }
+            Err(e) => jsonrpc::error_response(Some(id), &e),
+        });
+    }
+    if session.negotiated().is_none() && method != "ping" {
+        let e = if KNOWN_METHODS.contains(&method) {
+            RequestError::new(
+                ErrorCode::INVALID_REQUEST,
+                "Invalid request: send `initialize` first",
+            )
+        } else {
+            RequestError::method_not_found(method)
+        };
+        return Some(jsonrpc::error_response(Some(id), &e));
+    }
+    None
+}
+
+/// A 2025-03-26 batch: requests run concurrently; their responses go out together
+/// as one array, as the batch came in.
+fn handle_batch(
+    shared: &Arc<Shared>,
+    session: &Arc<Session>,
+    outbound: &Arc<dyn Outbound>,
+    tx: &mpsc::UnboundedSender<Value>,
+    tasks: &mut JoinSet<()>,
+    items: Vec<Value>,
+) {
+    let mut immediate = Vec::new();
+    let mut pending = Vec::new();
+    for item in items {
+        match jsonrpc::classify(item) {
+            Err(invalid) => immediate.push(jsonrpc::error_response(invalid.id.as_ref(), &invalid.error)),
+            Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
+                let e = RequestError::new(ErrorCode::INVALID_REQUEST, "Invalid request: initialize cannot be batched");
+                immediate.push(jsonrpc::error_response(Some(&id), &e));
+            }
+            Ok(Incoming::Request { id, method, params }) => pending.push((id, method, params)),
+            Ok(Incoming::Notification { method, params }) => {
+                shared.handle_notification(session, &method, params.as_ref())
+            }
+            Ok(Incoming::Response { id, result }) => {
+                session.resolve_client_request(&id, result);
+            }
+        }
+    }
+    let shared = shared.clone();
+    let session = session.clone();
+    let outbound = outbound.clone();
+    let tx = tx.clone();
+    tasks.spawn(async move {
+        let futures = pending.into_iter().map(|(id, method, params)| {
+            let shared = shared.clone();
+            let session = session.clone();
+            let outbound = outbound.clone();
+            async move { shared.handle_request(&session, id, &method, params, outbound).await }
+        });
+        let mut responses = immediate;
+        responses.extend(futures_util::future::join_all(futures).await.into_iter().flatten());
+        if !responses.is_empty() {
+            let _ = tx.send(Value::Array(responses));
+        }
+    });
+}

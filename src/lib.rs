@@ -1,0 +1,2 @@
+//! mcpgen (work in progress).
+pub use mcpgen_runtime::*;
