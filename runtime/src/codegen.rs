@@ -9,6 +9,7 @@ pub use serde;
 pub use serde_json;
 pub use serde_json::{Map, Value};
 
+pub use crate::Server;
 pub use crate::context::Context;
 pub use crate::error::{
     ClientError, CompletionResult, PromptResult, RequestError, ResourceResult, ToolError,
@@ -22,7 +23,6 @@ pub use crate::registry::{
     CompletionSource, CompletionTarget, PromptSource, ResourceSource, ServerBuilder,
     TemplateSource, VarType,
 };
-pub use crate::Server;
 
 /// Deserializes validated tool arguments into the tool's input type. Arguments have
 /// already passed the input schema, so a failure here means the schema admits values
@@ -49,8 +49,9 @@ pub fn tool_structured_output<T: serde::Serialize>(
 ) -> Result<CallToolResult, RequestError> {
     match result {
         Ok(value) => {
-            let value = serde_json::to_value(&value)
-                .map_err(|e| RequestError::internal(format!("tool output did not serialize: {e}")))?;
+            let value = serde_json::to_value(&value).map_err(|e| {
+                RequestError::internal(format!("tool output did not serialize: {e}"))
+            })?;
             Ok(CallToolResult {
                 content: vec![Content::text(value.to_string())],
                 structured_content: Some(value),

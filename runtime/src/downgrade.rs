@@ -58,11 +58,19 @@ pub(crate) fn listed_item(item: &mut Value, v: ProtocolVersion) {
 /// One content block: audio becomes text before 2025-03-26, resource links become
 /// text before 2025-06-18.
 pub(crate) fn content(block: &mut Value, v: ProtocolVersion) {
-    let kind = block.get("type").and_then(Value::as_str).unwrap_or_default();
+    let kind = block
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let replacement = match kind {
         "audio" if !v.has_audio() => {
-            let mime = block.get("mimeType").and_then(Value::as_str).unwrap_or("audio");
-            Some(format!("[{mime} audio omitted: this client cannot play audio]"))
+            let mime = block
+                .get("mimeType")
+                .and_then(Value::as_str)
+                .unwrap_or("audio");
+            Some(format!(
+                "[{mime} audio omitted: this client cannot play audio]"
+            ))
         }
         "resource_link" if !v.has_structured_output() => {
             let uri = block.get("uri").and_then(Value::as_str).unwrap_or_default();

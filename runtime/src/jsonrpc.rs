@@ -82,15 +82,18 @@ pub(crate) struct Invalid {
     pub error: RequestError,
 }
 
-fn invalid(id: Option<RequestId>, why: &str) -> Invalid {
-    Invalid {
+fn invalid(id: Option<RequestId>, why: &str) -> Box<Invalid> {
+    Box::new(Invalid {
         id,
-        error: RequestError::new(ErrorCode::INVALID_REQUEST, format!("Invalid request: {why}")),
-    }
+        error: RequestError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("Invalid request: {why}"),
+        ),
+    })
 }
 
 /// Sorts one parsed JSON value into a request, notification or response.
-pub(crate) fn classify(value: Value) -> Result<Incoming, Invalid> {
+pub(crate) fn classify(value: Value) -> Result<Incoming, Box<Invalid>> {
     let Value::Object(mut obj) = value else {
         return Err(invalid(None, "a message must be a JSON object"));
     };
@@ -121,7 +124,10 @@ pub(crate) fn classify(value: Value) -> Result<Incoming, Invalid> {
         });
     }
     let Some(id) = id else {
-        return Err(invalid(None, "a message needs a `method`, or an `id` with a result"));
+        return Err(invalid(
+            None,
+            "a message needs a `method`, or an `id` with a result",
+        ));
     };
     if let Some(result) = obj.remove("result") {
         return Ok(Incoming::Response {
@@ -147,7 +153,10 @@ pub(crate) fn classify(value: Value) -> Result<Incoming, Invalid> {
             result: Err(error),
         });
     }
-    Err(invalid(Some(id), "a message needs a `method`, a `result` or an `error`"))
+    Err(invalid(
+        Some(id),
+        "a message needs a `method`, a `result` or an `error`",
+    ))
 }
 
 /// A whole body: one message or, where the protocol allows, a batch.
@@ -212,13 +221,19 @@ mod tests {
     #[test]
     fn classifies_each_kind() {
         let r = classify(json!({"jsonrpc":"2.0","id":1,"method":"ping"})).unwrap();
-        assert!(matches!(r, Incoming::Request { id: RequestId::Number(1), .. }));
+        assert!(matches!(
+            r,
+            Incoming::Request {
+                id: RequestId::Number(1),
+                ..
+            }
+        ));
         let n = classify(json!({"jsonrpc":"2.0","method":"notifications/initialized"})).unwrap();
         assert!(matches!(n, Incoming::Notification { .. }));
         let ok = classify(json!({"jsonrpc":"2.0","id":"a","result":{}})).unwrap();
         assert!(matches!(ok, Incoming::Response { result: Ok(_), .. }));
-        let err = classify(json!({"jsonrpc":"2.0","id":"a","error":{"code":-1,"message":"no"}}))
-            .unwrap();
+        let err =
+            classify(json!({"jsonrpc":"2.0","id":"a","error":{"code":-1,"message":"no"}})).unwrap();
         assert!(matches!(err, Incoming::Response { result: Err(ref e), .. } if e.code == -1));
     }
 
@@ -237,8 +252,14 @@ mod tests {
 
     #[test]
     fn parse_errors_are_32700() {
-        assert_eq!(parse_body(b"{oops").err().unwrap().code, ErrorCode::PARSE_ERROR);
-        assert_eq!(parse_body(b"[]").err().unwrap().code, ErrorCode::INVALID_REQUEST);
+        assert_eq!(
+            parse_body(b"{oops").err().unwrap().code,
+            ErrorCode::PARSE_ERROR
+        );
+        assert_eq!(
+            parse_body(b"[]").err().unwrap().code,
+            ErrorCode::INVALID_REQUEST
+        );
         assert!(matches!(parse_body(b"[{}]"), Ok(Body::Batch(_))));
     }
 

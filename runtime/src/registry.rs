@@ -10,30 +10,44 @@ use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::error::RequestError;
-use crate::protocol::{CallToolResult, Completion, CompletionRequest, GetPromptResult, ReadResourceResult};
+use crate::protocol::{
+    CallToolResult, Completion, CompletionRequest, GetPromptResult, ReadResourceResult,
+};
 use crate::uri_template::UriTemplate;
 
 /// A boxed, sendable future: the one allocation per call made by the dispatch glue.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Calls a tool with validated arguments.
-pub type ToolHandler =
-    Arc<dyn Fn(Context, Map<String, Value>) -> BoxFuture<Result<CallToolResult, RequestError>> + Send + Sync>;
+pub type ToolHandler = Arc<
+    dyn Fn(Context, Map<String, Value>) -> BoxFuture<Result<CallToolResult, RequestError>>
+        + Send
+        + Sync,
+>;
 /// Reads a dynamic resource, given its URI.
-pub type ResourceHandler =
-    Arc<dyn Fn(Context, String) -> BoxFuture<Result<ReadResourceResult, RequestError>> + Send + Sync>;
+pub type ResourceHandler = Arc<
+    dyn Fn(Context, String) -> BoxFuture<Result<ReadResourceResult, RequestError>> + Send + Sync,
+>;
 /// Reads a resource matched by a URI template, given the URI and its typed variables.
 pub type TemplateHandler = Arc<
-    dyn Fn(Context, String, Map<String, Value>) -> BoxFuture<Result<ReadResourceResult, RequestError>>
+    dyn Fn(
+            Context,
+            String,
+            Map<String, Value>,
+        ) -> BoxFuture<Result<ReadResourceResult, RequestError>>
         + Send
         + Sync,
 >;
 /// Renders a coded prompt from its arguments.
-pub type PromptHandler =
-    Arc<dyn Fn(Context, Map<String, Value>) -> BoxFuture<Result<GetPromptResult, RequestError>> + Send + Sync>;
+pub type PromptHandler = Arc<
+    dyn Fn(Context, Map<String, Value>) -> BoxFuture<Result<GetPromptResult, RequestError>>
+        + Send
+        + Sync,
+>;
 /// Completes a prompt argument or template variable.
-pub type CompletionHandler =
-    Arc<dyn Fn(Context, CompletionRequest) -> BoxFuture<Result<Completion, RequestError>> + Send + Sync>;
+pub type CompletionHandler = Arc<
+    dyn Fn(Context, CompletionRequest) -> BoxFuture<Result<Completion, RequestError>> + Send + Sync,
+>;
 
 /// Where a static resource's bytes come from.
 pub enum ResourceSource {
@@ -255,16 +269,16 @@ impl ServerBuilder {
     {
         let definition = parse_definition("tool", definition_json, &mut self.errors);
         let name = str_field(&definition, "name").unwrap_or_default();
-        let validator = definition
-            .get("inputSchema")
-            .and_then(|schema| match jsonschema::validator_for(schema) {
+        let validator = definition.get("inputSchema").and_then(|schema| {
+            match jsonschema::validator_for(schema) {
                 Ok(v) => Some(v),
                 Err(e) => {
                     self.errors
                         .push(format!("tool `{name}`: input schema does not compile: {e}"));
                     None
                 }
-            });
+            }
+        });
         let handler: ToolHandler = Arc::new(move |ctx, args| Box::pin(handler(ctx, args)));
         let r = &mut self.registry;
         r.tool_index.insert(name, r.tools.len());
@@ -316,7 +330,10 @@ impl ServerBuilder {
             template,
             mime_type: str_field(&definition, "mimeType"),
             definition,
-            variables: variables.iter().map(|(n, t)| ((*n).to_owned(), *t)).collect(),
+            variables: variables
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), *t))
+                .collect(),
             source,
         });
         self

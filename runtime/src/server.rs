@@ -13,7 +13,9 @@ use crate::context::Context;
 use crate::downgrade;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, ErrorCode, RequestId};
-use crate::protocol::{Implementation, LogLevel, ProtocolVersion, ReadResourceResult, ResourceContents};
+use crate::protocol::{
+    Implementation, LogLevel, ProtocolVersion, ReadResourceResult, ResourceContents,
+};
 use crate::registry::{
     CompletionSource, CompletionTarget, PromptSource, Registry, ResourceSource, TemplateSource,
     VarType,
@@ -184,15 +186,17 @@ impl Shared {
             caps.insert("prompts".into(), json!({ "listChanged": true }));
         }
         caps.insert("logging".into(), json!({}));
-        if v >= ProtocolVersion::V2025_03_26 && (!r.prompts.is_empty() || !r.templates.is_empty())
-        {
+        if v >= ProtocolVersion::V2025_03_26 && (!r.prompts.is_empty() || !r.templates.is_empty()) {
             caps.insert("completions".into(), json!({}));
         }
         Value::Object(caps)
     }
 
     /// Answers `initialize`: negotiates the version and returns the result.
-    pub(crate) fn initialize(&self, params: Option<&Value>) -> Result<(Negotiated, Value), RequestError> {
+    pub(crate) fn initialize(
+        &self,
+        params: Option<&Value>,
+    ) -> Result<(Negotiated, Value), RequestError> {
         let params = params
             .and_then(Value::as_object)
             .ok_or_else(|| RequestError::invalid_params("initialize needs params"))?;
@@ -204,7 +208,11 @@ impl Shared {
         let client_capabilities = match params.get("capabilities") {
             Some(c @ Value::Object(_)) => c.clone(),
             None => json!({}),
-            Some(_) => return Err(RequestError::invalid_params("`capabilities` must be an object")),
+            Some(_) => {
+                return Err(RequestError::invalid_params(
+                    "`capabilities` must be an object",
+                ));
+            }
         };
         let client_info = params
             .get("clientInfo")
@@ -260,7 +268,9 @@ impl Shared {
         session.end_request(&id);
         let result = match outcome? {
             Ok(r) => r,
-            Err(_) => Err(RequestError::internal("Internal error: the handler panicked")),
+            Err(_) => Err(RequestError::internal(
+                "Internal error: the handler panicked",
+            )),
         };
         Some(match result {
             Ok(value) => jsonrpc::response(&id, value),
@@ -269,7 +279,12 @@ impl Shared {
     }
 
     /// Handles a notification from the client.
-    pub(crate) fn handle_notification(&self, session: &Session, method: &str, params: Option<&Value>) {
+    pub(crate) fn handle_notification(
+        &self,
+        session: &Session,
+        method: &str,
+        params: Option<&Value>,
+    ) {
         match method {
             "notifications/initialized" => session.mark_initialized(),
             "notifications/cancelled" => {
@@ -309,9 +324,11 @@ impl Shared {
                 self.list(&params, "tools", &self.lists[version_index(v)].tools)
             }
             "tools/call" if !r.tools.is_empty() => self.call_tool(ctx, params).await,
-            "resources/list" if self.has_resources() => {
-                self.list(&params, "resources", &self.lists[version_index(v)].resources)
-            }
+            "resources/list" if self.has_resources() => self.list(
+                &params,
+                "resources",
+                &self.lists[version_index(v)].resources,
+            ),
             "resources/templates/list" if self.has_resources() => self.list(
                 &params,
                 "resourceTemplates",
@@ -346,7 +363,12 @@ impl Shared {
         }
     }
 
-    fn list(&self, params: &Map<String, Value>, key: &str, items: &[Value]) -> Result<Value, RequestError> {
+    fn list(
+        &self,
+        params: &Map<String, Value>,
+        key: &str,
+        items: &[Value],
+    ) -> Result<Value, RequestError> {
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
             Some(Value::String(c)) => decode_cursor(c)
@@ -363,7 +385,11 @@ impl Shared {
         Ok(Value::Object(result))
     }
 
-    async fn call_tool(&self, ctx: Context, mut params: Map<String, Value>) -> Result<Value, RequestError> {
+    async fn call_tool(
+        &self,
+        ctx: Context,
+        mut params: Map<String, Value>,
+    ) -> Result<Value, RequestError> {
         let name = match params.get("name") {
             Some(Value::String(n)) => n.clone(),
             _ => return Err(RequestError::invalid_params("`name` must be a string")),
@@ -371,7 +397,11 @@ impl Shared {
         let args = match params.remove("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(a)) => a,
-            Some(_) => return Err(RequestError::invalid_params("`arguments` must be an object")),
+            Some(_) => {
+                return Err(RequestError::invalid_params(
+                    "`arguments` must be an object",
+                ));
+            }
         };
         let tool = self
             .registry
@@ -387,18 +417,28 @@ impl Shared {
                 .take(10)
                 .map(|e| {
                     let path = e.instance_path().to_string();
-                    let at = if path.is_empty() { "/".to_owned() } else { path };
+                    let at = if path.is_empty() {
+                        "/".to_owned()
+                    } else {
+                        path
+                    };
                     format!("{at}: {e}")
                 })
                 .collect();
             if !problems.is_empty() {
-                let text = format!("Invalid arguments for tool `{name}`:\n{}", problems.join("\n"));
-                let mut result = json!({ "content": [{ "type": "text", "text": text }], "isError": true });
+                let text = format!(
+                    "Invalid arguments for tool `{name}`:\n{}",
+                    problems.join("\n")
+                );
+                let mut result =
+                    json!({ "content": [{ "type": "text", "text": text }], "isError": true });
                 downgrade::call_tool_result(&mut result, v);
                 return Ok(result);
             }
         }
-        let Value::Object(args) = args_value else { unreachable!("built as an object above") };
+        let Value::Object(args) = args_value else {
+            unreachable!("built as an object above")
+        };
         let result = (tool.handler)(ctx, args).await?;
         let mut result = serde_json::to_value(result)
             .map_err(|e| RequestError::internal(format!("result did not serialize: {e}")))?;
@@ -406,7 +446,11 @@ impl Shared {
         Ok(result)
     }
 
-    async fn read_resource(&self, ctx: Context, params: &Map<String, Value>) -> Result<Value, RequestError> {
+    async fn read_resource(
+        &self,
+        ctx: Context,
+        params: &Map<String, Value>,
+    ) -> Result<Value, RequestError> {
         let uri = params
             .get("uri")
             .and_then(Value::as_str)
@@ -439,8 +483,10 @@ impl Shared {
             let Some((entry, raw_vars)) = found else {
                 return Err(RequestError::resource_not_found(&uri));
             };
-            let vars = typed_vars(&entry.variables, raw_vars)
-                .map_err(|why| RequestError::resource_not_found(&uri).with_data(json!({ "uri": uri, "reason": why })))?;
+            let vars = typed_vars(&entry.variables, raw_vars).map_err(|why| {
+                RequestError::resource_not_found(&uri)
+                    .with_data(json!({ "uri": uri, "reason": why }))
+            })?;
             match &entry.source {
                 TemplateSource::Text(body) => {
                     let text = r
@@ -460,7 +506,11 @@ impl Shared {
         serde_json::to_value(result).map_err(|e| RequestError::internal(e.to_string()))
     }
 
-    async fn get_prompt(&self, ctx: Context, params: Map<String, Value>) -> Result<Value, RequestError> {
+    async fn get_prompt(
+        &self,
+        ctx: Context,
+        params: Map<String, Value>,
+    ) -> Result<Value, RequestError> {
         let name = params
             .get("name")
             .and_then(Value::as_str)
@@ -474,14 +524,22 @@ impl Shared {
         let args = match params.get("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(a)) => a.clone(),
-            Some(_) => return Err(RequestError::invalid_params("`arguments` must be an object")),
+            Some(_) => {
+                return Err(RequestError::invalid_params(
+                    "`arguments` must be an object",
+                ));
+            }
         };
         if let Some((k, _)) = args.iter().find(|(_, v)| !v.is_string()) {
             return Err(RequestError::invalid_params(format!(
                 "Prompt argument `{k}` must be a string"
             )));
         }
-        if let Some(missing) = prompt.required.iter().find(|a| !args.contains_key(a.as_str())) {
+        if let Some(missing) = prompt
+            .required
+            .iter()
+            .find(|a| !args.contains_key(a.as_str()))
+        {
             return Err(RequestError::invalid_params(format!(
                 "Missing required argument `{missing}` for prompt `{name}`"
             )));
@@ -511,20 +569,29 @@ impl Shared {
     }
 
     /// Renders every templated string (`text` and `uri`) in a message tree.
-    fn render_strings(&self, value: &mut Value, args: &Map<String, Value>) -> Result<(), RequestError> {
+    fn render_strings(
+        &self,
+        value: &mut Value,
+        args: &Map<String, Value>,
+    ) -> Result<(), RequestError> {
         match value {
-            Value::Array(items) => items.iter_mut().try_for_each(|i| self.render_strings(i, args)),
+            Value::Array(items) => items
+                .iter_mut()
+                .try_for_each(|i| self.render_strings(i, args)),
             Value::Object(obj) => {
                 for (k, v) in obj.iter_mut() {
                     match v {
-                        Value::String(s) if k == "text" || k == "uri" => {
-                            if s.contains("{{") || s.contains("{%") {
-                                *s = self
-                                    .registry
-                                    .templates_env
-                                    .render_str(s, args)
-                                    .map_err(|e| RequestError::internal(format!("template failed: {e}")))?;
-                            }
+                        Value::String(s)
+                            if (k == "text" || k == "uri")
+                                && (s.contains("{{") || s.contains("{%")) =>
+                        {
+                            *s = self
+                                .registry
+                                .templates_env
+                                .render_str(s, args)
+                                .map_err(|e| {
+                                    RequestError::internal(format!("template failed: {e}"))
+                                })?;
                         }
                         Value::Array(_) | Value::Object(_) => self.render_strings(v, args)?,
                         _ => {}
@@ -536,7 +603,11 @@ impl Shared {
         }
     }
 
-    async fn complete(&self, ctx: Context, params: &Map<String, Value>) -> Result<Value, RequestError> {
+    async fn complete(
+        &self,
+        ctx: Context,
+        params: &Map<String, Value>,
+    ) -> Result<Value, RequestError> {
         let r = &self.registry;
         let reference = params
             .get("ref")
@@ -550,12 +621,20 @@ impl Shared {
             .get("name")
             .and_then(Value::as_str)
             .ok_or_else(|| RequestError::invalid_params("`argument.name` must be a string"))?;
-        let arg_value = argument.get("value").and_then(Value::as_str).unwrap_or_default();
+        let arg_value = argument
+            .get("value")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let found = match reference.get("type").and_then(Value::as_str) {
             Some("ref/prompt") => {
-                let name = reference.get("name").and_then(Value::as_str).unwrap_or_default();
+                let name = reference
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if !r.prompt_index.contains_key(name) {
-                    return Err(RequestError::invalid_params(format!("Unknown prompt: {name}")));
+                    return Err(RequestError::invalid_params(format!(
+                        "Unknown prompt: {name}"
+                    )));
                 }
                 r.completions.iter().find(|(t, _)| {
                     matches!(t, CompletionTarget::PromptArgument { prompt, argument }
@@ -563,12 +642,18 @@ impl Shared {
                 })
             }
             Some("ref/resource") => {
-                let uri = reference.get("uri").and_then(Value::as_str).unwrap_or_default();
-                let known = r.templates.iter().any(|t| {
-                    t.definition.get("uriTemplate").and_then(Value::as_str) == Some(uri)
-                }) || r.resource_index.contains_key(uri);
+                let uri = reference
+                    .get("uri")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let known =
+                    r.templates.iter().any(|t| {
+                        t.definition.get("uriTemplate").and_then(Value::as_str) == Some(uri)
+                    }) || r.resource_index.contains_key(uri);
                 if !known {
-                    return Err(RequestError::invalid_params(format!("Unknown resource: {uri}")));
+                    return Err(RequestError::invalid_params(format!(
+                        "Unknown resource: {uri}"
+                    )));
                 }
                 r.completions.iter().find(|(t, _)| {
                     matches!(t, CompletionTarget::TemplateVariable { uri_template, variable }
@@ -638,7 +723,10 @@ fn cap_completion(mut c: crate::Completion) -> Value {
     serde_json::to_value(c).unwrap_or_else(|_| json!({ "values": [] }))
 }
 
-fn typed_vars(types: &[(String, VarType)], raw: Vec<(String, String)>) -> Result<Map<String, Value>, String> {
+fn typed_vars(
+    types: &[(String, VarType)],
+    raw: Vec<(String, String)>,
+) -> Result<Map<String, Value>, String> {
     let mut out = Map::new();
     for (name, text) in raw {
         let ty = types
@@ -675,7 +763,11 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()?;
-    std::str::from_utf8(&bytes).ok()?.strip_prefix('o')?.parse().ok()
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix('o')?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

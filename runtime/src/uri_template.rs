@@ -180,8 +180,14 @@ mod tests {
             vars("test://template/{id}/data", "test://template/123/data"),
             Some(vec![("id".into(), "123".into())])
         );
-        assert_eq!(vars("test://template/{id}/data", "test://template/1/2/data"), None);
-        assert_eq!(vars("test://template/{id}/data", "test://template//data"), None);
+        assert_eq!(
+            vars("test://template/{id}/data", "test://template/1/2/data"),
+            None
+        );
+        assert_eq!(
+            vars("test://template/{id}/data", "test://template//data"),
+            None
+        );
         assert_eq!(
             vars("weather://{city}/current", "weather://New%20York/current"),
             Some(vec![("city".into(), "New York".into())])

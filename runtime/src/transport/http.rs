@@ -1,6 +1,10 @@
 //! Streamable HTTP (2025-03-26 on) on hyper 1: one path for POST, GET and DELETE,
 //! sessions, JSON or SSE responses, resumption, Origin/Host checks, body limits.
 
+// Rejections are whole HTTP responses, built once per refused request; boxing them
+// would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::hash::{BuildHasher, RandomState};
@@ -197,7 +201,9 @@ fn new_session_id() -> String {
 }
 
 fn full(bytes: impl Into<Bytes>) -> ResponseBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 fn status_only(status: StatusCode) -> Response<ResponseBody> {
@@ -233,22 +239,34 @@ fn sse_response(rx: mpsc::UnboundedReceiver<Bytes>) -> Response<ResponseBody> {
     });
     let mut r = Response::new(StreamBody::new(events).boxed_unsync());
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 fn is_loopback_host(host: &str) -> bool {
     let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().map(|h| format!("[{h}]")).unwrap_or_default()
+        rest.split(']')
+            .next()
+            .map(|h| format!("[{h}]"))
+            .unwrap_or_default()
     } else {
         host.split(':').next().unwrap_or_default().to_owned()
     };
-    matches!(name.to_ascii_lowercase().as_str(), "localhost" | "127.0.0.1" | "[::1]")
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "localhost" | "127.0.0.1" | "[::1]"
+    )
 }
 
 impl Endpoint {
@@ -268,7 +286,9 @@ impl Endpoint {
         let forbidden = |why: &str| http_error(StatusCode::FORBIDDEN, -32000, why);
         if let Some(host) = header_str(headers, "host") {
             let ok = is_loopback_host(host)
-                || c.allowed_hosts.iter().any(|h| h == "*" || h.eq_ignore_ascii_case(host));
+                || c.allowed_hosts
+                    .iter()
+                    .any(|h| h == "*" || h.eq_ignore_ascii_case(host));
             if !ok {
                 return Err(forbidden("Forbidden: Host not allowed"));
             }
@@ -317,7 +337,10 @@ impl Endpoint {
     }
 
     /// Finds the session a request names: 400 without one, 404 for an unknown one.
-    fn session(&self, headers: &HeaderMap) -> Result<(String, Arc<HttpSession>), Response<ResponseBody>> {
+    fn session(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(String, Arc<HttpSession>), Response<ResponseBody>> {
         let Some(id) = header_str(headers, "mcp-session-id") else {
             return Err(http_error(
                 StatusCode::BAD_REQUEST,
@@ -330,14 +353,21 @@ impl Endpoint {
                 s.core.touch();
                 Ok((id.to_owned(), s))
             }
-            None => Err(http_error(StatusCode::NOT_FOUND, -32001, "Session not found")),
+            None => Err(http_error(
+                StatusCode::NOT_FOUND,
+                -32001,
+                "Session not found",
+            )),
         }
     }
 
     async fn post(&self, req: Request<IncomingBody>) -> Response<ResponseBody> {
         let headers = req.headers().clone();
         let content_type = header_str(&headers, "content-type").unwrap_or_default();
-        if !content_type.to_ascii_lowercase().starts_with("application/json") {
+        if !content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
             return http_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 -32000,
@@ -346,7 +376,10 @@ impl Endpoint {
         }
         if let Some(accept) = header_str(&headers, "accept") {
             let a = accept.to_ascii_lowercase();
-            if !(a.contains("application/json") || a.contains("text/event-stream") || a.contains("*/*")) {
+            if !(a.contains("application/json")
+                || a.contains("text/event-stream")
+                || a.contains("*/*"))
+            {
                 return http_error(
                     StatusCode::NOT_ACCEPTABLE,
                     -32000,
@@ -368,13 +401,16 @@ impl Endpoint {
         };
         let body = match jsonrpc::parse_body(&bytes) {
             Ok(b) => b,
-            Err(e) => return json_response(StatusCode::BAD_REQUEST, &jsonrpc::error_response(None, &e)),
+            Err(e) => {
+                return json_response(StatusCode::BAD_REQUEST, &jsonrpc::error_response(None, &e));
+            }
         };
         let values = match body {
             Body::Single(v) => vec![v],
             Body::Batch(items) => items,
         };
-        let is_batch = values.len() > 1 || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        let is_batch =
+            values.len() > 1 || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         let mut messages = Vec::with_capacity(values.len());
         for v in values {
             match jsonrpc::classify(v) {
@@ -475,7 +511,11 @@ impl Endpoint {
         let futures = requests.into_iter().map(|(id, method, params)| {
             let outbound = outbound.clone();
             let core = session.core.clone();
-            async move { shared.handle_request(&core, id, &method, params, outbound).await }
+            async move {
+                shared
+                    .handle_request(&core, id, &method, params, outbound)
+                    .await
+            }
         });
         let mut responses: Vec<Value> = futures_util::future::join_all(futures)
             .await
@@ -509,7 +549,10 @@ impl Endpoint {
             let outbound = outbound.clone();
             let stream = stream.clone();
             tokio::spawn(async move {
-                match shared.handle_request(&core, id, &method, params, outbound).await {
+                match shared
+                    .handle_request(&core, id, &method, params, outbound)
+                    .await
+                {
                     Some(response) => stream.push(&response, true),
                     None => stream.forgo_response(),
                 }
@@ -533,7 +576,11 @@ impl Endpoint {
         };
         if let Some(last) = header_str(headers, "last-event-id") {
             let Some((stream_id, seq)) = sse::parse_event_id(last) else {
-                return http_error(StatusCode::BAD_REQUEST, -32000, "Bad Request: malformed Last-Event-ID");
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    -32000,
+                    "Bad Request: malformed Last-Event-ID",
+                );
             };
             let stream = if stream_id == 0 {
                 Some(session.standalone())
@@ -541,7 +588,11 @@ impl Endpoint {
                 session.stream(stream_id)
             };
             let Some(stream) = stream else {
-                return http_error(StatusCode::BAD_REQUEST, -32000, "Bad Request: unknown Last-Event-ID");
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    -32000,
+                    "Bad Request: unknown Last-Event-ID",
+                );
             };
             return match stream.attach(Some(seq), None, true) {
                 Some(rx) => {
@@ -616,7 +667,9 @@ impl Endpoint {
 
     /// Ends sessions idle for longer than the configured timeout.
     fn expire_idle_sessions(&self) {
-        self.inner.sessions.expire(self.inner.config.session_idle_timeout);
+        self.inner
+            .sessions
+            .expire(self.inner.config.session_idle_timeout);
     }
 
     #[allow(dead_code)]

@@ -192,7 +192,10 @@ mod tests {
         let mut rx = s.attach(Some(1), None, false).unwrap();
         let replayed = rx.try_recv().unwrap();
         assert!(replayed.starts_with(b"id: 1-2\n"));
-        assert!(rx.try_recv().is_err(), "the stream is complete: nothing more");
+        assert!(
+            rx.try_recv().is_err(),
+            "the stream is complete: nothing more"
+        );
     }
 
     #[test]

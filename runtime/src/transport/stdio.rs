@@ -105,7 +105,10 @@ where
             // Skip the rest of the oversized line.
             let mut sink = Vec::new();
             reader.read_until(b'\n', &mut sink).await?;
-            let e = RequestError::new(ErrorCode::INVALID_REQUEST, "Invalid request: message too large");
+            let e = RequestError::new(
+                ErrorCode::INVALID_REQUEST,
+                "Invalid request: message too large",
+            );
             let _ = tx.send(jsonrpc::error_response(None, &e));
             continue;
         }
@@ -176,7 +179,9 @@ fn handle_message(
     };
     match message {
         Incoming::Request { id, method, params } => {
-            if let Some(early) = answer_before_dispatch(shared, session, &id, &method, params.as_ref()) {
+            if let Some(early) =
+                answer_before_dispatch(shared, session, &id, &method, params.as_ref())
+            {
                 let _ = tx.send(early);
                 return;
             }
@@ -254,9 +259,14 @@ fn handle_batch(
     let mut pending = Vec::new();
     for item in items {
         match jsonrpc::classify(item) {
-            Err(invalid) => immediate.push(jsonrpc::error_response(invalid.id.as_ref(), &invalid.error)),
+            Err(invalid) => {
+                immediate.push(jsonrpc::error_response(invalid.id.as_ref(), &invalid.error))
+            }
             Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
-                let e = RequestError::new(ErrorCode::INVALID_REQUEST, "Invalid request: initialize cannot be batched");
+                let e = RequestError::new(
+                    ErrorCode::INVALID_REQUEST,
+                    "Invalid request: initialize cannot be batched",
+                );
                 immediate.push(jsonrpc::error_response(Some(&id), &e));
             }
             Ok(Incoming::Request { id, method, params }) => pending.push((id, method, params)),
@@ -277,10 +287,19 @@ fn handle_batch(
             let shared = shared.clone();
             let session = session.clone();
             let outbound = outbound.clone();
-            async move { shared.handle_request(&session, id, &method, params, outbound).await }
+            async move {
+                shared
+                    .handle_request(&session, id, &method, params, outbound)
+                    .await
+            }
         });
         let mut responses = immediate;
-        responses.extend(futures_util::future::join_all(futures).await.into_iter().flatten());
+        responses.extend(
+            futures_util::future::join_all(futures)
+                .await
+                .into_iter()
+                .flatten(),
+        );
         if !responses.is_empty() {
             let _ = tx.send(Value::Array(responses));
         }
