@@ -30,7 +30,9 @@ struct Everything;
 
 impl EverythingServer for Everything {
     async fn test_simple_text(&self, _ctx: &Context) -> ToolResult {
-        Ok(CallToolResult::text("This is a simple text response for testing."))
+        Ok(CallToolResult::text(
+            "This is a simple text response for testing.",
+        ))
     }
 
     async fn test_image_content(&self, _ctx: &Context) -> ToolResult {
@@ -66,11 +68,15 @@ impl EverythingServer for Everything {
         ctx.log(LogLevel::Info, "Tool processing data").await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         ctx.log(LogLevel::Info, "Tool execution completed").await;
-        Ok(CallToolResult::text("Tool with logging executed successfully"))
+        Ok(CallToolResult::text(
+            "Tool with logging executed successfully",
+        ))
     }
 
     async fn test_error_handling(&self, _ctx: &Context) -> ToolResult {
-        Err(ToolError::new("This tool intentionally returns an error for testing"))
+        Err(ToolError::new(
+            "This tool intentionally returns an error for testing",
+        ))
     }
 
     async fn test_tool_with_progress(&self, ctx: &Context) -> ToolResult {
@@ -97,7 +103,10 @@ impl EverythingServer for Everything {
     async fn test_elicitation(&self, ctx: &Context, input: TestElicitationInput) -> ToolResult {
         let text = match ctx.elicit_with_message::<UserInfo>(&input.message).await? {
             Elicitation::Accept(info) => {
-                format!("User accepted: username={}, email={}", info.username, info.email)
+                format!(
+                    "User accepted: username={}, email={}",
+                    info.username, info.email
+                )
             }
             Elicitation::Decline => "User declined".to_owned(),
             Elicitation::Cancel => "User cancelled".to_owned(),
@@ -172,7 +181,11 @@ impl EverythingServer for Everything {
         })
     }
 
-    async fn complete_items_n(&self, _ctx: &Context, request: CompletionRequest) -> CompletionResult {
+    async fn complete_items_n(
+        &self,
+        _ctx: &Context,
+        request: CompletionRequest,
+    ) -> CompletionResult {
         let values = (1..=20)
             .map(|n| n.to_string())
             .filter(|n| n.starts_with(&request.value))

@@ -113,7 +113,9 @@ impl Diagnostics {
     }
     /// The warnings.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter().filter(|d| d.severity == Severity::Warning)
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
     /// Whether there are no diagnostics at all.
     pub fn is_empty(&self) -> bool {
@@ -217,7 +219,9 @@ impl<'a> Reporter<'a> {
         message: impl Into<String>,
         hint: Option<String>,
     ) {
-        let source_line = pos.and_then(|(l, _)| self.source.lines().nth(l - 1).map(str::to_owned));
+        let source_line = pos
+            .and_then(|(l, _)| l.checked_sub(1))
+            .and_then(|l| self.source.lines().nth(l).map(str::to_owned));
         self.diags.push(Diagnostic {
             severity,
             file: self.file.to_owned(),

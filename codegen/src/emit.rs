@@ -16,11 +16,41 @@ use crate::validate::{FieldType, Plan, ResourceBody};
 /// Names the facade (`codegen::*`) brings into the generated module; generated
 /// helper types must not shadow them.
 const FACADE_NAMES: &[&str] = &[
-    "Future", "Arc", "serde", "serde_json", "Map", "Value", "Context", "ClientError", "CompletionResult",
-    "PromptResult", "RequestError", "ResourceResult", "ToolError", "ToolResult", "CallToolResult", "Completion",
-    "CompletionRequest", "Content", "Elicitation", "ElicitationForm", "GetPromptResult", "PromptMessage",
-    "ReadResourceResult", "ResourceContents", "CompletionSource", "CompletionTarget", "PromptSource",
-    "ResourceSource", "ServerBuilder", "TemplateSource", "VarType", "Server", "String", "Option", "Vec",
+    "Future",
+    "Arc",
+    "serde",
+    "serde_json",
+    "Map",
+    "Value",
+    "Context",
+    "ClientError",
+    "CompletionResult",
+    "PromptResult",
+    "RequestError",
+    "ResourceResult",
+    "ToolError",
+    "ToolResult",
+    "CallToolResult",
+    "Completion",
+    "CompletionRequest",
+    "Content",
+    "Elicitation",
+    "ElicitationForm",
+    "GetPromptResult",
+    "PromptMessage",
+    "ReadResourceResult",
+    "ResourceContents",
+    "CompletionSource",
+    "CompletionTarget",
+    "PromptSource",
+    "ResourceSource",
+    "ServerBuilder",
+    "TemplateSource",
+    "VarType",
+    "Server",
+    "String",
+    "Option",
+    "Vec",
 ];
 
 /// What emission produces for one manifest.
@@ -36,7 +66,11 @@ pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
     text.trim()
         .lines()
         .map(|line| {
-            let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+            let line = if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            };
             quote!(#[doc = #line])
         })
         .collect()
@@ -57,7 +91,9 @@ fn raw_lit(text: &str) -> Literal {
         hashes += 1;
     }
     let h = "#".repeat(hashes);
-    format!("r{h}\"{text}\"{h}").parse().unwrap_or_else(|_| Literal::string(text))
+    format!("r{h}\"{text}\"{h}")
+        .parse()
+        .unwrap_or_else(|_| Literal::string(text))
 }
 
 fn put(obj: &mut Map<String, Value>, key: &str, value: Option<Value>) {
@@ -102,9 +138,16 @@ fn annotations_json(a: &Option<Annotations>) -> Option<Value> {
     put(
         &mut o,
         "audience",
-        a.audience.as_ref().map(|r| Value::Array(r.iter().map(|r| Value::String(r.as_str().into())).collect())),
+        a.audience
+            .as_ref()
+            .map(|r| Value::Array(r.iter().map(|r| Value::String(r.as_str().into())).collect())),
     );
-    put(&mut o, "priority", a.priority.and_then(|p| serde_json::Number::from_f64(p).map(Value::Number)));
+    put(
+        &mut o,
+        "priority",
+        a.priority
+            .and_then(|p| serde_json::Number::from_f64(p).map(Value::Number)),
+    );
     put(&mut o, "lastModified", string(&a.last_modified));
     Some(Value::Object(o))
 }
@@ -126,13 +169,20 @@ struct Field<'a> {
 }
 
 /// A plain serde struct.
-fn data_struct(name: &str, doc: &str, fields: &[Field<'_>], serde: &TokenStream, krate: &str) -> TokenStream {
+fn data_struct(
+    name: &str,
+    doc: &str,
+    fields: &[Field<'_>],
+    serde: &TokenStream,
+    krate: &str,
+) -> TokenStream {
     let name = format_ident!("{}", name);
     let docs = doc_attrs(doc);
     let fields = fields.iter().map(|f| {
-        let rust = snake(f.name);
-        let id = ident(&rust);
-        let rename = (rust != f.name).then(|| {
+        let id = ident(&snake(f.name));
+        let serde_name = id.to_string();
+        let serde_name = serde_name.strip_prefix("r#").unwrap_or(&serde_name);
+        let rename = (serde_name != f.name).then(|| {
             let n = f.name;
             quote!(#[serde(rename = #n)])
         });
@@ -158,7 +208,13 @@ fn data_struct(name: &str, doc: &str, fields: &[Field<'_>], serde: &TokenStream,
 }
 
 /// Generates the Rust file and the schema files for a validated manifest.
-pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, rep: &mut Reporter<'_>) -> Emitted {
+pub(crate) fn emit(
+    plan: &Plan<'_>,
+    stem: &str,
+    file_name: &str,
+    runtime: &str,
+    rep: &mut Reporter<'_>,
+) -> Emitted {
     let m = plan.manifest;
     let rt: TokenStream = runtime.parse().unwrap_or_else(|_| quote!(::mcpgen_runtime));
     let serde = quote!(#rt::codegen::serde);
@@ -209,11 +265,19 @@ pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, 
             let lower = kind.to_lowercase();
             schemas.push((
                 format!("{name}.{lower}.json"),
-                serde_json::to_string_pretty(&Value::Object(schema.clone())).unwrap_or_default() + "\n",
+                serde_json::to_string_pretty(&Value::Object(schema.clone())).unwrap_or_default()
+                    + "\n",
             ));
             let doc = format!("The {lower} of the `{name}` tool.");
             let module = format!("__{}_{}", snake(name), lower);
-            match crate::types::schema_types(schema, &type_name, &doc, &module, runtime, &mut reserved) {
+            match crate::types::schema_types(
+                schema,
+                &type_name,
+                &doc,
+                &module,
+                runtime,
+                &mut reserved,
+            ) {
                 Ok(t) => types.push(t.tokens),
                 Err(why) => {
                     rep.warning(
@@ -265,12 +329,20 @@ pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, 
                 None => json!({ "type": "object", "additionalProperties": false }),
             },
         );
-        put(&mut def, "outputSchema", tool.output.clone().map(Value::Object));
+        put(
+            &mut def,
+            "outputSchema",
+            tool.output.clone().map(Value::Object),
+        );
         if let Some(a) = &tool.annotations {
             let mut o = Map::new();
             put(&mut o, "title", string(&a.title));
             put(&mut o, "readOnlyHint", a.read_only_hint.map(Value::Bool));
-            put(&mut o, "destructiveHint", a.destructive_hint.map(Value::Bool));
+            put(
+                &mut o,
+                "destructiveHint",
+                a.destructive_hint.map(Value::Bool),
+            );
             put(&mut o, "idempotentHint", a.idempotent_hint.map(Value::Bool));
             put(&mut o, "openWorldHint", a.open_world_hint.map(Value::Bool));
             def.insert("annotations".into(), Value::Object(o));
@@ -372,16 +444,24 @@ pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, 
                         doc: None,
                     })
                     .collect();
-                let descs: Vec<Option<String>> =
-                    vars.iter().map(|(n, _)| declared.get(n).and_then(|v| v.description.clone())).collect();
+                let descs: Vec<Option<String>> = vars
+                    .iter()
+                    .map(|(n, _)| declared.get(n).and_then(|v| v.description.clone()))
+                    .collect();
                 let fields: Vec<Field<'_>> = fields
                     .into_iter()
                     .zip(&descs)
-                    .map(|(f, d)| Field { doc: d.as_deref(), ..f })
+                    .map(|(f, d)| Field {
+                        doc: d.as_deref(),
+                        ..f
+                    })
                     .collect();
                 types.push(data_struct(
                     &vars_ty,
-                    &format!("The variables of the `{}` resource template (`{}`).", t.name, t.uri_template),
+                    &format!(
+                        "The variables of the `{}` resource template (`{}`).",
+                        t.name, t.uri_template
+                    ),
                     &fields,
                     &serde,
                     &krate,
@@ -489,7 +569,8 @@ pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, 
 
     // Completions.
     for c in &m.completions {
-        let (target, owner, arg) = if let (Some(prompt), Some(argument)) = (&c.prompt, &c.argument) {
+        let (target, owner, arg) = if let (Some(prompt), Some(argument)) = (&c.prompt, &c.argument)
+        {
             (
                 quote!(CompletionTarget::PromptArgument { prompt: #prompt, argument: #argument }),
                 prompt.clone(),
@@ -511,7 +592,9 @@ pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, 
             continue;
         };
         let source = match &c.values {
-            Some(values) if c.coded != Some(true) => quote!(CompletionSource::Values(&[#(#values),*])),
+            Some(values) if c.coded != Some(true) => {
+                quote!(CompletionSource::Values(&[#(#values),*]))
+            }
             _ => {
                 let method = format_ident!("complete_{}_{}", snake(&owner), snake(&arg));
                 let docs = doc_attrs(&format!("Completes `{arg}` of `{owner}`."));
@@ -579,7 +662,11 @@ pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, 
     put(&mut info, "websiteUrl", string(&m.server.website_url));
     put(&mut info, "icons", icons_json(&m.server.icons));
     let info = json_lit(&Value::Object(info));
-    let instructions = m.server.instructions.as_ref().map(|i| quote!(b.instructions(#i);));
+    let instructions = m
+        .server
+        .instructions
+        .as_ref()
+        .map(|i| quote!(b.instructions(#i);));
 
     let trait_doc = doc_attrs(&format!(
         "The handlers of the `{}` server: one method per tool, dynamic resource, coded \
@@ -625,12 +712,26 @@ pub(crate) fn emit(plan: &Plan<'_>, stem: &str, file_name: &str, runtime: &str, 
                 b.build()
             }
         }
+        #[allow(unreachable_pub)]
         pub use #module::*;
     };
     let code = match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(_) => tokens.to_string(),
     };
+    // typify writes docs without the customary space after `///`.
+    let code: String = code
+        .lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            match trimmed.strip_prefix("///") {
+                Some(rest) if !rest.is_empty() && !rest.starts_with([' ', '/']) => {
+                    format!("{}/// {rest}\n", &line[..line.len() - trimmed.len()])
+                }
+                _ => format!("{line}\n"),
+            }
+        })
+        .collect();
     Emitted {
         code: format!("// @generated by mcpgen from {file_name}. Do not edit.\n\n{code}"),
         schemas,

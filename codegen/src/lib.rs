@@ -170,7 +170,10 @@ impl Builder {
                     };
                     match write_output(dir, &output) {
                         Ok(written) => generated.outputs.extend(written),
-                        Err(e) => errors.push(simple(m, &format!("cannot write output to {}: {e}", dir.display()))),
+                        Err(e) => errors.push(simple(
+                            m,
+                            &format!("cannot write output to {}: {e}", dir.display()),
+                        )),
                     }
                     generated.diagnostics.extend(diags);
                 }
@@ -199,7 +202,11 @@ impl Builder {
                 Err(d) => errors.extend(d),
             }
         }
-        if errors.has_errors() { Err(errors) } else { Ok(out) }
+        if errors.has_errors() {
+            Err(errors)
+        } else {
+            Ok(out)
+        }
     }
 
     /// Load → validate → emit for one manifest; also returns every file read.
@@ -233,10 +240,9 @@ impl Builder {
         let Some(m) = load::load(&mut rep) else {
             return (Err(rep.diags), read);
         };
-        let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep) else {
+        let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep, &mut read) else {
             return (Err(rep.diags), read);
         };
-        read.extend(plan.files.iter().cloned());
         let emitted = emit::emit(&plan, &stem, &file_name, &self.runtime_path, &mut rep);
         if rep.diags.has_errors() {
             return (Err(rep.diags), read);
@@ -302,10 +308,8 @@ fn write_output(dir: &Path, output: &Output) -> std::io::Result<Vec<PathBuf>> {
 /// 1, so the build fails with readable text.
 ///
 /// ```no_run
-/// // build.rs
-/// fn main() {
-///     mcpgen_codegen::compile_manifests(&["specs/weather.yaml", "specs/notes.yaml"]);
-/// }
+/// // in build.rs's `main`:
+/// mcpgen_codegen::compile_manifests(&["specs/weather.yaml", "specs/notes.yaml"]);
 /// ```
 pub fn compile_manifests<P: AsRef<Path>>(manifests: &[P]) {
     let builder = manifests.iter().fold(Builder::new(), |b, m| b.manifest(m));
@@ -327,11 +331,6 @@ pub fn compile_manifests<P: AsRef<Path>>(manifests: &[P]) {
         }
         Err(diagnostics) => {
             eprintln!("{}", diagnostics.render());
-            for w in diagnostics.warnings() {
-                for line in w.render().lines() {
-                    println!("cargo:warning={line}");
-                }
-            }
             std::process::exit(1);
         }
     }

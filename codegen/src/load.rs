@@ -20,6 +20,8 @@ use crate::model::Manifest;
 #[derive(Debug, Default)]
 pub(crate) struct SpanIndex {
     spans: HashMap<String, Span>,
+    /// Keys that repeat within one mapping: their path and position.
+    duplicates: Vec<(String, (usize, usize))>,
 }
 
 impl SpanIndex {
@@ -30,6 +32,7 @@ impl SpanIndex {
         let _ = parser.load(&mut builder, false);
         SpanIndex {
             spans: builder.spans,
+            duplicates: builder.duplicates,
         }
     }
 
@@ -78,6 +81,7 @@ enum Frame {
     Map {
         path: String,
         key: Option<(String, (usize, usize))>,
+        keys: Vec<String>,
     },
     Seq {
         path: String,
@@ -91,6 +95,7 @@ enum Frame {
 struct IndexBuilder {
     stack: Vec<Frame>,
     spans: HashMap<String, Span>,
+    duplicates: Vec<(String, (usize, usize))>,
 }
 
 fn pos(mark: Marker) -> (usize, usize) {
@@ -103,7 +108,9 @@ impl IndexBuilder {
     fn next_value(&mut self) -> Option<(String, Option<(usize, usize)>)> {
         match self.stack.last_mut() {
             None => Some((String::new(), None)),
-            Some(Frame::Map { path, key }) => key.take().map(|(k, kpos)| (join(path, &k), Some(kpos))),
+            Some(Frame::Map { path, key, .. }) => {
+                key.take().map(|(k, kpos)| (join(path, &k), Some(kpos)))
+            }
             Some(Frame::Seq { path, next }) => {
                 let p = index(path, *next);
                 *next += 1;
@@ -114,9 +121,11 @@ impl IndexBuilder {
     }
 
     fn record(&mut self, path: String, key: Option<(usize, usize)>, value: (usize, usize)) {
-        let span = self.spans.entry(path).or_default();
-        span.key = key.or(Some(value));
-        span.value = Some(value);
+        // The first occurrence wins; later duplicates are reported separately.
+        self.spans.entry(path).or_insert(Span {
+            key: key.or(Some(value)),
+            value: Some(value),
+        });
     }
 }
 
@@ -124,8 +133,22 @@ impl MarkedEventReceiver for IndexBuilder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(text, ..) => {
-                if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                if let Some(Frame::Map { key, keys, path }) = self.stack.last_mut() {
                     if key.is_none() {
+                        if keys.is_empty() {
+                            // A block mapping's start mark is not where it is
+                            // written; its first key is.
+                            if let Some(span) = self.spans.get_mut(path.as_str()) {
+                                if span.key == span.value {
+                                    span.key = Some(pos(mark));
+                                }
+                                span.value = Some(pos(mark));
+                            }
+                        }
+                        if keys.contains(&text) {
+                            self.duplicates.push((join(path, &text), pos(mark)));
+                        }
+                        keys.push(text.clone());
                         *key = Some((text, pos(mark)));
                         return;
                     }
@@ -150,7 +173,11 @@ impl MarkedEventReceiver for IndexBuilder {
                 } else if let Some((path, kpos)) = self.next_value() {
                     self.record(path.clone(), kpos, pos(mark));
                     if is_map {
-                        Frame::Map { path, key: None }
+                        Frame::Map {
+                            path,
+                            key: None,
+                            keys: Vec::new(),
+                        }
                     } else {
                         Frame::Seq { path, next: 0 }
                     }
@@ -189,8 +216,30 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
             if let Some(cut) = message.find(" at line ") {
                 message.truncate(cut);
             }
-            let hint = if message.contains("duplicate entry") {
-                Some("every name in a map must be unique; rename or remove one of them".to_owned())
+            if message.contains("duplicate entry") && !rep.index.duplicates.is_empty() {
+                for (path, at) in &rep.index.duplicates {
+                    let key = path.rsplit('.').next().unwrap_or_default();
+                    let first = rep.index.locate(path, At::Key).map(|(l, _)| l);
+                    let hint = match first {
+                        Some(l) => format!(
+                            "`{key}` is first defined on line {l}; names in a map must be unique"
+                        ),
+                        None => "names in a map must be unique".to_owned(),
+                    };
+                    rep.at_pos(
+                        Severity::Error,
+                        Some(*at),
+                        path,
+                        format!("duplicate key `{key}`"),
+                        Some(hint),
+                    );
+                }
+                return None;
+            }
+            let hint = if message.contains("end of stream") {
+                Some("a quote or bracket opened earlier is not closed".to_owned())
+            } else if message.contains("duplicate entry") {
+                Some("names in a map must be unique".to_owned())
             } else {
                 None
             };
@@ -201,11 +250,18 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
     let root = match to_json(&yaml, "", rep) {
         Some(Value::Object(map)) => map,
         Some(Value::Null) => {
-            rep.error_hint("", "the manifest is empty", "a manifest needs at least `server: { name, version }`");
+            rep.error_hint(
+                "",
+                "the manifest is empty",
+                "a manifest needs at least `server: { name, version }`",
+            );
             return None;
         }
         Some(_) => {
-            rep.error("", "the manifest must be a mapping with `server`, `tools`, … at the top level");
+            rep.error(
+                "",
+                "the manifest must be a mapping with `server`, `tools`, … at the top level",
+            );
             return None;
         }
         None => return None,
@@ -213,14 +269,22 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
 
     for key in root.keys() {
         if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
-            rep.error_hint(key, format!("unknown top-level key `{key}`"), did_you_mean(key, TOP_LEVEL_KEYS));
+            rep.error_hint(
+                key,
+                format!("unknown top-level key `{key}`"),
+                did_you_mean(key, TOP_LEVEL_KEYS),
+            );
         }
     }
 
     let server = match root.get("server") {
         Some(v) => item(v, "server", rep),
         None => {
-            rep.error_hint("", "missing `server`", "add `server: { name: my-server, version: 0.1.0 }`");
+            rep.error_hint(
+                "",
+                "missing `server`",
+                "add `server: { name: my-server, version: 0.1.0 }`",
+            );
             None
         }
     };
@@ -265,7 +329,10 @@ fn named_section<T: DeserializeOwned>(
         Some(other) => {
             rep.error_value(
                 section,
-                format!("`{section}` must be a map from names to definitions, not {}", kind(other)),
+                format!(
+                    "`{section}` must be a map from names to definitions, not {}",
+                    kind(other)
+                ),
                 None,
             );
             ok = false;
@@ -293,7 +360,11 @@ fn list_section<T: DeserializeOwned>(
             }
         }
         Some(other) => {
-            rep.error_value(section, format!("`{section}` must be a list, not {}", kind(other)), None);
+            rep.error_value(
+                section,
+                format!("`{section}` must be a list, not {}", kind(other)),
+                None,
+            );
             ok = false;
         }
     }
@@ -321,7 +392,8 @@ fn item<T: DeserializeOwned>(value: &Value, path: &str, rep: &mut Reporter<'_>) 
                 match seg {
                     serde_path_to_error::Segment::Seq { index: i } => full = index(&full, *i),
                     serde_path_to_error::Segment::Map { key } => full = join(&full, key),
-                    serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+                    serde_path_to_error::Segment::Enum { .. }
+                    | serde_path_to_error::Segment::Unknown => {}
                 }
             }
             let message = e.inner().to_string();
@@ -335,7 +407,11 @@ fn item<T: DeserializeOwned>(value: &Value, path: &str, rep: &mut Reporter<'_>) 
 fn report_serde(rep: &mut Reporter<'_>, path: &str, message: &str) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let field = rest.split('`').next().unwrap_or_default();
-        let expected = backticked(rest.split_once(", expected").map(|(_, e)| e).unwrap_or_default());
+        let expected = backticked(
+            rest.split_once(", expected")
+                .map(|(_, e)| e)
+                .unwrap_or_default(),
+        );
         let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
         // serde_path_to_error's path stops at the struct; the unknown key is below it.
         let at = if path.ends_with(&format!(".{field}")) {
@@ -343,10 +419,18 @@ fn report_serde(rep: &mut Reporter<'_>, path: &str, message: &str) {
         } else {
             join(path, field)
         };
-        rep.error_hint(&at, format!("unknown field `{field}`"), did_you_mean(field, &expected));
+        rep.error_hint(
+            &at,
+            format!("unknown field `{field}`"),
+            did_you_mean(field, &expected),
+        );
     } else if let Some(rest) = message.strip_prefix("unknown variant `") {
         let variant = rest.split('`').next().unwrap_or_default();
-        let expected = backticked(rest.split_once(", expected").map(|(_, e)| e).unwrap_or_default());
+        let expected = backticked(
+            rest.split_once(", expected")
+                .map(|(_, e)| e)
+                .unwrap_or_default(),
+        );
         let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
         rep.report(
             Severity::Error,
@@ -357,7 +441,11 @@ fn report_serde(rep: &mut Reporter<'_>, path: &str, message: &str) {
         );
     } else if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or_default();
-        rep.error_hint(path, format!("missing field `{field}`"), format!("add `{field}: …` here"));
+        rep.error_hint(
+            path,
+            format!("missing field `{field}`"),
+            format!("add `{field}: …` here"),
+        );
     } else if message.starts_with("invalid type") {
         let hint = if message.contains("expected a string") {
             Some("quote the value to make it a string, e.g. \"1.0\"".to_owned())
@@ -383,7 +471,12 @@ fn backticked(text: &str) -> Vec<String> {
 pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
     let best = candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), *c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                *c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     match best {
@@ -391,7 +484,11 @@ pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
         None if candidates.is_empty() => "remove it".to_owned(),
         None => format!(
             "expected one of {}",
-            candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

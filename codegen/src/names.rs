@@ -9,7 +9,13 @@ const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
 fn sanitize(text: &str) -> String {
     let mut out: String = text
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
@@ -45,7 +51,10 @@ mod tests {
 
     #[test]
     fn conversions() {
-        assert_eq!(snake("json_schema_2020_12_tool"), "json_schema_2020_12_tool");
+        assert_eq!(
+            snake("json_schema_2020_12_tool"),
+            "json_schema_2020_12_tool"
+        );
         assert_eq!(camel("json_schema_2020_12_tool"), "JsonSchema202012Tool");
         assert_eq!(snake("get-forecast.v2"), "get_forecast_v2");
         assert_eq!(camel("user_info"), "UserInfo");

@@ -35,7 +35,13 @@ const UNSUPPORTED: &[&str] = &[
 ];
 
 /// Keywords whose value is a map of subschemas.
-const SCHEMA_MAPS: &[&str] = &["properties", "definitions", "$defs", "dependentSchemas", "patternProperties"];
+const SCHEMA_MAPS: &[&str] = &[
+    "properties",
+    "definitions",
+    "$defs",
+    "dependentSchemas",
+    "patternProperties",
+];
 /// Keywords whose value is a subschema (or, for `items`, a list of them).
 const SCHEMA_ONE: &[&str] = &[
     "items",
@@ -55,7 +61,15 @@ const SCHEMA_ONE: &[&str] = &[
 const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 /// Keywords only validation cares about, dropped so types stay plain (and need no
 /// crates beyond serde): the runtime validates arguments against the real schema.
-const VALIDATION_ONLY: &[&str] = &["format", "pattern", "$comment", "$id", "examples"];
+const VALIDATION_ONLY: &[&str] = &[
+    "format",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "$comment",
+    "$id",
+    "examples",
+];
 
 /// The generated types of one schema.
 pub(crate) struct SchemaTypes {
@@ -90,7 +104,8 @@ pub(crate) fn schema_types(
         Err(_) => return Err("typify panicked on it".to_owned()),
     };
     let items = rewrite_paths(items, runtime);
-    let items = add_serde_crate(items, runtime).map_err(|e| format!("typify produced code that does not parse ({e})"))?;
+    let items = add_serde_crate(items, runtime)
+        .map_err(|e| format!("typify produced code that does not parse ({e})"))?;
 
     let module = format_ident!("{}", module);
     let root = format_ident!("{}", type_name);
@@ -118,14 +133,23 @@ pub(crate) fn schema_types(
 
 /// typify on one prepared schema: its items, the names of the types it defines,
 /// and, when the root is not a named type, the root's type (for an alias).
-fn typify_one(schema: Value, type_name: &str) -> Result<(TokenStream, Vec<String>, Option<TokenStream>), String> {
-    let root: schemars::schema::RootSchema = serde_json::from_value(schema).map_err(|e| e.to_string())?;
+fn typify_one(
+    schema: Value,
+    type_name: &str,
+) -> Result<(TokenStream, Vec<String>, Option<TokenStream>), String> {
+    let root: schemars::schema::RootSchema =
+        serde_json::from_value(schema).map_err(|e| e.to_string())?;
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
     let mut space = TypeSpace::new(&settings);
-    space.add_ref_types(root.definitions).map_err(|e| e.to_string())?;
+    space
+        .add_ref_types(root.definitions)
+        .map_err(|e| e.to_string())?;
     let id = space
-        .add_type_with_name(&schemars::schema::Schema::Object(root.schema), Some(type_name.to_owned()))
+        .add_type_with_name(
+            &schemars::schema::Schema::Object(root.schema),
+            Some(type_name.to_owned()),
+        )
         .map_err(|e| e.to_string())?;
     if space.uses_chrono() || space.uses_uuid() || space.uses_regress() {
         return Err("it needs crates beyond serde".to_owned());
@@ -134,7 +158,12 @@ fn typify_one(schema: Value, type_name: &str) -> Result<(TokenStream, Vec<String
     let alias = (ty.name() != type_name).then(|| ty.ident());
     let names = space
         .iter_types()
-        .filter(|t| matches!(t.details(), TypeDetails::Struct(_) | TypeDetails::Enum(_) | TypeDetails::Newtype(_)))
+        .filter(|t| {
+            matches!(
+                t.details(),
+                TypeDetails::Struct(_) | TypeDetails::Enum(_) | TypeDetails::Newtype(_)
+            )
+        })
         .map(|t| t.name())
         .collect();
     Ok((space.to_stream(), names, alias))
@@ -185,7 +214,11 @@ fn walk(schema: &mut Value, renames: &[(String, String)], is_root: bool) -> Resu
         let target = r.as_str().unwrap_or_default();
         match renames.iter().find(|(from, _)| from == target) {
             Some((_, to)) => *r = Value::String(to.clone()),
-            None => return Err(format!("it uses `$ref: {target}`, which typify cannot follow")),
+            None => {
+                return Err(format!(
+                    "it uses `$ref: {target}`, which typify cannot follow"
+                ));
+            }
         }
     }
     for key in VALIDATION_ONLY {
@@ -252,7 +285,9 @@ fn rewrite_paths(tokens: TokenStream, runtime: &str) -> TokenStream {
                 let text = lit.to_string();
                 if text.starts_with("\"::serde") {
                     let new = format!("\"{runtime}::codegen{}", &text[1..]);
-                    out.push(TokenTree::Literal(new.parse::<Literal>().unwrap_or_else(|_| lit.clone())));
+                    out.push(TokenTree::Literal(
+                        new.parse::<Literal>().unwrap_or_else(|_| lit.clone()),
+                    ));
                 } else {
                     out.push(trees[i].clone());
                 }
@@ -291,12 +326,25 @@ fn add_serde_crate(tokens: TokenStream, runtime: &str) -> Result<TokenStream, sy
             });
             if derives_serde {
                 // After the derive, so the helper attribute is in scope.
-                let pos = attrs.iter().rposition(|a| a.path().is_ident("derive")).map_or(attrs.len(), |p| p + 1);
+                let pos = attrs
+                    .iter()
+                    .rposition(|a| a.path().is_ident("derive"))
+                    .map_or(attrs.len(), |p| p + 1);
                 attrs.insert(pos, attr.clone());
             }
         }
     }
     visit(&mut file.items, &attr);
+    // typify always emits its conversion error type; drop it when nothing uses it.
+    let uses_error = file
+        .items
+        .iter()
+        .filter(|i| !matches!(i, syn::Item::Mod(m) if m.ident == "error"))
+        .any(|i| quote!(#i).to_string().contains("ConversionError"));
+    if !uses_error {
+        file.items
+            .retain(|i| !matches!(i, syn::Item::Mod(m) if m.ident == "error"));
+    }
     Ok(quote!(#file))
 }
 

@@ -49,8 +49,6 @@ pub(crate) struct FormField {
 /// A manifest that passed validation, with what emission needs resolved.
 pub(crate) struct Plan<'m> {
     pub manifest: &'m Manifest,
-    /// Every file read (absolute), for `rerun-if-changed`.
-    pub files: Vec<PathBuf>,
     /// Parallel to `manifest.resources`: contents and size.
     pub resources: Vec<(ResourceBody, Option<u64>)>,
     /// Parallel to `manifest.resource_templates`: variables in template order.
@@ -63,7 +61,12 @@ pub(crate) struct Plan<'m> {
 
 /// MIME types served as text.
 pub(crate) fn is_text_mime(mime: &str) -> bool {
-    let mime = mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mime = mime
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     mime.starts_with("text/")
         || mime == "application/json"
         || mime.ends_with("+json")
@@ -113,7 +116,10 @@ impl Ctx<'_, '_> {
                     At::Value,
                     path,
                     format!("cannot read `{rel}`: {e}"),
-                    Some(format!("paths are relative to the manifest's directory ({})", self.base.display())),
+                    Some(format!(
+                        "paths are relative to the manifest's directory ({})",
+                        self.base.display()
+                    )),
                 );
                 None
             }
@@ -124,7 +130,8 @@ impl Ctx<'_, '_> {
         match BASE64.decode(data.trim()) {
             Ok(b) => Some(b),
             Err(e) => {
-                self.rep.error_value(path, format!("invalid base64: {e}"), None);
+                self.rep
+                    .error_value(path, format!("invalid base64: {e}"), None);
                 None
             }
         }
@@ -138,7 +145,9 @@ impl Ctx<'_, '_> {
                 let mut unknown: Vec<String> = t
                     .undeclared_variables(false)
                     .into_iter()
-                    .filter(|v| !allowed.contains(&v.as_str()) && !TEMPLATE_GLOBALS.contains(&v.as_str()))
+                    .filter(|v| {
+                        !allowed.contains(&v.as_str()) && !TEMPLATE_GLOBALS.contains(&v.as_str())
+                    })
                     .collect();
                 unknown.sort();
                 for v in unknown {
@@ -147,7 +156,11 @@ impl Ctx<'_, '_> {
                     } else {
                         format!(
                             "declared {what}s: {}",
-                            allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                            allowed
+                                .iter()
+                                .map(|a| format!("`{a}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )
                     };
                     self.rep.report(
@@ -174,20 +187,29 @@ impl Ctx<'_, '_> {
 }
 
 /// Validates a manifest. Returns the plan when there is no error.
+/// Every file it reads (absolute, even missing ones) is added to `files`.
 pub(crate) fn validate<'m>(
     m: &'m Manifest,
     manifest_path: &Path,
     stem: &str,
     rep: &mut Reporter<'_>,
+    files: &mut Vec<PathBuf>,
 ) -> Option<Plan<'m>> {
-    let base = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = manifest_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut cx = Ctx {
         rep,
         base,
         files: Vec::new(),
         idents: HashMap::new(),
     };
-    cx.claim(format!("{}Server", camel(stem)), "", "the manifest's file name");
+    cx.claim(
+        format!("{}Server", camel(stem)),
+        "",
+        "the manifest's file name",
+    );
 
     server(m, &mut cx);
     tools(m, &mut cx);
@@ -197,12 +219,12 @@ pub(crate) fn validate<'m>(
     let forms = elicitations(m, &mut cx);
     completions(m, &mut cx, &template_vars);
 
+    files.append(&mut cx.files);
     if cx.rep.diags.has_errors() {
         return None;
     }
     Some(Plan {
         manifest: m,
-        files: cx.files,
         resources,
         template_vars,
         prompt_messages,
@@ -212,10 +234,12 @@ pub(crate) fn validate<'m>(
 
 fn server(m: &Manifest, cx: &mut Ctx<'_, '_>) {
     if m.server.name.trim().is_empty() {
-        cx.rep.error_value("server.name", "the server name is empty", None);
+        cx.rep
+            .error_value("server.name", "the server name is empty", None);
     }
     if m.server.version.trim().is_empty() {
-        cx.rep.error_value("server.version", "the server version is empty", None);
+        cx.rep
+            .error_value("server.version", "the server version is empty", None);
     }
 }
 
@@ -242,20 +266,35 @@ fn tools(m: &Manifest, cx: &mut Ctx<'_, '_>) {
                 Some("some clients reject tool names longer than 64 characters".to_owned()),
             );
         }
-        if tool.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        if tool
+            .description
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
+        {
             cx.rep.warning(
                 &path,
                 format!("tool `{name}` has no description"),
-                Some("the model chooses tools by their descriptions; add `description: …`".to_owned()),
+                Some(
+                    "the model chooses tools by their descriptions; add `description: …`"
+                        .to_owned(),
+                ),
             );
         }
         cx.claim(snake(name), &path, &format!("tool `{name}`"));
         if let Some(input) = &tool.input {
-            cx.claim(format!("{}Input", camel(name)), &path, &format!("tool `{name}`"));
+            cx.claim(
+                format!("{}Input", camel(name)),
+                &path,
+                &format!("tool `{name}`"),
+            );
             schema(input, &join(&path, "input"), "input", cx);
         }
         if let Some(output) = &tool.output {
-            cx.claim(format!("{}Output", camel(name)), &path, &format!("tool `{name}`"));
+            cx.claim(
+                format!("{}Output", camel(name)),
+                &path,
+                &format!("tool `{name}`"),
+            );
             schema(output, &join(&path, "output"), "output", cx);
         }
     }
@@ -309,16 +348,30 @@ fn schema(s: &Map<String, Value>, path: &str, what: &str, cx: &mut Ctx<'_, '_>) 
         }
         Ok(_) => {}
         Err(_) => {
-            cx.rep.error_value(path, format!("the {what} schema could not be checked against JSON Schema 2020-12"), None);
+            cx.rep.error_value(
+                path,
+                format!("the {what} schema could not be checked against JSON Schema 2020-12"),
+                None,
+            );
             return;
         }
     }
     let value = Value::Object(s.clone());
-    let compiled = std::panic::catch_unwind(|| jsonschema::validator_for(&value).err().map(|e| e.to_string()));
+    let compiled = std::panic::catch_unwind(|| {
+        jsonschema::validator_for(&value)
+            .err()
+            .map(|e| e.to_string())
+    });
     match compiled {
         Ok(None) => {}
-        Ok(Some(message)) => cx.rep.error_value(path, format!("the {what} schema does not compile: {message}"), None),
-        Err(_) => cx.rep.error_value(path, format!("the {what} schema does not compile"), None),
+        Ok(Some(message)) => cx.rep.error_value(
+            path,
+            format!("the {what} schema does not compile: {message}"),
+            None,
+        ),
+        Err(_) => cx
+            .rep
+            .error_value(path, format!("the {what} schema does not compile"), None),
     }
 }
 
@@ -335,17 +388,28 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
             );
         }
         if !r.uri.contains(':') {
-            cx.rep.error_value(&join(&path, "uri"), format!("`{}` is not an absolute URI", r.uri), Some("a URI has a scheme, e.g. `file:///…` or `app://…`".to_owned()));
+            cx.rep.error_value(
+                &join(&path, "uri"),
+                format!("`{}` is not an absolute URI", r.uri),
+                Some("a URI has a scheme, e.g. `file:///…` or `app://…`".to_owned()),
+            );
         }
-        let given: Vec<&str> = [("text", r.text.is_some()), ("blob", r.blob.is_some()), ("file", r.file.is_some())]
-            .into_iter()
-            .filter(|(_, present)| *present)
-            .map(|(k, _)| k)
-            .collect();
+        let given: Vec<&str> = [
+            ("text", r.text.is_some()),
+            ("blob", r.blob.is_some()),
+            ("file", r.file.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, present)| *present)
+        .map(|(k, _)| k)
+        .collect();
         if given.len() > 1 {
             cx.rep.error_hint(
                 &join(&path, given[1]),
-                format!("resource `{}` has both `{}` and `{}`", r.name, given[0], given[1]),
+                format!(
+                    "resource `{}` has both `{}` and `{}`",
+                    r.name, given[0], given[1]
+                ),
                 "give at most one of `text`, `blob` and `file` (none: a handler reads it)",
             );
             out.push((ResourceBody::Dynamic, r.size));
@@ -385,7 +449,11 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
                 None => (ResourceBody::Dynamic, None),
             }
         } else {
-            cx.claim(format!("read_{}", snake(&r.name)), &path, &format!("resource `{}`", r.name));
+            cx.claim(
+                format!("read_{}", snake(&r.name)),
+                &path,
+                &format!("resource `{}`", r.name),
+            );
             (ResourceBody::Dynamic, None)
         };
         out.push((body, r.size.or(size)));
@@ -409,20 +477,30 @@ pub(crate) fn uri_template_vars(t: &str) -> Result<Vec<String>, String> {
         }
         let expr = match expr.chars().next() {
             Some('+' | '#' | '.' | '/' | ';' | '?' | '&') => &expr[1..],
-            Some(c @ ('=' | ',' | '!' | '@' | '|')) => return Err(format!("the operator `{c}` is reserved")),
+            Some(c @ ('=' | ',' | '!' | '@' | '|')) => {
+                return Err(format!("the operator `{c}` is reserved"));
+            }
             Some(_) => expr,
             None => return Err("empty expression `{}`".to_owned()),
         };
         for spec in expr.split(',') {
             let name = if let Some((name, len)) = spec.split_once(':') {
-                if len.is_empty() || len.len() > 4 || !len.bytes().all(|b| b.is_ascii_digit()) || len.starts_with('0') {
+                if len.is_empty()
+                    || len.len() > 4
+                    || !len.bytes().all(|b| b.is_ascii_digit())
+                    || len.starts_with('0')
+                {
                     return Err(format!("bad prefix length in `{spec}`"));
                 }
                 name
             } else {
                 spec.strip_suffix('*').unwrap_or(spec)
             };
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'%')) {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'%'))
+            {
                 return Err(format!("bad variable name `{name}`"));
             }
             if !vars.iter().any(|v| v == name) {
@@ -441,7 +519,11 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
         let path = index("resource_templates", i);
         let upath = join(&path, "uri_template");
         if let Some(first) = seen.insert(t.uri_template.as_str(), path.clone()) {
-            cx.rep.error_hint(&upath, format!("duplicate URI template `{}`", t.uri_template), format!("{first} already declares it"));
+            cx.rep.error_hint(
+                &upath,
+                format!("duplicate URI template `{}`", t.uri_template),
+                format!("{first} already declares it"),
+            );
         }
         let names = match uri_template_vars(&t.uri_template) {
             Ok(v) => v,
@@ -449,14 +531,23 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
                 cx.rep.error_value(
                     &upath,
                     format!("malformed URI template `{}`: {e}", t.uri_template),
-                    Some("URI templates follow RFC 6570, e.g. `weather://{city}/current`".to_owned()),
+                    Some(
+                        "URI templates follow RFC 6570, e.g. `weather://{city}/current`".to_owned(),
+                    ),
                 );
                 out.push(Vec::new());
                 continue;
             }
         };
         if names.is_empty() {
-            cx.rep.warning(&upath, format!("URI template `{}` has no variables", t.uri_template), Some("a URI without variables is a plain resource; move it to `resources`".to_owned()));
+            cx.rep.warning(
+                &upath,
+                format!("URI template `{}` has no variables", t.uri_template),
+                Some(
+                    "a URI without variables is a plain resource; move it to `resources`"
+                        .to_owned(),
+                ),
+            );
         }
         let declared = t.variables.clone().unwrap_or_default();
         for name in declared.keys() {
@@ -476,15 +567,23 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
                 None => {
                     cx.rep.warning(
                         &upath,
-                        format!("variable `{name}` of `{}` has no declared type; it is a string", t.uri_template),
-                        Some(format!("declare it: `variables: {{ {name}: {{ type: string }} }}`")),
+                        format!(
+                            "variable `{name}` of `{}` has no declared type; it is a string",
+                            t.uri_template
+                        ),
+                        Some(format!(
+                            "declare it: `variables: {{ {name}: {{ type: string }} }}`"
+                        )),
                     );
                     VarType::String
                 }
             };
             if t.text.is_none() {
                 if let Some(other) = fields.insert(snake(name), name.clone()) {
-                    cx.rep.error(&upath, format!("variables `{other}` and `{name}` collide as Rust fields"));
+                    cx.rep.error(
+                        &upath,
+                        format!("variables `{other}` and `{name}` collide as Rust fields"),
+                    );
                 }
             }
             vars.push((name.clone(), ty));
@@ -495,8 +594,16 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
                 cx.template(text, &join(&path, "text"), &allowed, "variable");
             }
             None => {
-                cx.claim(format!("read_{}", snake(&t.name)), &path, &format!("resource template `{}`", t.name));
-                cx.claim(format!("{}Variables", camel(&t.name)), &path, &format!("resource template `{}`", t.name));
+                cx.claim(
+                    format!("read_{}", snake(&t.name)),
+                    &path,
+                    &format!("resource template `{}`", t.name),
+                );
+                cx.claim(
+                    format!("{}Variables", camel(&t.name)),
+                    &path,
+                    &format!("resource template `{}`", t.name),
+                );
             }
         }
         out.push(vars);
@@ -509,22 +616,46 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
     for (name, p) in &m.prompts {
         let path = join("prompts", name);
         if p.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-            cx.rep.warning(&path, format!("prompt `{name}` has no description"), Some("add `description: …`".to_owned()));
+            cx.rep.warning(
+                &path,
+                format!("prompt `{name}` has no description"),
+                Some("add `description: …`".to_owned()),
+            );
         }
-        let args: Vec<&str> = p.arguments.iter().flat_map(|a| a.keys()).map(String::as_str).collect();
+        let args: Vec<&str> = p
+            .arguments
+            .iter()
+            .flat_map(|a| a.keys())
+            .map(String::as_str)
+            .collect();
         let Some(messages) = &p.messages else {
-            cx.claim(format!("prompt_{}", snake(name)), &path, &format!("prompt `{name}`"));
-            cx.claim(format!("{}Arguments", camel(name)), &path, &format!("prompt `{name}`"));
+            cx.claim(
+                format!("prompt_{}", snake(name)),
+                &path,
+                &format!("prompt `{name}`"),
+            );
+            cx.claim(
+                format!("{}Arguments", camel(name)),
+                &path,
+                &format!("prompt `{name}`"),
+            );
             let mut fields = HashMap::new();
             for a in &args {
                 if let Some(other) = fields.insert(snake(a), *a) {
-                    cx.rep.error(&join(&join(&path, "arguments"), a), format!("arguments `{other}` and `{a}` collide as Rust fields"));
+                    cx.rep.error(
+                        &join(&join(&path, "arguments"), a),
+                        format!("arguments `{other}` and `{a}` collide as Rust fields"),
+                    );
                 }
             }
             continue;
         };
         if messages.is_empty() {
-            cx.rep.warning(&join(&path, "messages"), format!("prompt `{name}` has no messages"), None);
+            cx.rep.warning(
+                &join(&path, "messages"),
+                format!("prompt `{name}` has no messages"),
+                None,
+            );
         }
         let mut json_messages = Vec::new();
         for (i, msg) in messages.iter().enumerate() {
@@ -545,7 +676,10 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
                     if given.is_empty() {
                         "a prompt message needs content".to_owned()
                     } else {
-                        format!("a prompt message has one content, not `{}`", given.join("` and `"))
+                        format!(
+                            "a prompt message has one content, not `{}`",
+                            given.join("` and `")
+                        )
                     },
                     "give exactly one of `text`, `image`, `audio`, `resource`",
                 );
@@ -583,14 +717,23 @@ fn media_content(media: &Media, kind: &str, path: &str, cx: &mut Ctx<'_, '_>) ->
             BASE64.encode(bytes)
         }
         _ => {
-            cx.rep.error_hint(path, format!("{kind} content needs exactly one of `data` and `file`"), "`data` is base64; `file` is relative to the manifest");
+            cx.rep.error_hint(
+                path,
+                format!("{kind} content needs exactly one of `data` and `file`"),
+                "`data` is base64; `file` is relative to the manifest",
+            );
             return None;
         }
     };
     Some(json!({ "type": kind, "data": data, "mimeType": media.mime_type }))
 }
 
-fn resource_content(res: &EmbeddedResource, path: &str, args: &[&str], cx: &mut Ctx<'_, '_>) -> Option<Value> {
+fn resource_content(
+    res: &EmbeddedResource,
+    path: &str,
+    args: &[&str],
+    cx: &mut Ctx<'_, '_>,
+) -> Option<Value> {
     cx.template(&res.uri, &join(path, "uri"), args, "argument");
     let mut obj = Map::new();
     obj.insert("uri".into(), Value::String(res.uri.clone()));
@@ -615,7 +758,11 @@ fn resource_content(res: &EmbeddedResource, path: &str, args: &[&str], cx: &mut 
             match String::from_utf8(bytes) {
                 Ok(s) if text => {
                     // Message strings are templates; a file's text is served as is.
-                    let s = if s.contains("{% endraw %}") { s } else { format!("{{% raw %}}{s}{{% endraw %}}") };
+                    let s = if s.contains("{% endraw %}") {
+                        s
+                    } else {
+                        format!("{{% raw %}}{s}{{% endraw %}}")
+                    };
                     obj.insert("text".into(), Value::String(s));
                 }
                 Ok(s) => {
@@ -627,16 +774,34 @@ fn resource_content(res: &EmbeddedResource, path: &str, args: &[&str], cx: &mut 
             }
         }
         _ => {
-            cx.rep.error_hint(path, "an embedded resource needs exactly one of `text`, `blob` and `file`", "`text` is a template, `blob` base64, `file` relative to the manifest");
+            cx.rep.error_hint(
+                path,
+                "an embedded resource needs exactly one of `text`, `blob` and `file`",
+                "`text` is a template, `blob` base64, `file` relative to the manifest",
+            );
             return None;
         }
     }
     Some(json!({ "type": "resource", "resource": Value::Object(obj) }))
 }
 
-const FORM_ROOT_KEYS: &[&str] = &["type", "properties", "required", "title", "description", "$schema"];
+const FORM_ROOT_KEYS: &[&str] = &[
+    "type",
+    "properties",
+    "required",
+    "title",
+    "description",
+    "$schema",
+];
 const COMMON_KEYS: &[&str] = &["type", "title", "description", "default"];
-const STRING_KEYS: &[&str] = &["minLength", "maxLength", "format", "enum", "enumNames", "oneOf"];
+const STRING_KEYS: &[&str] = &[
+    "minLength",
+    "maxLength",
+    "format",
+    "enum",
+    "enumNames",
+    "oneOf",
+];
 const NUMBER_KEYS: &[&str] = &["minimum", "maximum"];
 const ARRAY_KEYS: &[&str] = &["items", "minItems", "maxItems"];
 
@@ -650,20 +815,33 @@ fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Vec<Form
         let hint = "elicitation schemas are flat objects of string, number, integer, boolean and enum properties";
         for key in s.keys() {
             if !FORM_ROOT_KEYS.contains(&key.as_str()) {
-                cx.rep.error_hint(&join(&spath, key), format!("`{key}` is outside the restricted elicitation schema"), hint);
+                cx.rep.error_hint(
+                    &join(&spath, key),
+                    format!("`{key}` is outside the restricted elicitation schema"),
+                    hint,
+                );
             }
         }
         if s.get("type").and_then(Value::as_str) != Some("object") {
-            cx.rep.error_hint(&spath, "an elicitation schema's root must be `type: object`", hint);
+            cx.rep.error_hint(
+                &spath,
+                "an elicitation schema's root must be `type: object`",
+                hint,
+            );
         }
         let props = match s.get("properties") {
             Some(Value::Object(p)) => p.clone(),
             Some(_) => {
-                cx.rep.error_value(&join(&spath, "properties"), "`properties` must be a map", None);
+                cx.rep.error_value(
+                    &join(&spath, "properties"),
+                    "`properties` must be a map",
+                    None,
+                );
                 Map::new()
             }
             None => {
-                cx.rep.error_hint(&spath, "an elicitation schema needs `properties`", hint);
+                cx.rep
+                    .error_hint(&spath, "an elicitation schema needs `properties`", hint);
                 Map::new()
             }
         };
@@ -671,13 +849,21 @@ fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Vec<Form
             None => Vec::new(),
             Some(Value::Array(r)) => r.iter().filter_map(Value::as_str).collect(),
             Some(_) => {
-                cx.rep.error_value(&join(&spath, "required"), "`required` must be a list of property names", None);
+                cx.rep.error_value(
+                    &join(&spath, "required"),
+                    "`required` must be a list of property names",
+                    None,
+                );
                 Vec::new()
             }
         };
         for r in &required {
             if !props.contains_key(*r) {
-                cx.rep.error_value(&join(&spath, "required"), format!("`{r}` is required but not a property"), None);
+                cx.rep.error_value(
+                    &join(&spath, "required"),
+                    format!("`{r}` is required but not a property"),
+                    None,
+                );
             }
         }
         let mut fields = Vec::new();
@@ -685,10 +871,14 @@ fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Vec<Form
         for (pname, prop) in &props {
             let ppath = join(&join(&spath, "properties"), pname);
             if let Some(other) = rust_names.insert(snake(pname), pname.clone()) {
-                cx.rep.error(&ppath, format!("properties `{other}` and `{pname}` collide as Rust fields"));
+                cx.rep.error(
+                    &ppath,
+                    format!("properties `{other}` and `{pname}` collide as Rust fields"),
+                );
             }
             let Some(prop) = prop.as_object() else {
-                cx.rep.error_value(&ppath, "a property must be a schema object", None);
+                cx.rep
+                    .error_value(&ppath, "a property must be a schema object", None);
                 continue;
             };
             if let Some(ty) = form_field(prop, &ppath, cx) {
@@ -696,7 +886,10 @@ fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Vec<Form
                     name: pname.clone(),
                     ty,
                     required: required.contains(&pname.as_str()),
-                    description: prop.get("description").and_then(Value::as_str).map(str::to_owned),
+                    description: prop
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                 });
             }
         }
@@ -732,7 +925,15 @@ fn form_field(prop: &Map<String, Value>, path: &str, cx: &mut Ctx<'_, '_>) -> Op
             cx.rep.error_hint(
                 &join(path, key),
                 format!("`{key}` is outside the restricted elicitation schema"),
-                format!("a {} property may have {}", prop["type"].as_str().unwrap_or_default(), allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "a {} property may have {}",
+                    prop["type"].as_str().unwrap_or_default(),
+                    allowed
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             );
             ok = false;
         }
@@ -742,7 +943,11 @@ fn form_field(prop: &Map<String, Value>, path: &str, cx: &mut Ctx<'_, '_>) -> Op
     }
     if let Some(e) = prop.get("enum") {
         if !e.as_array().is_some_and(|a| a.iter().all(Value::is_string)) {
-            cx.rep.error_value(&join(path, "enum"), "`enum` must be a list of strings", None);
+            cx.rep.error_value(
+                &join(path, "enum"),
+                "`enum` must be a list of strings",
+                None,
+            );
             ok = false;
         }
     }
@@ -753,14 +958,20 @@ fn form_field(prop: &Map<String, Value>, path: &str, cx: &mut Ctx<'_, '_>) -> Op
                 if let Some(any_of) = items.get("anyOf") {
                     ok &= titled_consts(any_of, &join(&ipath, "anyOf"), cx);
                 } else if items.get("type").and_then(Value::as_str) != Some("string")
-                    || !items.get("enum").and_then(Value::as_array).is_some_and(|a| a.iter().all(Value::is_string))
+                    || !items
+                        .get("enum")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| a.iter().all(Value::is_string))
                 {
                     cx.rep.error_hint(&ipath, "array items must be `{ type: string, enum: [...] }` or `{ anyOf: [{ const, title }] }`", "elicitation arrays are multi-select enums");
                     ok = false;
                 }
                 for key in items.keys() {
                     if !["type", "enum", "anyOf"].contains(&key.as_str()) {
-                        cx.rep.error(&join(&ipath, key), format!("`{key}` is outside the restricted elicitation schema"));
+                        cx.rep.error(
+                            &join(&ipath, key),
+                            format!("`{key}` is outside the restricted elicitation schema"),
+                        );
                         ok = false;
                     }
                 }
@@ -785,7 +996,11 @@ fn titled_consts(v: &Value, path: &str, cx: &mut Ctx<'_, '_>) -> bool {
         })
     });
     if !ok {
-        cx.rep.error_hint(path, "expected a list of `{ const: <string>, title: <string> }`", "titled enums list each option as `{ const, title }`");
+        cx.rep.error_hint(
+            path,
+            "expected a list of `{ const: <string>, title: <string> }`",
+            "titled enums list each option as `{ const, title }`",
+        );
     }
     ok
 }
@@ -796,47 +1011,103 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
         let path = index("completions", i);
         let coded = c.coded == Some(true);
         match (&c.values, coded) {
-            (Some(_), true) => cx.rep.error_hint(&path, "a completion has either `values` or `coded: true`, not both", "remove one of them"),
-            (None, false) => cx.rep.error_hint(&path, "a completion needs `values` or `coded: true`", "add `values: [...]` or `coded: true`"),
+            (Some(_), true) => cx.rep.error_hint(
+                &path,
+                "a completion has either `values` or `coded: true`, not both",
+                "remove one of them",
+            ),
+            (None, false) => cx.rep.error_hint(
+                &path,
+                "a completion needs `values` or `coded: true`",
+                "add `values: [...]` or `coded: true`",
+            ),
             _ => {}
         }
         let (owner, arg) = match (&c.prompt, &c.argument, &c.template, &c.variable) {
             (Some(prompt), Some(arg), None, None) => {
                 let Some(p) = m.prompts.get(prompt) else {
                     let names: Vec<&str> = m.prompts.keys().map(String::as_str).collect();
-                    cx.rep.report(Severity::Error, At::Value, &join(&path, "prompt"), format!("no prompt is named `{prompt}`"), Some(crate::load::did_you_mean(prompt, &names)));
+                    cx.rep.report(
+                        Severity::Error,
+                        At::Value,
+                        &join(&path, "prompt"),
+                        format!("no prompt is named `{prompt}`"),
+                        Some(crate::load::did_you_mean(prompt, &names)),
+                    );
                     continue;
                 };
-                let args: Vec<&str> = p.arguments.iter().flat_map(|a| a.keys()).map(String::as_str).collect();
+                let args: Vec<&str> = p
+                    .arguments
+                    .iter()
+                    .flat_map(|a| a.keys())
+                    .map(String::as_str)
+                    .collect();
                 if !args.contains(&arg.as_str()) {
-                    cx.rep.report(Severity::Error, At::Value, &join(&path, "argument"), format!("prompt `{prompt}` has no argument `{arg}`"), Some(crate::load::did_you_mean(arg, &args)));
+                    cx.rep.report(
+                        Severity::Error,
+                        At::Value,
+                        &join(&path, "argument"),
+                        format!("prompt `{prompt}` has no argument `{arg}`"),
+                        Some(crate::load::did_you_mean(arg, &args)),
+                    );
                     continue;
                 }
                 (prompt.clone(), arg.clone())
             }
             (None, None, Some(template), Some(var)) => {
-                let Some(ti) = m.resource_templates.iter().position(|t| &t.uri_template == template) else {
-                    let names: Vec<&str> = m.resource_templates.iter().map(|t| t.uri_template.as_str()).collect();
-                    cx.rep.report(Severity::Error, At::Value, &join(&path, "template"), format!("no resource template is `{template}`"), Some(crate::load::did_you_mean(template, &names)));
+                let Some(ti) = m
+                    .resource_templates
+                    .iter()
+                    .position(|t| &t.uri_template == template)
+                else {
+                    let names: Vec<&str> = m
+                        .resource_templates
+                        .iter()
+                        .map(|t| t.uri_template.as_str())
+                        .collect();
+                    cx.rep.report(
+                        Severity::Error,
+                        At::Value,
+                        &join(&path, "template"),
+                        format!("no resource template is `{template}`"),
+                        Some(crate::load::did_you_mean(template, &names)),
+                    );
                     continue;
                 };
                 let vars: Vec<&str> = template_vars[ti].iter().map(|(n, _)| n.as_str()).collect();
                 if !vars.contains(&var.as_str()) {
-                    cx.rep.report(Severity::Error, At::Value, &join(&path, "variable"), format!("`{template}` has no variable `{var}`"), Some(crate::load::did_you_mean(var, &vars)));
+                    cx.rep.report(
+                        Severity::Error,
+                        At::Value,
+                        &join(&path, "variable"),
+                        format!("`{template}` has no variable `{var}`"),
+                        Some(crate::load::did_you_mean(var, &vars)),
+                    );
                     continue;
                 }
                 (m.resource_templates[ti].name.clone(), var.clone())
             }
             _ => {
-                cx.rep.error_hint(&path, "a completion targets `prompt` + `argument` or `template` + `variable`", "e.g. `{ prompt: greeting, argument: style, values: [formal, casual] }`");
+                cx.rep.error_hint(
+                    &path,
+                    "a completion targets `prompt` + `argument` or `template` + `variable`",
+                    "e.g. `{ prompt: greeting, argument: style, values: [formal, casual] }`",
+                );
                 continue;
             }
         };
         if !seen.insert((owner.clone(), arg.clone())) {
-            cx.rep.error(&path, format!("a completion for `{owner}` / `{arg}` is already declared"));
+            cx.rep.error(
+                &path,
+                format!("a completion for `{owner}` / `{arg}` is already declared"),
+            );
         }
         if coded {
-            cx.claim(format!("complete_{}_{}", snake(&owner), snake(&arg)), &path, "this completion");
+            cx.claim(
+                format!("complete_{}_{}", snake(&owner), snake(&arg)),
+                &path,
+                "this completion",
+            );
         }
     }
 }
@@ -848,7 +1119,10 @@ mod tests {
     #[test]
     fn uri_templates() {
         assert_eq!(uri_template_vars("test://items/{n}").unwrap(), vec!["n"]);
-        assert_eq!(uri_template_vars("a://{x}/{+y}{?p,q*}{/z:3}").unwrap(), vec!["x", "y", "p", "q", "z"]);
+        assert_eq!(
+            uri_template_vars("a://{x}/{+y}{?p,q*}{/z:3}").unwrap(),
+            vec!["x", "y", "p", "q", "z"]
+        );
         assert!(uri_template_vars("a://{x").is_err());
         assert!(uri_template_vars("a://x}").is_err());
         assert!(uri_template_vars("a://{}").is_err());

@@ -236,46 +236,59 @@ impl Shared {
         ))
     }
 
-    /// Serves one request of an initialized session. Returns the JSON-RPC response,
-    /// or `None` when the client cancelled the request (no response is due then).
-    pub(crate) async fn handle_request(
+    /// Serves one request of an initialized session. The request is registered for
+    /// cancellation at once, before the returned future first runs, so a
+    /// `notifications/cancelled` read right after it always finds it. The future
+    /// yields the JSON-RPC response, or `None` when the client cancelled the request
+    /// (no response is due then).
+    pub(crate) fn handle_request(
         self: &Arc<Self>,
         session: &Arc<Session>,
         id: RequestId,
-        method: &str,
+        method: String,
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
-    ) -> Option<Value> {
+    ) -> impl Future<Output = Option<Value>> + Send + 'static {
         let cancel = session.begin_request(&id);
-        let progress_token = params
-            .as_ref()
-            .and_then(|p| p.pointer("/_meta/progressToken"))
-            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
-            .cloned();
-        let ctx = Context::new(
-            id.clone(),
-            progress_token,
-            session.clone(),
-            outbound,
-            self.clone(),
-            cancel.clone(),
-        );
-        let work = AssertUnwindSafe(self.dispatch(ctx, method, params)).catch_unwind();
-        let outcome = tokio::select! {
-            r = work => Some(r),
-            _ = cancel.cancelled() => None,
-        };
-        session.end_request(&id);
-        let result = match outcome? {
-            Ok(r) => r,
-            Err(_) => Err(RequestError::internal(
-                "Internal error: the handler panicked",
-            )),
-        };
-        Some(match result {
-            Ok(value) => jsonrpc::response(&id, value),
-            Err(e) => jsonrpc::error_response(Some(&id), &e),
-        })
+        let shared = self.clone();
+        let session = session.clone();
+        async move {
+            let progress_token = params
+                .as_ref()
+                .and_then(|p| p.pointer("/_meta/progressToken"))
+                .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+                .cloned();
+            let ctx = Context::new(
+                id.clone(),
+                progress_token,
+                session.clone(),
+                outbound,
+                shared.clone(),
+                cancel.clone(),
+            );
+            let work = AssertUnwindSafe(shared.dispatch(ctx, &method, params)).catch_unwind();
+            let outcome = tokio::select! {
+                // Cancellation wins ties: a handler that noticed the cancellation
+                // and returned must not be answered either.
+                biased;
+                _ = cancel.cancelled() => None,
+                r = work => Some(r),
+            };
+            session.end_request(&id);
+            if cancel.is_cancelled() {
+                return None;
+            }
+            let result = match outcome? {
+                Ok(r) => r,
+                Err(_) => Err(RequestError::internal(
+                    "Internal error: the handler panicked",
+                )),
+            };
+            Some(match result {
+                Ok(value) => jsonrpc::response(&id, value),
+                Err(e) => jsonrpc::error_response(Some(&id), &e),
+            })
+        }
     }
 
     /// Handles a notification from the client.

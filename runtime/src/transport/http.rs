@@ -508,15 +508,12 @@ impl Endpoint {
     ) -> Response<ResponseBody> {
         let outbound: Arc<dyn Outbound> = Arc::new(StandaloneOutbound(session.clone()));
         let shared = &self.inner.shared;
-        let futures = requests.into_iter().map(|(id, method, params)| {
-            let outbound = outbound.clone();
-            let core = session.core.clone();
-            async move {
-                shared
-                    .handle_request(&core, id, &method, params, outbound)
-                    .await
-            }
-        });
+        let futures: Vec<_> = requests
+            .into_iter()
+            .map(|(id, method, params)| {
+                shared.handle_request(&session.core, id, method, params, outbound.clone())
+            })
+            .collect();
         let mut responses: Vec<Value> = futures_util::future::join_all(futures)
             .await
             .into_iter()
@@ -544,15 +541,16 @@ impl Endpoint {
         };
         let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
         for (id, method, params) in requests {
-            let shared = self.inner.shared.clone();
-            let core = session.core.clone();
-            let outbound = outbound.clone();
+            let response = self.inner.shared.handle_request(
+                &session.core,
+                id,
+                method,
+                params,
+                outbound.clone(),
+            );
             let stream = stream.clone();
             tokio::spawn(async move {
-                match shared
-                    .handle_request(&core, id, &method, params, outbound)
-                    .await
-                {
+                match response.await {
                     Some(response) => stream.push(&response, true),
                     None => stream.forgo_response(),
                 }

@@ -185,15 +185,10 @@ fn handle_message(
                 let _ = tx.send(early);
                 return;
             }
-            let shared = shared.clone();
-            let session = session.clone();
-            let outbound = outbound.clone();
+            let response = shared.handle_request(session, id, method, params, outbound.clone());
             let tx = tx.clone();
             tasks.spawn(async move {
-                if let Some(response) = shared
-                    .handle_request(&session, id, &method, params, outbound)
-                    .await
-                {
+                if let Some(response) = response.await {
                     let _ = tx.send(response);
                 }
             });
@@ -278,21 +273,14 @@ fn handle_batch(
             }
         }
     }
-    let shared = shared.clone();
-    let session = session.clone();
-    let outbound = outbound.clone();
+    let futures: Vec<_> = pending
+        .into_iter()
+        .map(|(id, method, params)| {
+            shared.handle_request(session, id, method, params, outbound.clone())
+        })
+        .collect();
     let tx = tx.clone();
     tasks.spawn(async move {
-        let futures = pending.into_iter().map(|(id, method, params)| {
-            let shared = shared.clone();
-            let session = session.clone();
-            let outbound = outbound.clone();
-            async move {
-                shared
-                    .handle_request(&session, id, &method, params, outbound)
-                    .await
-            }
-        });
         let mut responses = immediate;
         responses.extend(
             futures_util::future::join_all(futures)
