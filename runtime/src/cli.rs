@@ -15,9 +15,9 @@ struct Args {
     /// Serve newline-delimited JSON-RPC on stdin/stdout (the default).
     #[arg(long, conflicts_with = "http")]
     stdio: bool,
-    /// Serve Streamable HTTP on this address, e.g. 127.0.0.1:3000 (port 0 picks a
-    /// free port; the address is printed on stderr).
-    #[arg(long, value_name = "ADDR")]
+    /// Serve Streamable HTTP on this address, e.g. 127.0.0.1:3000, or on a bare
+    /// port of 127.0.0.1 (port 0 picks a free port; the address is printed on stderr).
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr)]
     http: Option<SocketAddr>,
     /// The MCP endpoint path.
     #[arg(long, default_value = "/mcp", requires = "http")]
@@ -34,6 +34,16 @@ struct Args {
     /// The server's own log filter on stderr (error, warn, info, debug, trace).
     #[arg(long, default_value = "warn", value_name = "LEVEL")]
     log_level: String,
+}
+
+/// A full socket address, or a port on the loopback interface: servers are local
+/// unless asked otherwise.
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not an address like 127.0.0.1:3000 or a port"))
 }
 
 pub(crate) fn main(server: Server) -> ExitCode {
@@ -75,5 +85,17 @@ pub(crate) fn main(server: Server) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_port_binds_loopback() {
+        assert_eq!(parse_addr("3000").unwrap().to_string(), "127.0.0.1:3000");
+        assert_eq!(parse_addr("[::1]:80").unwrap().to_string(), "[::1]:80");
+        assert!(parse_addr("localhost:3000").is_err());
     }
 }

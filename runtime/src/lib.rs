@@ -56,7 +56,27 @@ pub use transport::http::HttpConfig;
 impl Server {
     /// Serves one client on stdin/stdout until stdin closes.
     pub async fn serve_stdio(self) -> std::io::Result<()> {
-        transport::stdio::serve(self.shared, tokio::io::stdin(), tokio::io::stdout()).await
+        self.serve_io(tokio::io::stdin(), tokio::io::stdout()).await
+    }
+
+    /// Serves one client speaking newline-delimited JSON-RPC (the stdio framing)
+    /// over any pair of byte streams: a pipe, a socket, or an in-memory duplex in
+    /// tests. Returns once `input` ends and every request read has been answered.
+    ///
+    /// ```no_run
+    /// # async fn run(server: mcpgen_runtime::Server) -> std::io::Result<()> {
+    /// let (client, server_end) = tokio::io::duplex(64 * 1024);
+    /// let (input, output) = tokio::io::split(server_end);
+    /// tokio::spawn(server.serve_io(input, output));
+    /// // … write requests to `client`, read responses from it.
+    /// # drop(client); Ok(()) }
+    /// ```
+    pub async fn serve_io<R, W>(self, input: R, output: W) -> std::io::Result<()>
+    where
+        R: tokio::io::AsyncRead + Unpin,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        transport::stdio::serve(self.shared, input, output).await
     }
 
     /// Serves Streamable HTTP on `addr` until the process ends. The bound address
