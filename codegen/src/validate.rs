@@ -394,15 +394,11 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
                 Some("a URI has a scheme, e.g. `file:///…` or `app://…`".to_owned()),
             );
         }
-        let given: Vec<&str> = [
+        let given = present_keys(&[
             ("text", r.text.is_some()),
             ("blob", r.blob.is_some()),
             ("file", r.file.is_some()),
-        ]
-        .into_iter()
-        .filter(|(_, present)| *present)
-        .map(|(k, _)| k)
-        .collect();
+        ]);
         if given.len() > 1 {
             cx.rep.error_hint(
                 &join(&path, given[1]),
@@ -539,6 +535,17 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
                 continue;
             }
         };
+        if let Err(why) = runtime_matchable(&t.uri_template) {
+            cx.rep.error_value(
+                &upath,
+                format!("URI template `{}` cannot be matched: {why}", t.uri_template),
+                Some(
+                    "the runtime matches `{var}`, `{+var}`, `{#var}` and `{/var}`, one variable \
+                     each, with a literal between two expressions"
+                        .to_owned(),
+                ),
+            );
+        }
         if names.is_empty() {
             cx.rep.warning(
                 &upath,
@@ -660,16 +667,12 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
         let mut json_messages = Vec::new();
         for (i, msg) in messages.iter().enumerate() {
             let mpath = index(&join(&path, "messages"), i);
-            let given: Vec<&str> = [
+            let given = present_keys(&[
                 ("text", msg.text.is_some()),
                 ("image", msg.image.is_some()),
                 ("audio", msg.audio.is_some()),
                 ("resource", msg.resource.is_some()),
-            ]
-            .into_iter()
-            .filter(|(_, p)| *p)
-            .map(|(k, _)| k)
-            .collect();
+            ]);
             if given.len() != 1 {
                 cx.rep.error_hint(
                     &mpath,
@@ -1112,6 +1115,45 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
     }
 }
 
+/// Whether the runtime can match URIs against this (well-formed) template: it
+/// reverses single-variable `{var}`, `{+var}`, `{#var}` and `{/var}` expressions
+/// separated by literals, not RFC 6570's query, label and list forms.
+fn runtime_matchable(template: &str) -> Result<(), String> {
+    let mut rest = template;
+    let mut previous_was_expression = false;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        if open == 0 && previous_was_expression {
+            return Err("two expressions with no literal between them".to_owned());
+        }
+        let expr = &rest[open + 1..close];
+        let name = expr.strip_prefix(['+', '#', '/']).unwrap_or(expr);
+        if let Some(op) = expr.chars().next().filter(|c| ".;?&".contains(*c)) {
+            return Err(format!("the `{op}` operator is not supported"));
+        }
+        if name.contains(',') {
+            return Err(format!("`{{{expr}}}` has more than one variable"));
+        }
+        if name.contains([':', '*']) {
+            return Err(format!("`{{{expr}}}` uses a modifier"));
+        }
+        previous_was_expression = true;
+        rest = &rest[(close + 1).min(rest.len())..];
+        if !rest.starts_with('{') {
+            previous_was_expression = false;
+        }
+    }
+    Ok(())
+}
+
+/// The keys, of mutually exclusive ones, that a manifest entry gives.
+fn present_keys(keys: &[(&'static str, bool)]) -> Vec<&'static str> {
+    keys.iter()
+        .filter(|(_, present)| *present)
+        .map(|(key, _)| *key)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1128,6 +1170,18 @@ mod tests {
         assert!(uri_template_vars("a://{}").is_err());
         assert!(uri_template_vars("a://{=x}").is_err());
         assert!(uri_template_vars("a://{x-y}").is_err());
+    }
+
+    #[test]
+    fn templates_the_runtime_cannot_match_are_refused() {
+        assert!(runtime_matchable("test://items/{n}").is_ok());
+        assert!(runtime_matchable("file:///{+path}").is_ok());
+        assert!(runtime_matchable("a://{x}/{y}").is_ok());
+        assert!(runtime_matchable("a://x{/name}").is_ok());
+        assert!(runtime_matchable("a://{x}{y}").is_err());
+        assert!(runtime_matchable("a://s{?q,limit}").is_err());
+        assert!(runtime_matchable("a://{x,y}").is_err());
+        assert!(runtime_matchable("a://{x:3}").is_err());
     }
 
     #[test]
