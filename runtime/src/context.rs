@@ -273,9 +273,14 @@ impl Context {
     async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         let session = &self.inner.session;
         let (id, answer) = session.start_client_request();
-        self.inner
+        if !self
+            .inner
             .outbound
-            .send(jsonrpc::request(&id, method, params));
+            .send(jsonrpc::request(&id, method, params))
+        {
+            session.abandon_client_request(&id);
+            return Err(ClientError::Disconnected);
+        }
         let timeout: Duration = self.inner.shared.client_request_timeout;
         let outcome = tokio::select! {
             r = answer => r.map_err(|_| ClientError::Disconnected),

@@ -27,7 +27,9 @@ pub(crate) struct Negotiated {
 /// Where messages related to one request go: its SSE stream, or stdout.
 pub(crate) trait Outbound: Send + Sync {
     /// Sends one JSON-RPC message (a notification or a server-to-client request).
-    fn send(&self, message: Value);
+    /// Returns false when nothing can carry it (no stream is open, the client is
+    /// gone), so a server request fails at once instead of waiting for its timeout.
+    fn send(&self, message: Value) -> bool;
     /// Closes the connection carrying this request's stream without ending the
     /// stream, so the client reconnects with `Last-Event-ID` (SEP-1699). No-op where
     /// the transport has no such notion.

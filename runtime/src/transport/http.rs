@@ -127,11 +127,9 @@ impl HttpSession {
 struct StandaloneOutbound(Arc<HttpSession>);
 
 impl Outbound for StandaloneOutbound {
-    fn send(&self, message: Value) {
+    fn send(&self, message: Value) -> bool {
         let s = self.0.standalone();
-        if s.is_connected() {
-            s.push(&message, false);
-        }
+        s.is_connected() && s.push(&message, false)
     }
 }
 
@@ -551,7 +549,9 @@ impl Endpoint {
             let stream = stream.clone();
             tokio::spawn(async move {
                 match response.await {
-                    Some(response) => stream.push(&response, true),
+                    Some(response) => {
+                        stream.push(&response, true);
+                    }
                     None => stream.forgo_response(),
                 }
             });
@@ -707,7 +707,11 @@ pub(crate) async fn serve(endpoint: Endpoint, listener: TcpListener) -> std::io:
                 async move { Ok::<_, Infallible>(endpoint.handle(req).await) }
             });
             let io = hyper_util::rt::TokioIo::new(tcp);
+            // A client that trickles its headers is cut off rather than holding a
+            // connection forever.
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
                 .keep_alive(true)
                 .serve_connection(io, service)
                 .await;

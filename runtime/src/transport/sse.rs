@@ -106,11 +106,12 @@ impl Stream {
     }
 
     /// Appends a message: logged, and written to the live connection if any.
-    /// `is_response` counts it against the responses owed.
-    pub(crate) fn push(&self, message: &Value, is_response: bool) {
+    /// `is_response` counts it against the responses owed. False when the stream
+    /// is already complete.
+    pub(crate) fn push(&self, message: &Value, is_response: bool) -> bool {
         let mut s = lock(&self.state);
         if s.complete {
-            return;
+            return false;
         }
         let seq = s.next_seq;
         s.next_seq += 1;
@@ -131,6 +132,7 @@ impl Stream {
                 s.live = None;
             }
         }
+        true
     }
 
     /// Ends the connection but not the stream (SEP-1699 polling).
@@ -159,8 +161,8 @@ impl Stream {
 pub(crate) struct StreamOutbound(pub std::sync::Arc<Stream>);
 
 impl Outbound for StreamOutbound {
-    fn send(&self, message: Value) {
-        self.0.push(&message, false);
+    fn send(&self, message: Value) -> bool {
+        self.0.push(&message, false)
     }
     fn close_connection(&self) {
         self.0.disconnect();

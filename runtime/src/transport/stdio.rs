@@ -19,8 +19,8 @@ const MAX_LINE: usize = 16 * 1024 * 1024;
 struct StdoutOutbound(mpsc::UnboundedSender<Value>);
 
 impl Outbound for StdoutOutbound {
-    fn send(&self, message: Value) {
-        let _ = self.0.send(message);
+    fn send(&self, message: Value) -> bool {
+        self.0.send(message).is_ok()
     }
 }
 
