@@ -40,32 +40,38 @@ pub async fn within_for<T>(limit: Duration, what: &str, fut: impl Future<Output 
     }
 }
 
-/// The path of the example binary, brought up to date once per test process:
+/// The path of an example binary, brought up to date once per test process:
 /// `cargo test --all-targets` and `cargo test --test X` do not rebuild it, and a
 /// stale server would make the tests judge old code.
-pub fn everything_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("current_exe");
-        // target/debug/deps/<test> -> target/debug/examples/everything
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test binary lives in target/<profile>/deps");
-        let bin = profile_dir
-            .join("examples")
-            .join(format!("everything{}", std::env::consts::EXE_SUFFIX));
+pub fn example_binary(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/debug/deps/<test> -> target/debug/examples/<name>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in target/<profile>/deps");
+    let bin = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = std::process::Command::new(cargo)
-            .args(["build", "--quiet", "--example", "everything"])
+            .args(["build", "--quiet", "--example", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
-            .expect("run cargo build --example everything");
-        assert!(status.success(), "cargo build --example everything failed");
-        assert!(bin.exists(), "{} is missing", bin.display());
-        bin
-    })
-    .clone()
+            .expect("run cargo build --example");
+        assert!(status.success(), "cargo build --example {name} failed");
+        built.push(name.to_owned());
+    }
+    assert!(bin.exists(), "{} is missing", bin.display());
+    bin
+}
+
+/// The everything example, the conformance fixture.
+pub fn everything_binary() -> PathBuf {
+    example_binary("everything")
 }
 
 /// Drains a child's stderr into a shared buffer (so the pipe never fills), and

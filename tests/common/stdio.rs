@@ -27,16 +27,25 @@ pub struct StdioClient {
 }
 
 impl StdioClient {
-    /// Starts a server.
+    /// Starts the everything server.
     pub async fn spawn() -> StdioClient {
-        let mut child = Command::new(everything_binary())
+        StdioClient::spawn_binary(everything_binary()).await
+    }
+
+    /// Starts another example's server.
+    pub async fn spawn_example(name: &str) -> StdioClient {
+        StdioClient::spawn_binary(super::example_binary(name)).await
+    }
+
+    async fn spawn_binary(binary: std::path::PathBuf) -> StdioClient {
+        let mut child = Command::new(binary)
             .arg("--stdio")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .expect("spawn everything --stdio");
+            .expect("spawn the example with --stdio");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
         let (stderr, _) = drain_stderr(child.stderr.take().expect("stderr"), |_| None);
