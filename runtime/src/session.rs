@@ -109,6 +109,11 @@ impl Session {
         self.last_seen_secs.store(now_secs(), Ordering::Relaxed);
     }
 
+    #[cfg(test)]
+    pub(crate) fn backdate(&self, secs: u64) {
+        self.last_seen_secs.fetch_sub(secs, Ordering::Relaxed);
+    }
+
     pub(crate) fn last_seen_secs(&self) -> u64 {
         self.last_seen_secs.load(Ordering::Relaxed)
     }

@@ -158,12 +158,6 @@ impl SessionStore {
     fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
         lock(self.shard(id)).remove(id)
     }
-    fn all(&self) -> Vec<Arc<HttpSession>> {
-        self.shards
-            .iter()
-            .flat_map(|s| lock(s).values().cloned().collect::<Vec<_>>())
-            .collect()
-    }
     fn expire(&self, idle: Duration) {
         let cutoff = now_secs().saturating_sub(idle.as_secs());
         for shard in &self.shards {
@@ -669,11 +663,6 @@ impl Endpoint {
             .sessions
             .expire(self.inner.config.session_idle_timeout);
     }
-
-    #[allow(dead_code)]
-    pub(crate) fn session_count(&self) -> usize {
-        self.inner.sessions.all().len()
-    }
 }
 
 /// Serves Streamable HTTP on `listener` until the process ends.
@@ -730,6 +719,24 @@ mod tests {
         assert!(is_loopback_host("[::1]:8080"));
         assert!(!is_loopback_host("evil.example.com"));
         assert!(!is_loopback_host("localhost.evil.com:80"));
+    }
+
+    #[test]
+    fn idle_sessions_expire_unless_a_stream_is_connected() {
+        let store = SessionStore::new();
+        let idle = Arc::new(HttpSession::new());
+        let listening = Arc::new(HttpSession::new());
+        let fresh = Arc::new(HttpSession::new());
+        idle.core.backdate(120);
+        listening.core.backdate(120);
+        let _rx = listening.standalone().attach(None, None, false).unwrap();
+        store.insert("idle".into(), idle);
+        store.insert("listening".into(), listening);
+        store.insert("fresh".into(), fresh);
+        store.expire(Duration::from_secs(60));
+        assert!(store.get("idle").is_none());
+        assert!(store.get("listening").is_some());
+        assert!(store.get("fresh").is_some());
     }
 
     #[test]
