@@ -256,6 +256,17 @@ pub(crate) struct Prompt {
     pub messages: Option<Vec<PromptMessage>>,
 }
 
+impl Prompt {
+    /// The declared argument names, in order.
+    pub fn argument_names(&self) -> Vec<&str> {
+        self.arguments
+            .iter()
+            .flat_map(|a| a.keys())
+            .map(String::as_str)
+            .collect()
+    }
+}
+
 /// A prompt argument (always a string on the wire).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -629,12 +629,7 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
                 Some("add `description: …`".to_owned()),
             );
         }
-        let args: Vec<&str> = p
-            .arguments
-            .iter()
-            .flat_map(|a| a.keys())
-            .map(String::as_str)
-            .collect();
+        let args = p.argument_names();
         let Some(messages) = &p.messages else {
             cx.claim(
                 format!("prompt_{}", snake(name)),
@@ -1039,12 +1034,7 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
                     );
                     continue;
                 };
-                let args: Vec<&str> = p
-                    .arguments
-                    .iter()
-                    .flat_map(|a| a.keys())
-                    .map(String::as_str)
-                    .collect();
+                let args = p.argument_names();
                 if !args.contains(&arg.as_str()) {
                     cx.rep.report(
                         Severity::Error,
