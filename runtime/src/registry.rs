@@ -199,8 +199,7 @@ pub(crate) struct Registry {
     pub prompts: Vec<PromptEntry>,
     pub prompt_index: HashMap<String, usize>,
     pub completions: HashMap<CompletionTarget, CompletionSource>,
-    /// Whether any resource is a dynamic one that may change (subscriptions are
-    /// offered whenever there are resources at all).
+    /// Renders templated prompts and resource templates.
     pub templates_env: minijinja::Environment<'static>,
 }
 

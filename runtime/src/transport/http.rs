@@ -407,12 +407,7 @@ impl Endpoint {
         for v in values {
             match jsonrpc::classify(v) {
                 Ok(m) => messages.push(m),
-                Err(invalid) if !is_batch => {
-                    return json_response(
-                        StatusCode::BAD_REQUEST,
-                        &jsonrpc::error_response(invalid.id.as_ref(), &invalid.error),
-                    );
-                }
+                // One invalid message refuses the whole body, batch or not.
                 Err(invalid) => {
                     return json_response(
                         StatusCode::BAD_REQUEST,
