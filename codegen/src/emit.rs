@@ -381,14 +381,6 @@ pub(crate) fn emit(
                 let lit = Literal::byte_string(bytes);
                 quote!(ResourceSource::Blob(#lit))
             }
-            ResourceBody::TextFile(path) => {
-                let p = path.to_string_lossy().into_owned();
-                quote!(ResourceSource::Text(include_str!(#p)))
-            }
-            ResourceBody::BinaryFile(path) => {
-                let p = path.to_string_lossy().into_owned();
-                quote!(ResourceSource::Blob(include_bytes!(#p)))
-            }
             ResourceBody::Dynamic => {
                 let method = format_ident!("read_{}", snake(&r.name));
                 let docs = doc_attrs(&format!(

@@ -18,14 +18,10 @@ use crate::names::{camel, snake};
 pub(crate) enum ResourceBody {
     /// Read by a handler.
     Dynamic,
-    /// Inline text.
+    /// Text, inline or from a file.
     Text(String),
-    /// Inline bytes (decoded from base64).
+    /// Bytes, from base64 or a file.
     Blob(Vec<u8>),
-    /// A file embedded as text.
-    TextFile(PathBuf),
-    /// A file embedded as bytes.
-    BinaryFile(PathBuf),
 }
 
 /// The Rust type of an elicitation form field.
@@ -423,7 +419,7 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
             }
         } else if let Some(file) = &r.file {
             match cx.read_file(file, &join(&path, "file")) {
-                Some((abs, bytes)) => {
+                Some((_, bytes)) => {
                     let n = bytes.len() as u64;
                     let text = match &r.mime_type {
                         Some(mime) => is_text_mime(mime),
@@ -436,10 +432,14 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
                             "fix the file or set a binary `mime_type`",
                         );
                     }
-                    if text {
-                        (ResourceBody::TextFile(abs), Some(n))
-                    } else {
-                        (ResourceBody::BinaryFile(abs), Some(n))
+                    // Contents are embedded as literals, not `include_bytes!`ed, so
+                    // generated code names no machine path and is the same
+                    // wherever it is generated; `rerun-if-changed` still tracks
+                    // the file.
+                    match String::from_utf8(bytes) {
+                        Ok(s) if text => (ResourceBody::Text(s), Some(n)),
+                        Ok(s) => (ResourceBody::Blob(s.into_bytes()), Some(n)),
+                        Err(e) => (ResourceBody::Blob(e.into_bytes()), Some(n)),
                     }
                 }
                 None => (ResourceBody::Dynamic, None),

@@ -41,7 +41,7 @@ fn everything_generates_the_trait() {
         "pub use __mcpgen_everything::*;",
         "use ::mcpgen_runtime::codegen::*;",
         "b.instructions(",
-        "include_bytes!(",
+        "b\"\\x89PNG",
         "CompletionSource::Values(&[\"formal\", \"casual\"])",
     ] {
         assert!(
