@@ -209,6 +209,32 @@ impl Builder {
         }
     }
 
+    /// Generates one manifest given as text rather than read from disk: for editors,
+    /// tools and fuzzing. `path` names it in diagnostics, gives the output's stem,
+    /// and anchors the files it references; the builder's own manifests are
+    /// ignored.
+    ///
+    /// ```
+    /// let source = "server: {name: demo, version: 0.1.0}\ntools: {}\n";
+    /// let code = mcpgen_codegen::Builder::new()
+    ///     .render_source("demo.yaml", source)
+    ///     .expect("a valid manifest");
+    /// assert!(code.contains("pub trait DemoServer"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The diagnostics when the manifest has an error.
+    pub fn render_source(
+        &self,
+        path: impl AsRef<Path>,
+        source: &str,
+    ) -> Result<String, Diagnostics> {
+        let mut read = Vec::new();
+        self.run_source(path.as_ref(), source, &mut read)
+            .map(|(output, _)| output.code)
+    }
+
     /// Load → validate → emit for one manifest; also returns every file read.
     fn run(&self, manifest: &Path) -> (Result<(Output, Diagnostics), Diagnostics>, Vec<PathBuf>) {
         let mut read = vec![manifest.to_owned()];
@@ -220,6 +246,18 @@ impl Builder {
                 return (Err(d), read);
             }
         };
+        let result = self.run_source(manifest, &source, &mut read);
+        (result, read)
+    }
+
+    /// Load → validate → emit for one manifest's text, recording into `read` every
+    /// file it references.
+    fn run_source(
+        &self,
+        manifest: &Path,
+        source: &str,
+        read: &mut Vec<PathBuf>,
+    ) -> Result<(Output, Diagnostics), Diagnostics> {
         let stem = manifest
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -228,8 +266,8 @@ impl Builder {
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let index = load::SpanIndex::build(&source);
-        let mut rep = diag::Reporter::new(manifest, &source, &index);
+        let index = load::SpanIndex::build(source);
+        let mut rep = diag::Reporter::new(manifest, source, &index);
         if syn::parse_str::<syn::Path>(&self.runtime_path).is_err() {
             rep.error_hint(
                 "",
@@ -238,26 +276,23 @@ impl Builder {
             );
         }
         let Some(m) = load::load(&mut rep) else {
-            return (Err(rep.diags), read);
+            return Err(rep.diags);
         };
-        let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep, &mut read) else {
-            return (Err(rep.diags), read);
+        let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep, read) else {
+            return Err(rep.diags);
         };
         let emitted = emit::emit(&plan, &stem, &file_name, &self.runtime_path, &mut rep);
         if rep.diags.has_errors() {
-            return (Err(rep.diags), read);
+            return Err(rep.diags);
         }
-        (
-            Ok((
-                Output {
-                    stem,
-                    code: emitted.code,
-                    schemas: emitted.schemas,
-                },
-                rep.diags,
-            )),
-            read,
-        )
+        Ok((
+            Output {
+                stem,
+                code: emitted.code,
+                schemas: emitted.schemas,
+            },
+            rep.diags,
+        ))
     }
 }
 
