@@ -3,6 +3,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+
 /// How bad a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -26,13 +29,18 @@ impl fmt::Display for Severity {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
-    /// The manifest (or the file it references) the problem is in.
+    /// The manifest the problem is in, as the path was given.
     pub file: PathBuf,
     /// 1-based line, when known.
     pub line: Option<usize>,
-    /// 1-based column, when known.
+    /// 1-based column (in characters), when known.
     pub column: Option<usize>,
-    /// Where in the manifest, e.g. `tools.get_forecast.input.properties.days`.
+    /// 1-based column just past the end of the token the problem is about, on the
+    /// same line, when known.
+    pub end_column: Option<usize>,
+    /// Where in the manifest, e.g. `tools.get_forecast.input.properties.days`; keys
+    /// that are not plain words are quoted (`tools["bad name"]`); empty for the
+    /// manifest as a whole.
     pub path: String,
     /// What is wrong.
     pub message: String,
@@ -47,12 +55,12 @@ impl Diagnostic {
     ///
     /// ```text
     /// error: unknown field `descripton`
-    ///   --> specs/weather.yaml:12:5
-    ///    |
-    /// 12 |     descripton: Forecast for a city
-    ///    |     ^
-    ///    = path: tools.get_forecast
-    ///    = hint: did you mean `description`?
+    ///  --> specs/weather.yaml:6:5
+    ///   |
+    /// 6 |     descripton: Forecast for a city
+    ///   |     ^^^^^^^^^^
+    ///   = path: tools.get_forecast.descripton
+    ///   = hint: did you mean `description`?
     /// ```
     pub fn render(&self) -> String {
         let mut out = format!("{}: {}\n", self.severity, self.message);
@@ -68,13 +76,19 @@ impl Diagnostic {
             let src = src.trim_end();
             out.push_str(&format!("{gutter} |\n"));
             out.push_str(&format!("{line_no} | {src}\n"));
-            // Columns count characters; tabs are kept so the caret lines up.
-            let pad: String = src
+            // Columns count characters; tabs are kept so the carets line up.
+            let len = src.chars().count();
+            let mut pad: String = src
                 .chars()
                 .take(col.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            out.push_str(&format!("{gutter} | {pad}^\n"));
+            // A position just past the text (an unclosed bracket at the end of a
+            // line) is still shown where it is.
+            pad.extend(std::iter::repeat_n(' ', col.saturating_sub(1 + len)));
+            let end = self.end_column.unwrap_or(col).min(len + 1);
+            let width = end.saturating_sub(col).max(1);
+            out.push_str(&format!("{gutter} | {pad}{}\n", "^".repeat(width)));
         }
         if !self.path.is_empty() {
             out.push_str(&format!("{gutter} = path: {}\n", self.path));
@@ -92,7 +106,26 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// All the problems found, errors and warnings, in the order found.
+/// One diagnostic as a JSON object:
+/// `{"severity", "file", "line", "column", "end_column", "path", "message", "hint"}`,
+/// with `null` for an unknown position or an absent hint.
+impl Serialize for Diagnostic {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Diagnostic", 8)?;
+        s.serialize_field("severity", &self.severity.to_string())?;
+        s.serialize_field("file", &self.file.to_string_lossy())?;
+        s.serialize_field("line", &self.line)?;
+        s.serialize_field("column", &self.column)?;
+        s.serialize_field("end_column", &self.end_column)?;
+        s.serialize_field("path", &self.path)?;
+        s.serialize_field("message", &self.message)?;
+        s.serialize_field("hint", &self.hint)?;
+        s.end()
+    }
+}
+
+/// All the problems found, errors and warnings, ordered by file (in the order the
+/// files were given) and then by position.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
@@ -125,7 +158,9 @@ impl Diagnostics {
     pub fn len(&self) -> usize {
         self.items.len()
     }
-    /// Renders every diagnostic, followed by a summary line when there are errors.
+    /// Renders every diagnostic, each followed by a blank line, then a summary line
+    /// (`error: manifest has 2 errors and 1 warning`) unless there is nothing to
+    /// report.
     pub fn render(&self) -> String {
         let mut out = String::new();
         for d in &self.items {
@@ -133,28 +168,93 @@ impl Diagnostics {
             out.push('\n');
         }
         let errors = self.errors().count();
-        if errors > 0 {
-            let warnings = self.warnings().count();
-            out.push_str(&format!(
-                "error: manifest has {errors} error{}{}\n",
-                if errors == 1 { "" } else { "s" },
-                if warnings > 0 {
-                    format!(
-                        " and {warnings} warning{}",
-                        if warnings == 1 { "" } else { "s" }
-                    )
-                } else {
-                    String::new()
-                }
-            ));
+        let warnings = self.warnings().count();
+        let mut files: Vec<&Path> = self.items.iter().map(|d| d.file.as_path()).collect();
+        files.dedup();
+        let subject = match files.len() {
+            0 | 1 => "manifest has".to_owned(),
+            n => format!("{n} manifests have"),
+        };
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        match (errors, warnings) {
+            (0, 0) => {}
+            (0, w) => out.push_str(&format!("warning: {subject} {}\n", count(w, "warning"))),
+            (e, 0) => out.push_str(&format!("error: {subject} {}\n", count(e, "error"))),
+            (e, w) => out.push_str(&format!(
+                "error: {subject} {} and {}\n",
+                count(e, "error"),
+                count(w, "warning")
+            )),
         }
         out
     }
+
+    /// The diagnostics as one line of JSON, for editors and CI tools (`mcpgen check
+    /// --format json` prints it):
+    ///
+    /// ```json
+    /// {"diagnostics":[{"severity":"error","file":"specs/weather.yaml","line":6,
+    ///   "column":5,"end_column":15,"path":"tools.get_forecast.descripton",
+    ///   "message":"unknown field `descripton`","hint":"did you mean `description`?"}],
+    ///  "errors":1,"warnings":0}
+    /// ```
+    ///
+    /// `severity` is `"error"` or `"warning"`; `line`, `column` and `end_column` are
+    /// 1-based (columns count characters) or `null` when unknown; `path` is `""` for
+    /// the manifest as a whole; `hint` is `null` when there is none. The order is
+    /// that of [`iter`](Self::iter).
+    ///
+    /// ```
+    /// let d = mcpgen_codegen::Builder::new()
+    ///     .manifest("no/such/manifest.yaml")
+    ///     .check();
+    /// let json: serde_json::Value = serde_json::from_str(&d.to_json()).unwrap();
+    /// assert_eq!(json["errors"], 1);
+    /// assert_eq!(json["diagnostics"][0]["severity"], "error");
+    /// ```
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Adds a diagnostic in order: after every diagnostic of the same file at or
+    /// before its position (positionless ones first), keeping files grouped.
     pub(crate) fn push(&mut self, d: Diagnostic) {
-        self.items.push(d);
+        let key = |x: &Diagnostic| (x.line.unwrap_or(0), x.column.unwrap_or(0));
+        let Some(first) = self.items.iter().position(|x| x.file == d.file) else {
+            self.items.push(d);
+            return;
+        };
+        let end = first
+            + self.items[first..]
+                .iter()
+                .take_while(|x| x.file == d.file)
+                .count();
+        let at = (first..end)
+            .rev()
+            .find(|&i| key(&self.items[i]) <= key(&d))
+            .map_or(first, |i| i + 1);
+        self.items.insert(at, d);
+    }
+    /// Keeps only the diagnostics `keep` accepts.
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
     }
     pub(crate) fn extend(&mut self, other: Diagnostics) {
-        self.items.extend(other.items);
+        for d in other.items {
+            self.push(d);
+        }
+    }
+}
+
+/// `{"diagnostics": [...], "errors": n, "warnings": n}`; see
+/// [`Diagnostics::to_json`].
+impl Serialize for Diagnostics {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Diagnostics", 3)?;
+        s.serialize_field("diagnostics", &self.items)?;
+        s.serialize_field("errors", &self.errors().count())?;
+        s.serialize_field("warnings", &self.warnings().count())?;
+        s.end()
     }
 }
 
@@ -174,13 +274,51 @@ impl IntoIterator for Diagnostics {
     }
 }
 
+/// A position in the source: 1-based line and column (in characters) and how many
+/// characters the token there spans on its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pos {
+    pub line: usize,
+    pub column: usize,
+    pub width: usize,
+}
+
+impl Pos {
+    pub fn new(line: usize, column: usize, width: usize) -> Self {
+        Pos {
+            line,
+            column,
+            width,
+        }
+    }
+}
+
+/// How a value is written, which decides how text inside it maps to columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// A plain, single- or double-quoted scalar.
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    /// A `|` block scalar; its position is that of its first content line.
+    Literal,
+    /// A `>` block scalar.
+    Folded,
+    /// `{…}` or `[…]`.
+    Flow,
+    /// An indented mapping or sequence; its position is that of its first entry.
+    Block,
+}
+
 /// Where a node of the manifest is: its key and its value.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Span {
-    /// 1-based line and column of the key (or of the value for sequence items).
-    pub key: Option<(usize, usize)>,
-    /// 1-based line and column of the value.
-    pub value: Option<(usize, usize)>,
+    /// The key (or, for a sequence item, the value).
+    pub key: Option<Pos>,
+    /// The value.
+    pub value: Option<Pos>,
+    /// How the value is written.
+    pub style: Option<Style>,
 }
 
 /// Collects diagnostics for one manifest and locates them in its source.
@@ -189,6 +327,10 @@ pub(crate) struct Reporter<'a> {
     pub source: &'a str,
     pub index: &'a crate::load::SpanIndex,
     pub diags: Diagnostics,
+    /// Items that did not load (manifest paths, e.g. `prompts.greet`, and
+    /// `resource_templates:<uri template>`): checks that refer to them stay quiet
+    /// rather than report a second, derived problem.
+    pub broken: std::collections::HashSet<String>,
 }
 
 /// Which position of a node a diagnostic points at.
@@ -207,10 +349,11 @@ impl<'a> Reporter<'a> {
             source,
             index,
             diags: Diagnostics::default(),
+            broken: std::collections::HashSet::new(),
         }
     }
 
-    /// A diagnostic at an explicit position.
+    /// A diagnostic at an explicit line and column, underlining one character.
     pub fn at_pos(
         &mut self,
         severity: Severity,
@@ -219,14 +362,28 @@ impl<'a> Reporter<'a> {
         message: impl Into<String>,
         hint: Option<String>,
     ) {
+        let pos = pos.map(|(line, column)| Pos::new(line, column, 1));
+        self.at(severity, pos, path, message, hint);
+    }
+
+    /// A diagnostic at a position, underlining the token there.
+    pub fn at(
+        &mut self,
+        severity: Severity,
+        pos: Option<Pos>,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         let source_line = pos
-            .and_then(|(l, _)| l.checked_sub(1))
+            .and_then(|p| p.line.checked_sub(1))
             .and_then(|l| self.source.lines().nth(l).map(str::to_owned));
         self.diags.push(Diagnostic {
             severity,
             file: self.file.to_owned(),
-            line: pos.map(|p| p.0),
-            column: pos.map(|p| p.1),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            end_column: pos.map(|p| p.column + p.width.max(1)),
             path: path.to_owned(),
             message: message.into(),
             hint,
@@ -244,11 +401,27 @@ impl<'a> Reporter<'a> {
         hint: Option<String>,
     ) {
         let pos = self.index.locate(path, at);
-        self.at_pos(severity, pos, path, message, hint);
+        self.at(severity, pos, path, message, hint);
     }
 
-    pub fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.report(Severity::Error, At::Key, path, message, None);
+    /// A diagnostic about part of a string value: `range` is a byte range of
+    /// `text`, the value at `path` as parsed. Points into the source when the value
+    /// is written so that its text maps to columns (a one-line scalar, or a `|`
+    /// block), else at the whole value.
+    pub fn report_in_value(
+        &mut self,
+        severity: Severity,
+        path: &str,
+        text: &str,
+        range: std::ops::Range<usize>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        let pos = self
+            .index
+            .locate_in_value(self.source, path, text, range)
+            .or_else(|| self.index.locate(path, At::Value));
+        self.at(severity, pos, path, message, hint);
     }
 
     pub fn error_hint(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
@@ -261,5 +434,93 @@ impl<'a> Reporter<'a> {
 
     pub fn warning(&mut self, path: &str, message: impl Into<String>, hint: Option<String>) {
         self.report(Severity::Warning, At::Key, path, message, hint);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(line: usize, column: usize, end: usize, source: &str) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: PathBuf::from("m.yaml"),
+            line: Some(line),
+            column: Some(column),
+            end_column: Some(end),
+            path: "a.b".to_owned(),
+            message: "bad".to_owned(),
+            hint: Some("fix it".to_owned()),
+            source_line: Some(source.to_owned()),
+        }
+    }
+
+    #[test]
+    fn underlines_the_whole_token() {
+        assert_eq!(
+            diag(3, 3, 6, "  abc: x").render(),
+            "error: bad\n --> m.yaml:3:3\n  |\n3 |   abc: x\n  |   ^^^\n  = path: a.b\n  = hint: fix it\n"
+        );
+    }
+
+    #[test]
+    fn underlines_at_least_one_and_at_most_the_line() {
+        let text = diag(10, 4, 40, "\tab: c").render();
+        assert!(text.contains("\n   | \t  ^^^\n"), "{text}");
+        let text = diag(1, 9, 9, "x: y").render();
+        assert!(
+            text.contains(&format!("\n  | {}^\n", " ".repeat(8))),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sorted_by_file_then_position() {
+        let mut all = Diagnostics::default();
+        all.push(diag(5, 1, 2, ""));
+        all.push(diag(2, 7, 8, ""));
+        all.push(diag(2, 3, 4, ""));
+        let mut other = diag(1, 1, 2, "");
+        other.file = PathBuf::from("n.yaml");
+        all.push(other);
+        all.push(diag(9, 1, 2, ""));
+        let order: Vec<(String, usize, usize)> = all
+            .iter()
+            .map(|d| {
+                (
+                    d.file.display().to_string(),
+                    d.line.unwrap_or(0),
+                    d.column.unwrap_or(0),
+                )
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("m.yaml".to_owned(), 2, 3),
+                ("m.yaml".to_owned(), 2, 7),
+                ("m.yaml".to_owned(), 5, 1),
+                ("m.yaml".to_owned(), 9, 1),
+                ("n.yaml".to_owned(), 1, 1),
+            ]
+        );
+        assert!(all.render().ends_with("error: 2 manifests have 5 errors\n"));
+    }
+
+    #[test]
+    fn json_shape() {
+        let mut all = Diagnostics::default();
+        all.push(diag(3, 3, 6, "  abc: x"));
+        let mut w = diag(4, 1, 2, "");
+        w.severity = Severity::Warning;
+        w.hint = None;
+        w.line = None;
+        w.column = None;
+        w.end_column = None;
+        all.push(w);
+        assert_eq!(
+            all.to_json(),
+            r#"{"diagnostics":[{"severity":"warning","file":"m.yaml","line":null,"column":null,"end_column":null,"path":"a.b","message":"bad","hint":null},{"severity":"error","file":"m.yaml","line":3,"column":3,"end_column":6,"path":"a.b","message":"bad","hint":"fix it"}],"errors":1,"warnings":1}"#
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::validate::{FieldType, Plan, ResourceBody};
 
 /// Names the facade (`codegen::*`) brings into the generated module; generated
 /// helper types must not shadow them.
-const FACADE_NAMES: &[&str] = &[
+pub(crate) const FACADE_NAMES: &[&str] = &[
     "Future",
     "Arc",
     "serde",

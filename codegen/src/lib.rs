@@ -302,6 +302,7 @@ fn simple(file: &Path, message: &str) -> Diagnostic {
         file: file.to_owned(),
         line: None,
         column: None,
+        end_column: None,
         path: String::new(),
         message: message.to_owned(),
         hint: None,

@@ -1,33 +1,40 @@
 //! Loading a manifest: YAML (or JSON) text → positions of every node → the model.
 //!
-//! serde_yaml reads the text (syntax errors and duplicate keys carry its positions);
-//! a yaml-rust2 event pass maps every manifest path to its line and column; then each
-//! item is deserialized on its own, so that every malformed item is reported, not
-//! only the first.
+//! serde_yaml reads YAML (serde_json reads `.json` manifests, for JSON's own syntax
+//! errors); a yaml-rust2 event pass maps every manifest path to the line, column and
+//! width of its key and value. The value is then checked against the manifest
+//! format's JSON Schema (derived from the model, so the two agree), which reports
+//! every unknown field, wrong type and missing field at once; items that pass are
+//! deserialized, items that do not are left out and remembered as broken.
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::LazyLock;
 
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::diag::{At, Reporter, Severity, Span};
-use crate::model::Manifest;
+use crate::diag::{At, Pos, Reporter, Severity, Span, Style};
+use crate::model::{Manifest, ServerInfo};
 
 /// Manifest path → where its key and value are in the source.
 #[derive(Debug, Default)]
 pub(crate) struct SpanIndex {
     spans: HashMap<String, Span>,
     /// Keys that repeat within one mapping: their path and position.
-    duplicates: Vec<(String, (usize, usize))>,
+    duplicates: Vec<(String, Pos)>,
 }
 
 impl SpanIndex {
     /// Indexes YAML (or JSON) text. Text that does not parse gives a partial index.
     pub fn build(source: &str) -> Self {
-        let mut builder = IndexBuilder::default();
+        let mut builder = IndexBuilder {
+            lines: source.lines().collect(),
+            ..IndexBuilder::default()
+        };
         let mut parser = Parser::new_from_str(source);
         let _ = parser.load(&mut builder, false);
         SpanIndex {
@@ -37,7 +44,7 @@ impl SpanIndex {
     }
 
     /// The position of `path` (or of its nearest indexed ancestor).
-    pub fn locate(&self, path: &str, at: At) -> Option<(usize, usize)> {
+    pub fn locate(&self, path: &str, at: At) -> Option<Pos> {
         let mut p = path;
         loop {
             if let Some(span) = self.spans.get(p) {
@@ -55,17 +62,129 @@ impl SpanIndex {
             p = parent(p);
         }
     }
+
+    /// How the value at `path` is written, when it is indexed.
+    pub fn style(&self, path: &str) -> Option<Style> {
+        self.spans.get(path).and_then(|s| s.style)
+    }
+
+    /// The position of bytes `range` of `text`, the string value at `path`, when
+    /// the way the value is written lets its characters be mapped to columns.
+    pub fn locate_in_value(
+        &self,
+        source: &str,
+        path: &str,
+        text: &str,
+        range: Range<usize>,
+    ) -> Option<Pos> {
+        let span = self.spans.get(path)?;
+        let start = span.value?;
+        let before = text.get(..range.start)?;
+        let inside = text.get(range)?;
+        let lines: Vec<&str> = source.lines().collect();
+        match span.style? {
+            style @ (Style::Plain | Style::SingleQuoted | Style::DoubleQuoted) => {
+                if text.contains('\n') {
+                    return None;
+                }
+                let line: Vec<char> = lines.get(start.line.checked_sub(1)?)?.chars().collect();
+                let quoted = style != Style::Plain;
+                let columns =
+                    scalar_columns(&line, start.column - 1 + usize::from(quoted), text, style)?;
+                let from = *columns.get(before.chars().count())?;
+                let to = *columns.get(before.chars().count() + inside.chars().count())?;
+                Some(Pos::new(start.line, from + 1, to.saturating_sub(from)))
+            }
+            Style::Literal => {
+                // Content line k of a `|` block is source line `start.line + k`,
+                // indented by the block's indentation.
+                let k = before.matches('\n').count();
+                let offset = before
+                    .rsplit('\n')
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .count();
+                let text_line = text.split('\n').nth(k)?;
+                let source_line = lines.get(start.line + k - 1)?;
+                let indent = start.column - 1;
+                let content: String = source_line.chars().skip(indent).collect();
+                if !content.starts_with(text_line) {
+                    return None;
+                }
+                let rest = text_line.chars().count().saturating_sub(offset);
+                let width = inside
+                    .split('\n')
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .count();
+                Some(Pos::new(
+                    start.line + k,
+                    indent + offset + 1,
+                    width.min(rest).max(1),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// The source text of the value at `path` (its whole token, quotes included).
+    pub fn value_text<'s>(&self, source: &'s str, path: &str) -> Option<&'s str> {
+        let pos = self.spans.get(path)?.value?;
+        let line = source.lines().nth(pos.line.checked_sub(1)?)?;
+        let start = line.char_indices().nth(pos.column - 1)?.0;
+        let end = line
+            .char_indices()
+            .nth(pos.column - 1 + pos.width)
+            .map_or(line.len(), |(i, _)| i);
+        line.get(start..end)
+    }
 }
 
-/// The parent of a manifest path: `a.b[2]` → `a.b` → `a` → ``.
-pub(crate) fn parent(path: &str) -> &str {
-    let cut = path.rfind(['.', '[']).unwrap_or(0);
-    &path[..cut]
+/// The 0-based source column of each character of `text` (and one past its end),
+/// written as a one-line scalar of `style` starting at column `from` of `line`;
+/// `None` when the source does not spell `text` there.
+fn scalar_columns(line: &[char], from: usize, text: &str, style: Style) -> Option<Vec<usize>> {
+    let mut columns = Vec::with_capacity(text.len() + 1);
+    let mut i = from;
+    for ch in text.chars() {
+        columns.push(i);
+        let at = *line.get(i)?;
+        let step = match style {
+            Style::SingleQuoted if ch == '\'' => {
+                (at == '\'' && line.get(i + 1) == Some(&'\'')).then_some(2)
+            }
+            Style::DoubleQuoted if at == '\\' => match line.get(i + 1)? {
+                'x' => Some(4),
+                'u' => Some(6),
+                'U' => Some(10),
+                _ => Some(2),
+            },
+            _ => (at == ch).then_some(1),
+        };
+        i += step?;
+    }
+    columns.push(i);
+    Some(columns)
 }
 
-/// Joins a manifest path and a map key.
+/// Whether a map key can be written bare in a manifest path.
+fn plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '.' | '[' | ']' | '"'))
+}
+
+/// Joins a manifest path and a map key: `tools` + `get_forecast` →
+/// `tools.get_forecast`; keys that are not plain words are quoted:
+/// `tools["bad name"]`.
 pub(crate) fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
+    if !plain_key(key) {
+        let quoted = serde_json::to_string(key).unwrap_or_default();
+        format!("{path}[{quoted}]")
+    } else if path.is_empty() {
         key.to_owned()
     } else {
         format!("{path}.{key}")
@@ -77,10 +196,59 @@ pub(crate) fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
+/// Where each segment of a manifest path starts (its `.` or `[`).
+fn segment_starts(path: &str) -> Vec<usize> {
+    let bytes = path.as_bytes();
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'.' => {
+                starts.push(i);
+                i += 1;
+            }
+            b'[' => {
+                starts.push(i);
+                i += 1;
+                if bytes.get(i) == Some(&b'"') {
+                    // A quoted key: skip to its closing quote, past escapes.
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+                while i < bytes.len() && bytes[i] != b']' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    starts
+}
+
+/// The parent of a manifest path: `a.b[2]` → `a.b` → `a` → ``.
+pub(crate) fn parent(path: &str) -> &str {
+    let cut = segment_starts(path).last().copied().unwrap_or(0);
+    path.get(..cut).unwrap_or_default()
+}
+
+/// The last map key of a path (`tools.get_forecast` → `get_forecast`), unquoted.
+pub(crate) fn last_key(path: &str) -> String {
+    let start = segment_starts(path).last().copied().unwrap_or(0);
+    let seg = path.get(start..).unwrap_or_default();
+    if let Some(quoted) = seg.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+        serde_json::from_str(quoted).unwrap_or_else(|_| quoted.to_owned())
+    } else {
+        seg.trim_start_matches('.').to_owned()
+    }
+}
+
 enum Frame {
     Map {
         path: String,
-        key: Option<(String, (usize, usize))>,
+        key: Option<(String, Pos)>,
         keys: Vec<String>,
     },
     Seq {
@@ -92,20 +260,58 @@ enum Frame {
 }
 
 #[derive(Default)]
-struct IndexBuilder {
+struct IndexBuilder<'s> {
+    lines: Vec<&'s str>,
     stack: Vec<Frame>,
     spans: HashMap<String, Span>,
-    duplicates: Vec<(String, (usize, usize))>,
+    duplicates: Vec<(String, Pos)>,
 }
 
-fn pos(mark: Marker) -> (usize, usize) {
-    (mark.line(), mark.col() + 1)
-}
+impl IndexBuilder<'_> {
+    /// The source line of a marker, as characters.
+    fn line_chars(&self, mark: Marker) -> Vec<char> {
+        self.lines
+            .get(mark.line().saturating_sub(1))
+            .map(|l| l.chars().collect())
+            .unwrap_or_default()
+    }
 
-impl IndexBuilder {
+    /// The position of a scalar and how many characters it spans on its line.
+    fn scalar_pos(&self, mark: Marker, text: &str, style: TScalarStyle) -> Pos {
+        let line = self.line_chars(mark);
+        let col = mark.col();
+        let rest = line.get(col..).unwrap_or_default();
+        let width = match style {
+            TScalarStyle::Plain => {
+                let first = text.split('\n').next().unwrap_or_default();
+                if rest
+                    .iter()
+                    .take(first.chars().count())
+                    .copied()
+                    .eq(first.chars())
+                {
+                    first.chars().count()
+                } else {
+                    plain_token_width(rest)
+                }
+            }
+            TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+                let quote = if style == TScalarStyle::SingleQuoted {
+                    '\''
+                } else {
+                    '"'
+                };
+                quoted_width(rest, quote)
+            }
+            // A block scalar's position is its first content line.
+            _ => rest.iter().collect::<String>().trim_end().chars().count(),
+        };
+        Pos::new(mark.line(), col + 1, width.max(1))
+    }
+
     /// Where the next value goes: its path and its key's position. `None` when the
     /// next node is a mapping key.
-    fn next_value(&mut self) -> Option<(String, Option<(usize, usize)>)> {
+    fn next_value(&mut self) -> Option<(String, Option<Pos>)> {
         match self.stack.last_mut() {
             None => Some((String::new(), None)),
             Some(Frame::Map { path, key, .. }) => {
@@ -120,58 +326,152 @@ impl IndexBuilder {
         }
     }
 
-    fn record(&mut self, path: String, key: Option<(usize, usize)>, value: (usize, usize)) {
+    /// Gives the block collections that have no position yet (those this node is
+    /// the first entry of, innermost first) the position of this node.
+    fn settle_block_parent(&mut self, pos: Pos) {
+        for frame in self.stack.iter().rev() {
+            let path = match frame {
+                Frame::Map { path, .. } | Frame::Seq { path, .. } => path,
+                Frame::Skip => return,
+            };
+            match self.spans.get_mut(path.as_str()) {
+                Some(span) if span.value.is_none() => {
+                    span.value = Some(pos);
+                    span.key = span.key.or(Some(pos));
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn record(&mut self, path: String, key: Option<Pos>, value: Option<Pos>, style: Style) {
         // The first occurrence wins; later duplicates are reported separately.
         self.spans.entry(path).or_insert(Span {
-            key: key.or(Some(value)),
-            value: Some(value),
+            key: key.or(value),
+            value,
+            style: Some(style),
         });
     }
 }
 
-impl MarkedEventReceiver for IndexBuilder {
+/// The width of a plain token that is not spelled as its parsed text: up to a
+/// comment or the end of the line.
+fn plain_token_width(rest: &[char]) -> usize {
+    let text: String = rest.iter().collect();
+    let end = text.find(" #").unwrap_or(text.len());
+    text[..end].trim_end().chars().count()
+}
+
+/// The width of a quoted scalar from its opening quote to its closing one, or to
+/// the end of the line when it continues on the next.
+fn quoted_width(rest: &[char], quote: char) -> usize {
+    let mut i = 1;
+    while i < rest.len() {
+        match rest[i] {
+            '\\' if quote == '"' => i += 2,
+            c if c == quote => {
+                if quote == '\'' && rest.get(i + 1) == Some(&'\'') {
+                    i += 2;
+                } else {
+                    return i + 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    rest.len()
+}
+
+/// The width of a flow collection from its opening bracket to the matching
+/// closing one, or 1 when it does not close on the same line.
+fn flow_width(rest: &[char]) -> usize {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i] {
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            q @ ('"' | '\'') => i += quoted_width(&rest[i..], q).saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    1
+}
+
+impl MarkedEventReceiver for IndexBuilder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(text, ..) => {
+            Event::Scalar(text, style, ..) => {
+                let pos = self.scalar_pos(mark, &text, style);
+                // An empty value (`name:`) is a null whose mark is the next token;
+                // it has no position of its own, and points at its key.
+                let implicit_null = style == TScalarStyle::Plain && text.is_empty();
+                if implicit_null {
+                    if let Some((path, kpos)) = self.next_value() {
+                        self.record(path, kpos, None, Style::Plain);
+                    }
+                    return;
+                }
+                self.settle_block_parent(pos);
                 if let Some(Frame::Map { key, keys, path }) = self.stack.last_mut() {
                     if key.is_none() {
-                        if keys.is_empty() {
-                            // A block mapping's start mark is not where it is
-                            // written; its first key is.
-                            if let Some(span) = self.spans.get_mut(path.as_str()) {
-                                if span.key == span.value {
-                                    span.key = Some(pos(mark));
-                                }
-                                span.value = Some(pos(mark));
-                            }
-                        }
                         if keys.contains(&text) {
-                            self.duplicates.push((join(path, &text), pos(mark)));
+                            self.duplicates.push((join(path, &text), pos));
                         }
                         keys.push(text.clone());
-                        *key = Some((text, pos(mark)));
+                        *key = Some((text, pos));
                         return;
                     }
                 }
+                let style = match style {
+                    TScalarStyle::Plain => Style::Plain,
+                    TScalarStyle::SingleQuoted => Style::SingleQuoted,
+                    TScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                    TScalarStyle::Literal => Style::Literal,
+                    TScalarStyle::Folded => Style::Folded,
+                };
                 if let Some((path, kpos)) = self.next_value() {
-                    self.record(path, kpos, pos(mark));
+                    self.record(path, kpos, Some(pos), style);
                 }
             }
             Event::Alias(_) => {
+                let line = self.line_chars(mark);
+                let rest = line.get(mark.col()..).unwrap_or_default();
+                let pos = Pos::new(mark.line(), mark.col() + 1, plain_token_width(rest).max(1));
+                self.settle_block_parent(pos);
                 if let Some((path, kpos)) = self.next_value() {
-                    self.record(path, kpos, pos(mark));
+                    self.record(path, kpos, Some(pos), Style::Plain);
                 }
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
+                let line = self.line_chars(mark);
+                let rest = line.get(mark.col()..).unwrap_or_default();
+                // A flow collection starts at its bracket; a block one's mark is
+                // elsewhere, and it takes the position of its first entry.
+                let flow = matches!(rest.first(), Some('{' | '['));
+                let pos = Pos::new(mark.line(), mark.col() + 1, flow_width(rest));
+                if flow {
+                    self.settle_block_parent(pos);
+                }
                 let frame = if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
                     // A complex key; give it an unused key so its value is skipped.
                     if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                        *key = Some(("\u{0}".to_owned(), pos(mark)));
+                        *key = Some(("\u{0}".to_owned(), pos));
                     }
                     Frame::Skip
                 } else if let Some((path, kpos)) = self.next_value() {
-                    self.record(path.clone(), kpos, pos(mark));
+                    if flow {
+                        self.record(path.clone(), kpos, Some(pos), Style::Flow);
+                    } else {
+                        self.record(path.clone(), kpos, None, Style::Block);
+                    }
                     if is_map {
                         Frame::Map {
                             path,
@@ -194,91 +494,78 @@ impl MarkedEventReceiver for IndexBuilder {
     }
 }
 
-/// The manifest's top-level keys.
-pub(crate) const TOP_LEVEL_KEYS: &[&str] = &[
-    "server",
-    "tools",
-    "resources",
-    "resource_templates",
-    "prompts",
-    "elicitations",
-    "completions",
-];
+/// The manifest format's JSON Schema, as the shape check reads it.
+static MANIFEST_SCHEMA: LazyLock<Value> =
+    LazyLock::new(|| serde_json::to_value(schemars1::schema_for!(Manifest)).unwrap_or(Value::Null));
 
 /// Parses and deserializes a manifest, reporting every problem it can find.
+///
+/// Returns `None` when the text does not parse; otherwise the items that loaded,
+/// with the others recorded in `rep.broken` (and reported).
 pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
-    let yaml: serde_yaml::Value = match serde_yaml::from_str(rep.source) {
-        Ok(v) => v,
-        Err(e) => {
-            let pos = e.location().map(|l| (l.line(), l.column()));
-            let mut message = e.to_string();
-            // serde_yaml appends " at line L column C"; the position is shown anyway.
-            if let Some(cut) = message.find(" at line ") {
-                message.truncate(cut);
-            }
-            if message.contains("duplicate entry") && !rep.index.duplicates.is_empty() {
-                for (path, at) in &rep.index.duplicates {
-                    let key = path.rsplit('.').next().unwrap_or_default();
-                    let first = rep.index.locate(path, At::Key).map(|(l, _)| l);
-                    let hint = match first {
-                        Some(l) => format!(
-                            "`{key}` is first defined on line {l}; names in a map must be unique"
-                        ),
-                        None => "names in a map must be unique".to_owned(),
-                    };
-                    rep.at_pos(
-                        Severity::Error,
-                        Some(*at),
-                        path,
-                        format!("duplicate key `{key}`"),
-                        Some(hint),
-                    );
-                }
-                return None;
-            }
-            let hint = if message.contains("end of stream") {
-                Some("a quote or bracket opened earlier is not closed".to_owned())
-            } else if message.contains("duplicate entry") {
-                Some("names in a map must be unique".to_owned())
-            } else {
-                None
-            };
-            rep.at_pos(Severity::Error, pos, "", message, hint);
-            return None;
-        }
+    let is_json = rep
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let root = if is_json {
+        parse_json(rep)?
+    } else {
+        parse_yaml(rep)?
     };
-    let root = match to_json(&yaml, "", rep) {
-        Some(Value::Object(map)) => map,
-        Some(Value::Null) => {
+    if !rep.index.duplicates.is_empty() {
+        report_duplicates(rep);
+        return None;
+    }
+    let root = match root {
+        Value::Object(map) => map,
+        Value::Null => {
             rep.error_hint(
                 "",
                 "the manifest is empty",
-                "a manifest needs at least `server: { name, version }`",
+                "a manifest needs at least `server: { name: my-server, version: 0.1.0 }`",
             );
             return None;
         }
-        Some(_) => {
-            rep.error(
+        other => {
+            rep.error_value(
                 "",
-                "the manifest must be a mapping with `server`, `tools`, … at the top level",
+                format!(
+                    "the manifest must be a map with `server`, `tools`, … at the top level, not {}",
+                    kind(&other)
+                ),
+                None,
             );
             return None;
         }
-        None => return None,
     };
 
+    let schema = &*MANIFEST_SCHEMA;
+    let no_defs = Map::new();
+    let shape = Shape {
+        defs: schema
+            .get("$defs")
+            .and_then(Value::as_object)
+            .unwrap_or(&no_defs),
+    };
+    let sections = schema.get("properties").and_then(Value::as_object);
+    let section_schema = |name: &str| sections.and_then(|s| s.get(name)).unwrap_or(&Value::Null);
+    let known: Vec<&str> = sections
+        .map(|s| s.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     for key in root.keys() {
-        if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
+        if !known.contains(&key.as_str()) {
             rep.error_hint(
-                key,
+                &join("", key),
                 format!("unknown top-level key `{key}`"),
-                did_you_mean(key, TOP_LEVEL_KEYS),
+                unknown_key_hint(key, &known),
             );
         }
     }
 
     let server = match root.get("server") {
-        Some(v) => item(v, "server", rep),
+        Some(v) => shape
+            .loadable(v, section_schema("server"), "server", rep)
+            .and_then(|v| item(&v, "server", rep)),
         None => {
             rep.error_hint(
                 "",
@@ -288,92 +575,316 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
             None
         }
     };
-    let tools = named_section(&root, "tools", rep);
-    let resources = list_section(&root, "resources", rep);
-    let resource_templates = list_section(&root, "resource_templates", rep);
-    let prompts = named_section(&root, "prompts", rep);
-    let elicitations = named_section(&root, "elicitations", rep);
-    let completions = list_section(&root, "completions", rep);
-
+    // A server that did not load stands in as a placeholder so the rest is checked.
+    let server = server.unwrap_or_else(|| {
+        rep.broken.insert("server".to_owned());
+        ServerInfo {
+            name: "server".to_owned(),
+            version: "0".to_owned(),
+            title: None,
+            description: None,
+            instructions: None,
+            website_url: None,
+            icons: None,
+        }
+    });
+    let section = |name: &str, rep: &mut Reporter<'_>| {
+        let v = root.get(name).unwrap_or(&Value::Null);
+        Section::new(v, name, section_schema(name), &shape, rep)
+    };
+    let tools = section("tools", rep).named(rep);
+    let resources = section("resources", rep).listed(rep);
+    let resource_templates = section("resource_templates", rep).listed(rep);
+    let prompts = section("prompts", rep).named(rep);
+    let elicitations = section("elicitations", rep).named(rep);
+    let completions = section("completions", rep).listed(rep);
     Some(Manifest {
-        server: server?,
-        tools: tools?,
-        resources: resources?,
-        resource_templates: resource_templates?,
-        prompts: prompts?,
-        elicitations: elicitations?,
-        completions: completions?,
+        server,
+        tools,
+        resources,
+        resource_templates,
+        prompts,
+        elicitations,
+        completions,
     })
 }
 
-/// A section that maps names to items. `None` when any item is malformed.
-fn named_section<T: DeserializeOwned>(
-    root: &Map<String, Value>,
-    section: &str,
-    rep: &mut Reporter<'_>,
-) -> Option<IndexMap<String, T>> {
-    let mut out = IndexMap::new();
-    let mut ok = true;
-    match root.get(section) {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            for (name, value) in map {
-                match item(value, &join(section, name), rep) {
-                    Some(v) => {
-                        out.insert(name.clone(), v);
+/// One top-level section: its items, each checked for shape.
+struct Section {
+    /// Items that can be loaded (some without their unknown fields), with their
+    /// key and path.
+    items: Vec<(Option<String>, Value, String)>,
+}
+
+/// The prefix of `Reporter::broken` entries for items loaded without their
+/// unknown fields.
+pub(crate) const PARTIAL: &str = "partial:";
+
+impl Section {
+    fn new(
+        value: &Value,
+        name: &str,
+        schema: &Value,
+        shape: &Shape<'_>,
+        rep: &mut Reporter<'_>,
+    ) -> Self {
+        let mut items = Vec::new();
+        let item_schema = schema
+            .get("additionalProperties")
+            .or_else(|| schema.get("items"))
+            .unwrap_or(&Value::Null);
+        match value {
+            Value::Null => {}
+            Value::Object(map) if schema.get("additionalProperties").is_some() => {
+                for (key, v) in map {
+                    let path = join(name, key);
+                    if let Some(v) = shape.loadable(v, item_schema, &path, rep) {
+                        items.push((Some(key.clone()), v, path));
                     }
-                    None => ok = false,
+                }
+            }
+            Value::Array(list) if schema.get("items").is_some() => {
+                for (i, v) in list.iter().enumerate() {
+                    let path = index(name, i);
+                    if let Some(v) = shape.loadable(v, item_schema, &path, rep) {
+                        items.push((None, v, path));
+                    } else if let Some(t) = v.get("uri_template").and_then(Value::as_str) {
+                        rep.broken.insert(format!("resource_templates:{t}"));
+                    }
+                }
+            }
+            other => {
+                shape.check(other, schema, name, rep);
+                rep.broken.insert(name.to_owned());
+            }
+        }
+        Section { items }
+    }
+
+    fn named<T: DeserializeOwned>(self, rep: &mut Reporter<'_>) -> IndexMap<String, T> {
+        let mut out = IndexMap::new();
+        for (key, value, path) in self.items {
+            match (key, item(&value, &path, rep)) {
+                (Some(key), Some(v)) => {
+                    out.insert(key, v);
+                }
+                _ => {
+                    rep.broken.insert(path);
                 }
             }
         }
-        Some(other) => {
-            rep.error_value(
-                section,
-                format!(
-                    "`{section}` must be a map from names to definitions, not {}",
-                    kind(other)
+        out
+    }
+
+    fn listed<T: DeserializeOwned>(self, rep: &mut Reporter<'_>) -> Vec<T> {
+        let mut out = Vec::new();
+        for (_, value, path) in self.items {
+            match item(&value, &path, rep) {
+                Some(v) => out.push(v),
+                None => {
+                    rep.broken.insert(path);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Reads a `.json` manifest; reports a syntax error at its position.
+fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
+    match serde_json::from_str(rep.source) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let mut message = e.to_string();
+            if let Some(cut) = message.find(" at line ") {
+                message.truncate(cut);
+            }
+            let hint = if message.starts_with("trailing comma") {
+                Some("JSON allows no comma after the last entry; remove it")
+            } else if message.starts_with("EOF while parsing") {
+                Some("a bracket or quote opened earlier is not closed")
+            } else if message.starts_with("expected `,` or") {
+                Some("separate entries with `,`")
+            } else if message.starts_with("key must be a string") {
+                Some("JSON keys are double-quoted strings")
+            } else if message.starts_with("expected value") || message.starts_with("expected ident")
+            {
+                Some(
+                    "JSON values are double-quoted strings, numbers, `true`, `false`, `null`, objects or arrays; JSON has no comments",
+                )
+            } else if message.starts_with("control character") {
+                Some("write line breaks and tabs inside strings as `\\n` and `\\t`")
+            } else {
+                None
+            };
+            let message = message
+                .replace("EOF", "end of file")
+                .replace("expected ident", "expected `true`, `false` or `null`");
+            let pos = (e.line() > 0).then(|| (e.line(), e.column().max(1)));
+            rep.at_pos(Severity::Error, pos, "", message, hint.map(str::to_owned));
+            None
+        }
+    }
+}
+
+/// Reads a YAML manifest; reports a syntax error at its position, in plain words
+/// where libyaml's are obscure.
+fn parse_yaml(rep: &mut Reporter<'_>) -> Option<Value> {
+    let yaml: serde_yaml::Value = match serde_yaml::from_str(rep.source) {
+        Ok(v) => v,
+        Err(e) => {
+            if e.to_string().contains("duplicate entry") && !rep.index.duplicates.is_empty() {
+                report_duplicates(rep);
+                return None;
+            }
+            report_yaml_error(rep, &e);
+            return None;
+        }
+    };
+    to_json(&yaml, "", rep)
+}
+
+/// A position `at line L column C` at the end of `text`, cut off it.
+fn take_position(text: &str) -> (&str, Option<(usize, usize)>) {
+    let Some(cut) = text.rfind(" at line ") else {
+        return (text, None);
+    };
+    let mut words = text[cut + " at line ".len()..].split(' ');
+    let line = words.next().and_then(|l| l.parse().ok());
+    let column = match (words.next(), words.next()) {
+        (Some("column"), Some(c)) => c.parse().ok(),
+        _ => None,
+    };
+    match (line, column) {
+        (Some(l), Some(c)) => (&text[..cut], Some((l, c))),
+        _ => (text, None),
+    }
+}
+
+fn report_yaml_error(rep: &mut Reporter<'_>, e: &serde_yaml::Error) {
+    let text = e.to_string();
+    // libyaml: "<problem>[ at line L column C][, <context>[ at line L column C]]".
+    let (problem, context) = match text.split_once(", while ") {
+        Some((p, c)) => (p, Some(format!("while {c}"))),
+        None => (text.as_str(), None),
+    };
+    let (problem, _) = take_position(problem);
+    let (context, context_pos) = match context.as_deref().map(take_position) {
+        Some((c, pos)) => (Some(c), pos),
+        None => (None, None),
+    };
+    let pos = e.location().map(|l| (l.line(), l.column()));
+    let char_at = |p: Option<(usize, usize)>| {
+        p.and_then(|(l, c)| {
+            rep.source
+                .lines()
+                .nth(l.checked_sub(1)?)?
+                .chars()
+                .nth(c.checked_sub(1)?)
+        })
+    };
+    let flow_close = |what: &str, close: char| match context_pos {
+        Some((l, c)) => format!(
+            "close the {what} opened at line {l}, column {c} with `{close}`, and separate its entries with `,`"
+        ),
+        None => format!("close the {what} with `{close}`, and separate its entries with `,`"),
+    };
+    let (at, message, hint) = match (problem, context) {
+        (_, Some(c)) if c.starts_with("while scanning a quoted scalar") && context_pos.is_some() => (
+            context_pos,
+            "this quoted string is never closed".to_owned(),
+            Some("end it with the quote it starts with; inside double quotes, write `\\\"` for a quote".to_owned()),
+        ),
+        ("found character that cannot start any token", _) if char_at(pos) == Some('\t') => (
+            pos,
+            "a tab where YAML expects indentation or a value".to_owned(),
+            Some("YAML indents with spaces, never tabs".to_owned()),
+        ),
+        ("found character that cannot start any token", _) => (
+            pos,
+            match char_at(pos) {
+                Some(c) => format!("`{c}` cannot start a plain value"),
+                None => problem.to_owned(),
+            },
+            Some("quote the value, e.g. \"@home\"".to_owned()),
+        ),
+        ("mapping values are not allowed in this context", _) => (
+            pos,
+            "unexpected `:`; is a value with `: ` in it unquoted?".to_owned(),
+            Some("quote a value that contains `: `, e.g. `description: \"Note: …\"`".to_owned()),
+        ),
+        ("did not find expected key", Some(c)) if c.starts_with("while parsing a block mapping") => (
+            pos,
+            "this key is not indented like the keys around it".to_owned(),
+            Some(match context_pos {
+                Some((l, c)) => format!(
+                    "indent it exactly as far as the keys of its map (the enclosing map starts at line {l}, column {c})"
                 ),
-                None,
-            );
-            ok = false;
-        }
-    }
-    ok.then_some(out)
+                None => "indent it exactly as far as the keys of its map".to_owned(),
+            }),
+        ),
+        ("did not find expected ',' or ']'", _) => (
+            pos,
+            "expected `,` or `]` in a `[…]` list".to_owned(),
+            Some(flow_close("list", ']')),
+        ),
+        ("did not find expected ',' or '}'", _) => (
+            pos,
+            "expected `,` or `}` in a `{…}` map".to_owned(),
+            Some(flow_close("map", '}')),
+        ),
+        ("found unexpected end of stream", _) => (
+            pos,
+            "unexpected end of file".to_owned(),
+            Some("a quote or bracket opened earlier is not closed".to_owned()),
+        ),
+        ("unknown anchor", _) => (
+            pos,
+            "this alias refers to an anchor that is not defined".to_owned(),
+            Some("define `&name` on a value before `*name` refers to it".to_owned()),
+        ),
+        _ if problem.contains("duplicate entry") => (
+            pos,
+            "a key appears twice in one map".to_owned(),
+            Some("names in a map must be unique".to_owned()),
+        ),
+        (_, context) => (
+            pos,
+            problem.to_owned(),
+            context.map(|c| match context_pos {
+                Some((l, col)) => format!("{c} (line {l}, column {col})"),
+                None => c.to_owned(),
+            }),
+        ),
+    };
+    rep.at_pos(Severity::Error, at, "", message, hint);
 }
 
-/// A section that lists items. `None` when any item is malformed.
-fn list_section<T: DeserializeOwned>(
-    root: &Map<String, Value>,
-    section: &str,
-    rep: &mut Reporter<'_>,
-) -> Option<Vec<T>> {
-    let mut out = Vec::new();
-    let mut ok = true;
-    match root.get(section) {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            for (i, value) in items.iter().enumerate() {
-                match item(value, &index(section, i), rep) {
-                    Some(v) => out.push(v),
-                    None => ok = false,
-                }
+/// Each key that repeats within a map, at its second occurrence.
+fn report_duplicates(rep: &mut Reporter<'_>) {
+    for (path, at) in &rep.index.duplicates {
+        let key = last_key(path);
+        let first = rep.index.locate(path, At::Key).map(|p| p.line);
+        let hint = match first {
+            Some(l) => {
+                format!("`{key}` is first defined on line {l}; names in a map must be unique")
             }
-        }
-        Some(other) => {
-            rep.error_value(
-                section,
-                format!("`{section}` must be a list, not {}", kind(other)),
-                None,
-            );
-            ok = false;
-        }
+            None => "names in a map must be unique".to_owned(),
+        };
+        rep.at(
+            Severity::Error,
+            Some(*at),
+            path,
+            format!("duplicate key `{key}`"),
+            Some(hint),
+        );
     }
-    ok.then_some(out)
 }
 
+/// How a JSON value is described in a message.
 fn kind(v: &Value) -> &'static str {
     match v {
-        Value::Null => "null",
+        Value::Null => "an empty value",
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
@@ -382,7 +893,431 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Deserializes one item, reporting a failure at the exact field.
+/// Checks a value against the manifest format's schema, reporting every unknown
+/// field, wrong type, missing field and unknown value. The schema is schemars'
+/// rendering of the model, so only the keywords schemars emits are read.
+struct Shape<'s> {
+    defs: &'s Map<String, Value>,
+}
+
+/// Names that MCP messages use where the manifest uses another.
+const WIRE_NAMES: &[(&str, &str)] = &[
+    ("inputSchema", "input"),
+    ("outputSchema", "output"),
+    ("mimeType", "mime_type"),
+    ("uriTemplate", "uri_template"),
+    ("websiteUrl", "website_url"),
+    ("requestedSchema", "schema"),
+];
+
+/// The hint for an unknown key: a near or renamed key, else the valid ones.
+fn unknown_key_hint(key: &str, candidates: &[&str]) -> String {
+    if key == "<<" {
+        return "YAML merge keys (`<<`) are not supported; write the fields out".to_owned();
+    }
+    if key == "optional" && candidates.contains(&"required") {
+        return "arguments are optional unless `required: true`".to_owned();
+    }
+    if let Some((_, ours)) = WIRE_NAMES
+        .iter()
+        .find(|(wire, ours)| *wire == key && candidates.contains(ours))
+    {
+        return format!("did you mean `{ours}`? (`{key}` is its name in MCP messages)");
+    }
+    did_you_mean(key, candidates)
+}
+
+impl Shape<'_> {
+    /// Checks an item; returns what can be loaded of it: the item, or the item
+    /// without its unknown fields when that is well-formed (so the rest of it is
+    /// still checked; the item is then marked partial), or nothing (the item is
+    /// marked broken).
+    fn loadable(
+        &self,
+        v: &Value,
+        schema: &Value,
+        path: &str,
+        rep: &mut Reporter<'_>,
+    ) -> Option<Value> {
+        if self.check(v, schema, path, rep) {
+            return Some(v.clone());
+        }
+        let stripped = self.strip(v, schema);
+        let mut scratch = Reporter::new(rep.file, rep.source, rep.index);
+        if stripped != *v && self.check(&stripped, schema, path, &mut scratch) {
+            rep.broken.insert(format!("{PARTIAL}{path}"));
+            Some(stripped)
+        } else {
+            rep.broken.insert(path.to_owned());
+            None
+        }
+    }
+
+    /// `v` without the fields `schema` does not know, at any depth.
+    fn strip(&self, v: &Value, schema: &Value) -> Value {
+        let schema = self.resolve(schema);
+        if let Some(branches) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Value::as_array)
+        {
+            let mut rest = branches
+                .iter()
+                .map(|b| self.resolve(b))
+                .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+            return match (rest.next(), rest.next()) {
+                (Some(one), None) => self.strip(v, one),
+                _ => v.clone(),
+            };
+        }
+        match v {
+            Value::Object(map) => {
+                let props = schema.get("properties").and_then(Value::as_object);
+                let mut out = Map::new();
+                for (key, x) in map {
+                    let sub = match (
+                        props.and_then(|p| p.get(key)),
+                        schema.get("additionalProperties"),
+                    ) {
+                        (Some(p), _) => self.strip(x, p),
+                        (None, Some(Value::Bool(false))) => continue,
+                        (None, Some(more @ Value::Object(_))) => self.strip(x, more),
+                        (None, _) => x.clone(),
+                    };
+                    out.insert(key.clone(), sub);
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => match schema.get("items") {
+                Some(item) => Value::Array(items.iter().map(|x| self.strip(x, item)).collect()),
+                None => v.clone(),
+            },
+            _ => v.clone(),
+        }
+    }
+
+    /// Resolves `$ref` to `#/$defs/…`.
+    fn resolve<'a>(&'a self, mut schema: &'a Value) -> &'a Value {
+        // schemars' refs are never cyclic without an object in between.
+        for _ in 0..16 {
+            let Some(r) = schema.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            match r.strip_prefix("#/$defs/").and_then(|n| self.defs.get(n)) {
+                Some(s) => schema = s,
+                None => break,
+            }
+        }
+        schema
+    }
+
+    /// Checks `v` at `path`; returns whether it conforms.
+    fn check(&self, v: &Value, schema: &Value, path: &str, rep: &mut Reporter<'_>) -> bool {
+        let schema = self.resolve(schema);
+        if let Some(branches) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Value::as_array)
+        {
+            return self.check_branches(v, branches, path, rep);
+        }
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            let names: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            return self.check_enum(v, &names, path, rep);
+        }
+        let types: Vec<&str> = match schema.get("type") {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !types.is_empty() && !types.iter().any(|t| type_matches(t, v)) {
+            self.wrong_type(v, schema, &types, path, rep);
+            return false;
+        }
+        if schema.get("format").and_then(Value::as_str) == Some("uint64")
+            && v.as_i64().is_some_and(|n| n < 0)
+        {
+            rep.report(
+                Severity::Error,
+                At::Value,
+                path,
+                format!(
+                    "expected a size of zero or more, found {}",
+                    found(v, path, rep)
+                ),
+                None,
+            );
+            return false;
+        }
+        match v {
+            Value::Object(map) => self.check_object(map, schema, path, rep),
+            Value::Array(items) => match schema.get("items") {
+                Some(item) => {
+                    let mut ok = true;
+                    for (i, x) in items.iter().enumerate() {
+                        ok &= self.check(x, item, &index(path, i), rep);
+                    }
+                    ok
+                }
+                None => true,
+            },
+            _ => true,
+        }
+    }
+
+    fn check_object(
+        &self,
+        map: &Map<String, Value>,
+        schema: &Value,
+        path: &str,
+        rep: &mut Reporter<'_>,
+    ) -> bool {
+        let mut ok = true;
+        let props = schema.get("properties").and_then(Value::as_object);
+        let known: Vec<&str> = props
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        for (key, value) in map {
+            let sub = join(path, key);
+            if let Some(prop) = props.and_then(|p| p.get(key)) {
+                ok &= self.check(value, prop, &sub, rep);
+            } else {
+                match schema.get("additionalProperties") {
+                    Some(Value::Bool(false)) => {
+                        rep.error_hint(
+                            &sub,
+                            format!("unknown field `{key}`"),
+                            unknown_key_hint(key, &known),
+                        );
+                        ok = false;
+                    }
+                    Some(more @ Value::Object(_)) => ok &= self.check(value, more, &sub, rep),
+                    _ => {}
+                }
+            }
+        }
+        for field in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !map.contains_key(field) {
+                let what = props
+                    .and_then(|p| p.get(field))
+                    .and_then(|p| p.get("description"))
+                    .and_then(Value::as_str)
+                    .map(|d| format!(" ({})", first_sentence(d)))
+                    .unwrap_or_default();
+                let owner = if path.is_empty() {
+                    "the manifest"
+                } else {
+                    path
+                };
+                rep.error_hint(
+                    path,
+                    format!("missing field `{field}` in `{owner}`"),
+                    format!("add `{field}: …`{what}"),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// `anyOf`/`oneOf` as schemars writes them: an optional value (a branch and
+    /// `null`) or an enum of documented constants.
+    fn check_branches(
+        &self,
+        v: &Value,
+        branches: &[Value],
+        path: &str,
+        rep: &mut Reporter<'_>,
+    ) -> bool {
+        let branches: Vec<&Value> = branches.iter().map(|b| self.resolve(b)).collect();
+        let is_null = |b: &&Value| b.get("type").and_then(Value::as_str) == Some("null");
+        if v.is_null() && branches.iter().any(is_null) {
+            return true;
+        }
+        let rest: Vec<&Value> = branches.into_iter().filter(|b| !is_null(b)).collect();
+        let consts: Option<Vec<&str>> = rest
+            .iter()
+            .map(|b| b.get("const").and_then(Value::as_str))
+            .collect();
+        match (consts, rest.as_slice()) {
+            (Some(names), _) if !names.is_empty() => self.check_enum(v, &names, path, rep),
+            (_, [one]) => self.check(v, one, path, rep),
+            _ => {
+                // Not a shape schemars gives the model today; the deserializer
+                // reports whatever is wrong.
+                true
+            }
+        }
+    }
+
+    fn check_enum(&self, v: &Value, names: &[&str], path: &str, rep: &mut Reporter<'_>) -> bool {
+        match v.as_str() {
+            Some(s) if names.contains(&s) => true,
+            Some(s) => {
+                rep.report(
+                    Severity::Error,
+                    At::Value,
+                    path,
+                    format!("unknown value `{s}` for `{}`", last_key(path)),
+                    Some(did_you_mean(s, names)),
+                );
+                false
+            }
+            None => {
+                rep.report(
+                    Severity::Error,
+                    At::Value,
+                    path,
+                    format!(
+                        "expected one of {}, found {}",
+                        backticks(names),
+                        found(v, path, rep)
+                    ),
+                    None,
+                );
+                false
+            }
+        }
+    }
+
+    fn wrong_type(
+        &self,
+        v: &Value,
+        schema: &Value,
+        types: &[&str],
+        path: &str,
+        rep: &mut Reporter<'_>,
+    ) {
+        let uint = schema.get("format").and_then(Value::as_str) == Some("uint64");
+        let expected: Vec<&str> = types
+            .iter()
+            .filter(|t| **t != "null")
+            .map(|t| match *t {
+                "integer" if uint => "a size (a whole number of zero or more)",
+                "integer" => "a whole number",
+                "number" => "a number",
+                "string" => "a string",
+                "boolean" => "`true` or `false`",
+                "array" => "a list",
+                "object" => "a map",
+                other => other,
+            })
+            .collect();
+        let expected = expected.join(" or ");
+        let optional = types.contains(&"null");
+        let key = last_key(path);
+        let section = !path.contains(['.', '[']);
+        let hint = match (v, types.first().copied()) {
+            (Value::Null, _) if optional => Some(format!(
+                "the value is empty; give {expected}, or remove `{key}`"
+            )),
+            (Value::Null, _) => Some(format!("the value is empty; give {expected}")),
+            (Value::Number(_) | Value::Bool(_), Some("string")) => rep
+                .index
+                .value_text(rep.source, path)
+                .map(|t| format!("quote it to make it a string: \"{t}\"")),
+            (Value::Array(_), Some("object")) if section => Some(format!(
+                "`{key}` maps each name to its definition: `{key}: {{ my_name: {{ … }} }}`, not a `- ` list"
+            )),
+            (Value::Object(_), Some("array")) if section => {
+                Some(format!("`{key}` is a list: start each item with `- `"))
+            }
+            (Value::String(s), Some("array"))
+                if self
+                    .resolve(schema.get("items").unwrap_or(&Value::Null))
+                    .get("type")
+                    == Some(&Value::from("string")) =>
+            {
+                Some(format!("write a list, e.g. `[{s}]`"))
+            }
+            (Value::String(s), Some("boolean")) if s == "true" || s == "false" => {
+                Some(format!("remove the quotes: `{s}`"))
+            }
+            (Value::String(s), Some("integer" | "number")) if s.trim().parse::<f64>().is_ok() => {
+                Some(format!("remove the quotes: `{}`", s.trim()))
+            }
+            _ => None,
+        };
+        // Point at a scalar or `{…}` value; at the key of an indented one.
+        let at = match rep.index.style(path) {
+            Some(Style::Block) => At::Key,
+            _ => At::Value,
+        };
+        let message = format!("expected {expected}, found {}", found(v, path, rep));
+        rep.report(Severity::Error, at, path, message, hint);
+    }
+}
+
+/// Whether `v` is of JSON Schema type `t`.
+fn type_matches(t: &str, v: &Value) -> bool {
+    match t {
+        "null" => v.is_null(),
+        "boolean" => v.is_boolean(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "string" => v.is_string(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => true,
+    }
+}
+
+/// What was found, for a message: `the number `1.0``, `a map`, ….
+fn found(v: &Value, path: &str, rep: &Reporter<'_>) -> String {
+    let text = rep.index.value_text(rep.source, path);
+    match v {
+        Value::Null => "an empty value".to_owned(),
+        Value::Bool(b) => format!("`{}`", text.unwrap_or(if *b { "true" } else { "false" })),
+        Value::Number(n) => format!(
+            "the number `{}`",
+            text.map_or_else(|| n.to_string(), str::to_owned)
+        ),
+        Value::String(s) => {
+            let short: String = s.chars().take(40).collect();
+            let dots = if short.len() < s.len() { "…" } else { "" };
+            format!("the string `{short}{dots}`")
+        }
+        Value::Array(_) => "a list".to_owned(),
+        Value::Object(_) => "a map".to_owned(),
+    }
+}
+
+/// `Program version.` → `program version`.
+fn first_sentence(text: &str) -> String {
+    // A sentence ends at a period before a capital, not at `e.g. `.
+    let end = text
+        .match_indices(". ")
+        .find(|(i, _)| text[i + 2..].starts_with(char::is_uppercase))
+        .map_or(text.len(), |(i, _)| i);
+    let first = &text[..end];
+    let first = first.trim().trim_end_matches('.').replace('\n', " ");
+    // Lowercase a capitalised first word, not an acronym (`URI`).
+    let word: Vec<char> = first.chars().take_while(|c| c.is_alphanumeric()).collect();
+    match word.split_first() {
+        Some((c, rest)) if rest.is_empty() || rest.iter().any(|c| c.is_lowercase()) => {
+            c.to_lowercase().chain(first.chars().skip(1)).collect()
+        }
+        _ => first,
+    }
+}
+
+/// `a`, `b` and `c`, backticked.
+fn backticks(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Deserializes one item that passed the shape check; reports what serde still
+/// refuses (nothing, while the schema and the model agree).
 fn item<T: DeserializeOwned>(value: &Value, path: &str, rep: &mut Reporter<'_>) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Some(v),
@@ -396,80 +1331,24 @@ fn item<T: DeserializeOwned>(value: &Value, path: &str, rep: &mut Reporter<'_>) 
                     | serde_path_to_error::Segment::Unknown => {}
                 }
             }
-            let message = e.inner().to_string();
-            report_serde(rep, &full, &message);
+            rep.error_value(&full, e.inner().to_string(), None);
             None
         }
     }
 }
 
-/// Turns a serde message into a diagnostic with a useful position and hint.
-fn report_serde(rep: &mut Reporter<'_>, path: &str, message: &str) {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let field = rest.split('`').next().unwrap_or_default();
-        let expected = backticked(
-            rest.split_once(", expected")
-                .map(|(_, e)| e)
-                .unwrap_or_default(),
-        );
-        let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-        // serde_path_to_error's path stops at the struct; the unknown key is below it.
-        let at = if path.ends_with(&format!(".{field}")) {
-            path.to_owned()
-        } else {
-            join(path, field)
-        };
-        rep.error_hint(
-            &at,
-            format!("unknown field `{field}`"),
-            did_you_mean(field, &expected),
-        );
-    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
-        let variant = rest.split('`').next().unwrap_or_default();
-        let expected = backticked(
-            rest.split_once(", expected")
-                .map(|(_, e)| e)
-                .unwrap_or_default(),
-        );
-        let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-        rep.report(
-            Severity::Error,
-            At::Value,
-            path,
-            format!("unknown value `{variant}`"),
-            Some(did_you_mean(variant, &expected)),
-        );
-    } else if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or_default();
-        rep.error_hint(
-            path,
-            format!("missing field `{field}`"),
-            format!("add `{field}: …` here"),
-        );
-    } else if message.starts_with("invalid type") {
-        let hint = if message.contains("expected a string") {
-            Some("quote the value to make it a string, e.g. \"1.0\"".to_owned())
-        } else {
-            None
-        };
-        rep.error_value(path, message.to_owned(), hint);
-    } else {
-        rep.error_value(path, message.to_owned(), None);
+/// "did you mean `x`?" when a candidate is close, else the list of candidates.
+pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
+    match closest(word, candidates) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None if candidates.is_empty() => "remove it".to_owned(),
+        None => format!("expected one of {}", backticks(candidates)),
     }
 }
 
-/// The backticked words of a serde "expected" list.
-fn backticked(text: &str) -> Vec<String> {
-    text.split('`')
-        .enumerate()
-        .filter(|(i, _)| i % 2 == 1)
-        .map(|(_, s)| s.to_owned())
-        .collect()
-}
-
-/// "did you mean `x`?" when a candidate is close, else the list of candidates.
-pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    let best = candidates
+/// The candidate closest to `word`, when it is close enough to be a typo.
+pub(crate) fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    candidates
         .iter()
         .map(|c| {
             (
@@ -478,19 +1357,8 @@ pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
             )
         })
         .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, c)) => format!("did you mean `{c}`?"),
-        None if candidates.is_empty() => "remove it".to_owned(),
-        None => format!(
-            "expected one of {}",
-            candidates
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// Converts serde_yaml's value to JSON, keeping key order.
@@ -508,7 +1376,14 @@ fn to_json(v: &serde_yaml::Value, path: &str, rep: &mut Reporter<'_>) -> Option<
                 match n.as_f64().and_then(serde_json::Number::from_f64) {
                     Some(f) => Value::Number(f),
                     None => {
-                        rep.error_value(path, format!("`{n}` is not a number JSON can hold"), None);
+                        rep.error_value(
+                            path,
+                            format!("`{n}` is not a number JSON can hold"),
+                            Some(
+                                "JSON has no infinities or NaN; quote it to make it a string"
+                                    .to_owned(),
+                            ),
+                        );
                         return None;
                     }
                 }
@@ -537,8 +1412,13 @@ fn to_json(v: &serde_yaml::Value, path: &str, rep: &mut Reporter<'_>) -> Option<
                     Y::String(s) => s.clone(),
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_owned(),
                     _ => {
-                        rep.error(path, "map keys must be strings");
+                        rep.error_hint(
+                            path,
+                            "a map key is itself a list or a map",
+                            "keys are names; write them as plain text",
+                        );
                         ok = false;
                         continue;
                     }
@@ -570,22 +1450,80 @@ fn to_json(v: &serde_yaml::Value, path: &str, rep: &mut Reporter<'_>) -> Option<
 mod tests {
     use super::*;
 
+    fn at(idx: &SpanIndex, path: &str, at: At) -> Option<(usize, usize, usize)> {
+        idx.locate(path, at).map(|p| (p.line, p.column, p.width))
+    }
+
     #[test]
     fn index_positions() {
         let src = "server:\n  name: x\ntools:\n  a:\n    input: { type: object }\nlist:\n  - one\n  - k: v\n";
         let idx = SpanIndex::build(src);
-        assert_eq!(idx.locate("server.name", At::Key), Some((2, 3)));
-        assert_eq!(idx.locate("server.name", At::Value), Some((2, 9)));
-        assert_eq!(idx.locate("tools.a.input.type", At::Value), Some((5, 20)));
-        assert_eq!(idx.locate("list[1].k", At::Key), Some((8, 5)));
-        assert_eq!(idx.locate("list[0]", At::Value), Some((7, 5)));
-        assert_eq!(idx.locate("tools.a.nope", At::Key), Some((4, 3)));
+        assert_eq!(at(&idx, "server.name", At::Key), Some((2, 3, 4)));
+        assert_eq!(at(&idx, "server.name", At::Value), Some((2, 9, 1)));
+        assert_eq!(at(&idx, "tools.a.input", At::Value), Some((5, 12, 16)));
+        assert_eq!(at(&idx, "tools.a.input.type", At::Value), Some((5, 20, 6)));
+        assert_eq!(at(&idx, "list[1].k", At::Key), Some((8, 5, 1)));
+        assert_eq!(at(&idx, "list[0]", At::Value), Some((7, 5, 3)));
+        assert_eq!(at(&idx, "tools.a.nope", At::Key), Some((4, 3, 1)));
+        // A block collection takes the position of its first entry.
+        assert_eq!(at(&idx, "server", At::Key), Some((1, 1, 6)));
+        assert_eq!(at(&idx, "server", At::Value), Some((2, 3, 4)));
+        assert_eq!(at(&idx, "list[1]", At::Key), Some((8, 5, 1)));
     }
 
     #[test]
-    fn parents() {
+    fn empty_values_point_at_their_key() {
+        let src = "a:\n  name:\n  version: 1\nb: [x, ]\n";
+        let idx = SpanIndex::build(src);
+        assert_eq!(at(&idx, "a.name", At::Value), Some((2, 3, 4)));
+        assert_eq!(at(&idx, "a.version", At::Value), Some((3, 12, 1)));
+    }
+
+    #[test]
+    fn quoted_keys_and_values() {
+        let src = "a:\n  \"b.c\": 'it''s'\n  d: \"x\\\"y\" # note\n";
+        let idx = SpanIndex::build(src);
+        assert_eq!(at(&idx, "a[\"b.c\"]", At::Key), Some((2, 3, 5)));
+        assert_eq!(at(&idx, "a[\"b.c\"]", At::Value), Some((2, 10, 7)));
+        assert_eq!(at(&idx, "a.d", At::Value), Some((3, 6, 6)));
+        assert_eq!(idx.value_text(src, "a.d"), Some("\"x\\\"y\""));
+    }
+
+    #[test]
+    fn positions_inside_values() {
+        let src = "a: \"x{{ nmae }}\"\nb: |\n  line one\n  {{ oops\nc: 'it''s {x'\n";
+        let idx = SpanIndex::build(src);
+        let inside = |path: &str, text: &str, needle: &str| {
+            let start = text.find(needle).unwrap();
+            idx.locate_in_value(src, path, text, start..start + needle.len())
+                .map(|p| (p.line, p.column, p.width))
+        };
+        assert_eq!(inside("a", "x{{ nmae }}", "nmae"), Some((1, 9, 4)));
+        assert_eq!(inside("b", "line one\n{{ oops\n", "oops"), Some((4, 6, 4)));
+        assert_eq!(inside("c", "it's {x", "{x"), Some((5, 11, 2)));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(join("tools", "get_forecast"), "tools.get_forecast");
+        assert_eq!(join("tools", "get.forecast"), "tools[\"get.forecast\"]");
+        assert_eq!(join("", "bad tool!"), "[\"bad tool!\"]");
         assert_eq!(parent("a.b[2]"), "a.b");
         assert_eq!(parent("a.b"), "a");
         assert_eq!(parent("a"), "");
+        assert_eq!(parent("tools[\"x.]y\"].input"), "tools[\"x.]y\"]");
+        assert_eq!(parent("tools[\"x.]y\"]"), "tools");
+        assert_eq!(last_key("tools[\"a \\\"b\"]"), "a \"b");
+        assert_eq!(last_key("tools.get_forecast"), "get_forecast");
+    }
+
+    #[test]
+    fn sentences() {
+        assert_eq!(first_sentence("Program version."), "program version");
+        assert_eq!(first_sentence("URI of it. More."), "URI of it");
+        assert_eq!(
+            first_sentence("A template, e.g. `x`."),
+            "a template, e.g. `x`"
+        );
     }
 }

@@ -1,7 +1,14 @@
 //! Validation: every semantic check on a loaded manifest, and the resolved facts
 //! (file contents, template variables, prompt messages) that emission needs.
+//!
+//! The checks of tool schemas live in [`schema`], those of elicitation forms in
+//! [`form`].
+
+mod form;
+mod schema;
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -10,9 +17,11 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use crate::diag::{At, Reporter, Severity};
-use crate::load::{index, join};
+use crate::load::{closest, did_you_mean, index, join};
 use crate::model::{EmbeddedResource, Manifest, Media, VarType};
-use crate::names::{camel, snake};
+use crate::names::{camel, has_word, is_keyword, member, snake};
+
+pub(crate) use form::{FieldType, FormField};
 
 /// Where a static resource's contents come from.
 pub(crate) enum ResourceBody {
@@ -22,24 +31,6 @@ pub(crate) enum ResourceBody {
     Text(String),
     /// Bytes, from base64 or a file.
     Blob(Vec<u8>),
-}
-
-/// The Rust type of an elicitation form field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FieldType {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    StringList,
-}
-
-/// A field of an elicitation form.
-pub(crate) struct FormField {
-    pub name: String,
-    pub ty: FieldType,
-    pub required: bool,
-    pub description: Option<String>,
 }
 
 /// A manifest that passed validation, with what emission needs resolved.
@@ -77,26 +68,98 @@ pub(crate) fn is_text_mime(mime: &str) -> bool {
 /// Template globals that are not variables.
 const TEMPLATE_GLOBALS: &[&str] = &["range", "dict", "namespace", "debug", "loop"];
 
+/// Which Rust namespace a generated name lives in.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Namespace {
+    /// Methods of the `<Stem>Server` trait.
+    Method,
+    /// Types of the generated module.
+    Type,
+}
+
+/// The first claim of a generated Rust name: what claimed it, from which name.
+struct Claim {
+    what: String,
+    from: String,
+}
+
 struct Ctx<'r, 'a> {
     rep: &'r mut Reporter<'a>,
+    /// The manifest's directory, as given.
     base: PathBuf,
+    /// The manifest's file name, for hints.
+    manifest_name: String,
     files: Vec<PathBuf>,
-    idents: HashMap<String, String>,
+    claims: HashMap<(Namespace, String), Claim>,
 }
 
 impl Ctx<'_, '_> {
-    /// Registers a generated Rust name; reports a collision with an earlier one.
-    fn claim(&mut self, name: String, path: &str, what: &str) {
-        if let Some(first) = self.idents.get(&name) {
-            let first = first.clone();
+    /// Registers a generated Rust name made from the manifest name `from`; reports
+    /// a collision with an earlier one, or with a name the generated code imports.
+    fn claim(&mut self, ns: Namespace, rust: String, from: &str, path: &str, what: &str) {
+        let kind = match ns {
+            Namespace::Method => "method",
+            Namespace::Type => "type",
+        };
+        if ns == Namespace::Type && crate::emit::FACADE_NAMES.contains(&rust.as_str()) {
             self.rep.error_hint(
                 path,
-                format!("{what} becomes the Rust name `{name}`, which `{first}` already uses"),
-                "rename one of them: names that differ only in case or punctuation collide in Rust",
+                format!(
+                    "{what} becomes the Rust type `{rust}`, which the generated code imports from the runtime"
+                ),
+                "rename it; the generated module needs the runtime's name",
             );
-        } else {
-            self.idents.insert(name, path.to_owned());
+            return;
         }
+        match self.claims.get(&(ns, rust.clone())) {
+            Some(first) => {
+                let names = [first.from.as_str(), from];
+                let keyword = names
+                    .iter()
+                    .find(|n| is_keyword(n))
+                    .or_else(|| names.iter().find(|n| is_keyword(&snake(n))));
+                let hint = if let Some(kw) = keyword {
+                    format!(
+                        "`{kw}` is a Rust keyword, so it becomes `{}`; rename one of them",
+                        member(kw)
+                    )
+                } else {
+                    "names that differ only in case or in `-`, `.` and `_` become the same Rust name; rename one of them".to_owned()
+                };
+                let message = format!(
+                    "{what} becomes the Rust {kind} `{rust}`, which {} already uses",
+                    first.what
+                );
+                self.rep.error_hint(path, message, hint);
+            }
+            None => {
+                self.claims.insert(
+                    (ns, rust),
+                    Claim {
+                        what: what.to_owned(),
+                        from: from.to_owned(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Reports a name with nothing to make a Rust name from.
+    fn wordy(&mut self, name: &str, path: &str, what: &str) -> bool {
+        if has_word(name) {
+            return true;
+        }
+        let message = if name.is_empty() {
+            format!("{what} has an empty name")
+        } else {
+            format!("{what} `{name}` has no letter or digit to make a Rust name from")
+        };
+        self.rep.error_hint(
+            path,
+            message,
+            "give it a name with letters, e.g. `get_forecast`",
+        );
+        false
     }
 
     /// Reads a file relative to the manifest; reports a missing one.
@@ -107,79 +170,199 @@ impl Ctx<'_, '_> {
         match std::fs::read(&abs) {
             Ok(bytes) => Some((abs, bytes)),
             Err(e) => {
-                self.rep.report(
-                    Severity::Error,
-                    At::Value,
-                    path,
-                    format!("cannot read `{rel}`: {e}"),
-                    Some(format!(
-                        "paths are relative to the manifest's directory ({})",
-                        self.base.display()
-                    )),
+                let message = match e.kind() {
+                    std::io::ErrorKind::NotFound => format!("file `{rel}` does not exist"),
+                    std::io::ErrorKind::IsADirectory => {
+                        format!("`{rel}` is a directory, not a file")
+                    }
+                    std::io::ErrorKind::PermissionDenied => {
+                        format!("file `{rel}` cannot be read: permission denied")
+                    }
+                    _ => format!("file `{rel}` cannot be read: {e}"),
+                };
+                let mut hint = format!(
+                    "paths are relative to the directory of `{}`",
+                    self.manifest_name
                 );
+                if let Some(near) = near_file(&abs, rel) {
+                    hint = format!("did you mean `{near}`? ({hint})");
+                }
+                self.rep
+                    .report(Severity::Error, At::Value, path, message, Some(hint));
                 None
             }
         }
     }
 
     fn base64(&mut self, data: &str, path: &str) -> Option<Vec<u8>> {
-        match BASE64.decode(data.trim()) {
-            Ok(b) => Some(b),
+        use base64::DecodeError;
+        let trimmed = data.trim();
+        let start = data.len() - data.trim_start().len();
+        let char_at = |offset: usize| {
+            let c = trimmed[offset..].chars().next().unwrap_or(' ');
+            (
+                format!("`{}`", c.escape_default()),
+                start + offset..start + offset + c.len_utf8(),
+            )
+        };
+        let (why, range) = match BASE64.decode(trimmed) {
+            Ok(b) => return Some(b),
+            Err(DecodeError::InvalidByte(offset, _)) => {
+                let (c, range) = char_at(offset);
+                (format!("{c} is not a base64 character"), range)
+            }
+            Err(DecodeError::InvalidLastSymbol(offset, _)) => {
+                let (c, range) = char_at(offset);
+                (
+                    format!("the last symbol {c} has bits set past the data"),
+                    range,
+                )
+            }
+            Err(DecodeError::InvalidLength(n)) => (
+                format!("{n} base64 characters do not make whole bytes"),
+                0..data.len(),
+            ),
+            Err(DecodeError::InvalidPadding) => {
+                ("the `=` padding is wrong".to_owned(), 0..data.len())
+            }
+        };
+        self.rep.report_in_value(
+            Severity::Error,
+            path,
+            data,
+            range,
+            format!("invalid base64: {why}"),
+            Some("give the bytes base64-encoded (standard alphabet, padded), or embed a file with `file`".to_owned()),
+        );
+        None
+    }
+
+    /// Checks a minijinja template and that it uses only `allowed` variables;
+    /// returns the variables it uses, or `None` when it has a problem.
+    fn template(
+        &mut self,
+        text: &str,
+        path: &str,
+        allowed: &[&str],
+        owner: &str,
+    ) -> Option<Vec<String>> {
+        let env = minijinja::Environment::new();
+        match env.template_from_str(text) {
+            Ok(t) => {
+                let mut used: Vec<String> = t
+                    .undeclared_variables(false)
+                    .into_iter()
+                    .filter(|v| !TEMPLATE_GLOBALS.contains(&v.as_str()))
+                    .collect();
+                used.sort();
+                let mut clean = true;
+                for v in used.iter().filter(|v| !allowed.contains(&v.as_str())) {
+                    clean = false;
+                    let hint = match closest(v, allowed) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None if allowed.is_empty() => {
+                            format!("{owner} declares none; declare `{v}` or remove it")
+                        }
+                        None => format!("{owner} declares {}", backticks(allowed)),
+                    };
+                    let range = variable_range(text, v);
+                    self.rep.report_in_value(
+                        Severity::Error,
+                        path,
+                        text,
+                        range,
+                        format!("the template uses `{v}`, which {owner} does not declare"),
+                        Some(hint),
+                    );
+                }
+                clean.then_some(used)
+            }
             Err(e) => {
-                self.rep
-                    .error_value(path, format!("invalid base64: {e}"), None);
+                let detail = e
+                    .detail()
+                    .map_or_else(|| e.kind().to_string(), str::to_owned);
+                let range = e.range().unwrap_or(0..text.len());
+                self.rep.report_in_value(
+                    Severity::Error,
+                    path,
+                    text,
+                    range,
+                    format!("the template does not parse: {detail}"),
+                    Some(
+                        "templates are minijinja (Jinja2): `{{ name }}` inserts a value; write `{% raw %}…{% endraw %}` around literal braces"
+                            .to_owned(),
+                    ),
+                );
                 None
             }
         }
     }
+}
 
-    /// Checks a minijinja template and that it uses only `allowed` variables.
-    fn template(&mut self, text: &str, path: &str, allowed: &[&str], what: &str) {
-        let env = minijinja::Environment::new();
-        match env.template_from_str(text) {
-            Ok(t) => {
-                let mut unknown: Vec<String> = t
-                    .undeclared_variables(false)
-                    .into_iter()
-                    .filter(|v| {
-                        !allowed.contains(&v.as_str()) && !TEMPLATE_GLOBALS.contains(&v.as_str())
-                    })
-                    .collect();
-                unknown.sort();
-                for v in unknown {
-                    let hint = if allowed.is_empty() {
-                        format!("declare it among the {what}s")
-                    } else {
-                        format!(
-                            "declared {what}s: {}",
-                            allowed
-                                .iter()
-                                .map(|a| format!("`{a}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    };
-                    self.rep.report(
-                        Severity::Error,
-                        At::Value,
-                        path,
-                        format!("template uses `{v}`, which is not a declared {what}"),
-                        Some(hint),
-                    );
-                }
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                self.rep.report(
-                    Severity::Error,
-                    At::Value,
-                    path,
-                    format!("template does not parse: {msg}"),
-                    Some("templates are minijinja (Jinja2) syntax; use {% raw %}…{% endraw %} for literal braces".to_owned()),
-                );
-            }
-        }
+/// Adds the variables one template uses to those of its prompt; a template with
+/// a problem makes them unknown.
+fn merge(used: &mut Option<HashSet<String>>, found: Option<Vec<String>>) {
+    match (used.as_mut(), found) {
+        (Some(u), Some(f)) => u.extend(f),
+        _ => *used = None,
     }
+}
+
+/// `a`, `b`, `c`, backticked.
+fn backticks(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A file in the same directory as `abs` whose name is close to its name, as a
+/// path like `rel`.
+fn near_file(abs: &Path, rel: &str) -> Option<String> {
+    let dir = abs.parent()?;
+    let name = abs.file_name()?.to_str()?;
+    let entries: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    let candidates: Vec<&str> = entries
+        .iter()
+        .map(String::as_str)
+        .filter(|e| *e != name)
+        .collect();
+    let near = closest(name, &candidates)?;
+    let prefix = rel.rfind(['/', '\\']).map_or("", |i| &rel[..=i]);
+    Some(format!("{prefix}{near}"))
+}
+
+/// Where a template first uses variable `name` (inside `{{ }}` or `{% %}`).
+fn variable_range(text: &str, name: &str) -> Range<usize> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut inside = false;
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if rest.starts_with("{{") || rest.starts_with("{%") {
+            inside = true;
+            i += 2;
+            continue;
+        }
+        if rest.starts_with("}}") || rest.starts_with("%}") {
+            inside = false;
+            i += 2;
+            continue;
+        }
+        if inside
+            && rest.starts_with(name)
+            && !text[..i].ends_with(|c: char| is_word(c) || c == '.')
+            && !rest[name.len()..].starts_with(is_word)
+        {
+            return i..i + name.len();
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    0..text.len()
 }
 
 /// Validates a manifest. Returns the plan when there is no error.
@@ -195,16 +378,23 @@ pub(crate) fn validate<'m>(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    let manifest_name = manifest_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut cx = Ctx {
         rep,
         base,
+        manifest_name,
         files: Vec::new(),
-        idents: HashMap::new(),
+        claims: HashMap::new(),
     };
     cx.claim(
+        Namespace::Type,
         format!("{}Server", camel(stem)),
+        stem,
         "",
-        "the manifest's file name",
+        &format!("the handler trait of `{}`", cx.manifest_name.clone()),
     );
 
     server(m, &mut cx);
@@ -212,10 +402,11 @@ pub(crate) fn validate<'m>(
     let resources = resources(m, &mut cx);
     let template_vars = templates(m, &mut cx);
     let prompt_messages = prompts(m, &mut cx);
-    let forms = elicitations(m, &mut cx);
+    let forms = form::elicitations(m, &mut cx);
     completions(m, &mut cx, &template_vars);
 
     files.append(&mut cx.files);
+    quiet_partial_items(cx.rep);
     if cx.rep.diags.has_errors() {
         return None;
     }
@@ -228,38 +419,110 @@ pub(crate) fn validate<'m>(
     })
 }
 
+/// Drops the warnings about items loaded without their unknown fields: what
+/// they lack (a description, a variable's type) is likely in the misspelt field
+/// reported already.
+fn quiet_partial_items(rep: &mut Reporter<'_>) {
+    let partial: Vec<String> = rep
+        .broken
+        .iter()
+        .filter_map(|b| b.strip_prefix(crate::load::PARTIAL))
+        .map(str::to_owned)
+        .collect();
+    if partial.is_empty() {
+        return;
+    }
+    rep.diags.retain(|d| {
+        d.severity == Severity::Error
+            || !partial.iter().any(|p| {
+                d.path == *p
+                    || d.path.starts_with(&format!("{p}."))
+                    || d.path.starts_with(&format!("{p}["))
+            })
+    });
+}
+
 fn server(m: &Manifest, cx: &mut Ctx<'_, '_>) {
+    if cx.rep.broken.contains("server") {
+        return;
+    }
     if m.server.name.trim().is_empty() {
-        cx.rep
-            .error_value("server.name", "the server name is empty", None);
+        cx.rep.error_value(
+            "server.name",
+            "the server name is empty",
+            Some("clients show it as `serverInfo.name`; e.g. `name: weather`".to_owned()),
+        );
     }
     if m.server.version.trim().is_empty() {
-        cx.rep
-            .error_value("server.version", "the server version is empty", None);
+        cx.rep.error_value(
+            "server.version",
+            "the server version is empty",
+            Some("e.g. `version: 0.1.0`".to_owned()),
+        );
     }
 }
 
-fn valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+/// The characters of a tool name that MCP does not allow, each once.
+fn bad_tool_chars(name: &str) -> Vec<char> {
+    let mut bad = Vec::new();
+    for c in name.chars() {
+        let allowed = c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+        if !allowed && !bad.contains(&c) {
+            bad.push(c);
+        }
+    }
+    bad
 }
 
+/// MCP's limit on a tool name's length.
+const TOOL_NAME_MAX: usize = 128;
+/// The length above which common clients reject a tool name.
+const TOOL_NAME_PORTABLE: usize = 64;
+
 fn tools(m: &Manifest, cx: &mut Ctx<'_, '_>) {
+    const CHARSET: &str = "tool names use only A-Z, a-z, 0-9, `_`, `-` and `.`";
     for (name, tool) in &m.tools {
         let path = join("tools", name);
-        if !valid_tool_name(name) {
+        let len = name.chars().count();
+        let bad = bad_tool_chars(name);
+        if name.is_empty() {
+            cx.rep.error_hint(&path, "a tool name is empty", CHARSET);
+        } else if !bad.is_empty() {
+            let shown: Vec<String> = bad
+                .iter()
+                .map(|c| match c {
+                    ' ' => "space".to_owned(),
+                    c if c.is_control() => format!("{:?}", c),
+                    c => format!("`{c}`"),
+                })
+                .collect();
             cx.rep.error_hint(
                 &path,
-                format!("invalid tool name `{name}`"),
-                "tool names are 1 to 128 characters of A-Z, a-z, 0-9, `_`, `.` and `-`",
+                format!(
+                    "tool name `{name}` has {} MCP does not allow: {}",
+                    if bad.len() == 1 {
+                        "a character"
+                    } else {
+                        "characters"
+                    },
+                    shown.join(", ")
+                ),
+                CHARSET,
             );
-        } else if name.len() > 64 {
+        }
+        if len > TOOL_NAME_MAX {
+            cx.rep.error_hint(
+                &path,
+                format!("tool name is {len} characters long; MCP allows at most {TOOL_NAME_MAX}"),
+                format!("shorten it, ideally to {TOOL_NAME_PORTABLE} characters or fewer"),
+            );
+        } else if len > TOOL_NAME_PORTABLE {
             cx.rep.warning(
                 &path,
-                format!("tool name `{name}` is longer than 64 characters"),
-                Some("some clients reject tool names longer than 64 characters".to_owned()),
+                format!(
+                    "tool name is {len} characters long; some clients reject names longer than {TOOL_NAME_PORTABLE}"
+                ),
+                Some(format!("shorten it to {TOOL_NAME_PORTABLE} characters or fewer")),
             );
         }
         if tool
@@ -271,103 +534,29 @@ fn tools(m: &Manifest, cx: &mut Ctx<'_, '_>) {
                 &path,
                 format!("tool `{name}` has no description"),
                 Some(
-                    "the model chooses tools by their descriptions; add `description: …`"
+                    "the model chooses tools by their descriptions, and some clients require one; add `description: …`"
                         .to_owned(),
                 ),
             );
         }
-        cx.claim(snake(name), &path, &format!("tool `{name}`"));
-        if let Some(input) = &tool.input {
+        let what = format!("tool `{name}`");
+        cx.claim(Namespace::Method, member(name), name, &path, &what);
+        for (kind, s) in [("input", &tool.input), ("output", &tool.output)] {
+            let Some(s) = s else { continue };
+            let ty = format!(
+                "{}{}",
+                camel(name),
+                if kind == "input" { "Input" } else { "Output" }
+            );
             cx.claim(
-                format!("{}Input", camel(name)),
+                Namespace::Type,
+                ty,
+                name,
                 &path,
-                &format!("tool `{name}`"),
+                &format!("the {kind} of {what}"),
             );
-            schema(input, &join(&path, "input"), "input", cx);
+            schema::tool_schema(s, &join(&path, kind), kind, cx);
         }
-        if let Some(output) = &tool.output {
-            cx.claim(
-                format!("{}Output", camel(name)),
-                &path,
-                &format!("tool `{name}`"),
-            );
-            schema(output, &join(&path, "output"), "output", cx);
-        }
-    }
-}
-
-/// A JSON pointer (`/properties/days`) → manifest path segments.
-fn pointer_to_path(base: &str, pointer: &str) -> String {
-    let mut out = base.to_owned();
-    for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        if let Ok(i) = seg.parse::<usize>() {
-            // Array indexes and numeric keys look alike in a pointer; the index form
-            // is tried first when locating.
-            out = index(&out, i);
-        } else {
-            out = join(&out, &seg);
-        }
-    }
-    out
-}
-
-/// Checks a tool's input or output schema.
-fn schema(s: &Map<String, Value>, path: &str, what: &str, cx: &mut Ctx<'_, '_>) {
-    if s.get("type").and_then(Value::as_str) != Some("object") {
-        cx.rep.error_hint(
-            path,
-            format!("the {what} schema's root must be `type: object`"),
-            "MCP tool arguments and structured results are JSON objects; wrap other values in a property",
-        );
-    }
-    let value = Value::Object(s.clone());
-    let meta = std::panic::catch_unwind(|| {
-        let validator = jsonschema::draft202012::meta::validator();
-        validator
-            .iter_errors(&value)
-            .map(|e| (e.instance_path().as_str().to_owned(), e.to_string()))
-            .collect::<Vec<_>>()
-    });
-    match meta {
-        Ok(errors) if !errors.is_empty() => {
-            for (pointer, message) in errors {
-                cx.rep.report(
-                    Severity::Error,
-                    At::Value,
-                    &pointer_to_path(path, &pointer),
-                    format!("the {what} schema is not valid JSON Schema 2020-12: {message}"),
-                    None,
-                );
-            }
-            return;
-        }
-        Ok(_) => {}
-        Err(_) => {
-            cx.rep.error_value(
-                path,
-                format!("the {what} schema could not be checked against JSON Schema 2020-12"),
-                None,
-            );
-            return;
-        }
-    }
-    let value = Value::Object(s.clone());
-    let compiled = std::panic::catch_unwind(|| {
-        jsonschema::validator_for(&value)
-            .err()
-            .map(|e| e.to_string())
-    });
-    match compiled {
-        Ok(None) => {}
-        Ok(Some(message)) => cx.rep.error_value(
-            path,
-            format!("the {what} schema does not compile: {message}"),
-            None,
-        ),
-        Err(_) => cx
-            .rep
-            .error_value(path, format!("the {what} schema does not compile"), None),
     }
 }
 
@@ -380,14 +569,21 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
             cx.rep.error_hint(
                 &join(&path, "uri"),
                 format!("duplicate resource URI `{}`", r.uri),
-                format!("{first} already declares it"),
+                format!("`{first}` already declares it; resource URIs must be unique"),
             );
         }
-        if !r.uri.contains(':') {
+        if !has_scheme(&r.uri) {
             cx.rep.error_value(
                 &join(&path, "uri"),
                 format!("`{}` is not an absolute URI", r.uri),
-                Some("a URI has a scheme, e.g. `file:///…` or `app://…`".to_owned()),
+                Some("a URI starts with a scheme, e.g. `file:///…` or `app://…`".to_owned()),
+            );
+        }
+        if r.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            cx.rep.warning(
+                &path,
+                format!("resource `{}` has no description", r.name),
+                Some("clients show it to the model and the user; add `description: …`".to_owned()),
             );
         }
         let given = present_keys(&[
@@ -426,10 +622,12 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
                         None => std::str::from_utf8(&bytes).is_ok(),
                     };
                     if text && std::str::from_utf8(&bytes).is_err() {
-                        cx.rep.error_hint(
+                        cx.rep.error_value(
                             &join(&path, "file"),
                             format!("`{file}` is not UTF-8 text, but its MIME type is a text type"),
-                            "fix the file or set a binary `mime_type`",
+                            Some(
+                                "convert the file to UTF-8, or set a binary `mime_type`".to_owned(),
+                            ),
                         );
                     }
                     // Contents are embedded as literals, not `include_bytes!`ed, so
@@ -445,11 +643,19 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
                 None => (ResourceBody::Dynamic, None),
             }
         } else {
-            cx.claim(
-                format!("read_{}", snake(&r.name)),
-                &path,
-                &format!("resource `{}`", r.name),
-            );
+            if cx.wordy(
+                &r.name,
+                &join(&path, "name"),
+                "a resource read by a handler",
+            ) {
+                cx.claim(
+                    Namespace::Method,
+                    format!("read_{}", snake(&r.name)),
+                    &r.name,
+                    &path,
+                    &format!("resource `{}`", r.name),
+                );
+            }
             (ResourceBody::Dynamic, None)
         };
         out.push((body, r.size.or(size)));
@@ -457,27 +663,48 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
     out
 }
 
-/// The variables of an RFC 6570 URI template, in order.
-pub(crate) fn uri_template_vars(t: &str) -> Result<Vec<String>, String> {
-    let mut vars = Vec::new();
-    let mut rest = t;
-    while let Some(open) = rest.find(['{', '}']) {
-        if rest.as_bytes()[open] == b'}' {
-            return Err("`}` without a matching `{`".to_owned());
+/// Whether a URI (or URI template) starts with a scheme: `alpha *( alpha / digit /
+/// "+" / "-" / "." ) ":"`.
+fn has_scheme(uri: &str) -> bool {
+    let Some((scheme, _)) = uri.split_once(':') else {
+        return false;
+    };
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// A problem in a URI template: what, and which bytes of it.
+type TemplateError = (String, Range<usize>);
+
+/// The variables of an RFC 6570 URI template, in order, each with where its first
+/// use is.
+pub(crate) fn uri_template_vars(t: &str) -> Result<Vec<(String, Range<usize>)>, TemplateError> {
+    let mut vars: Vec<(String, Range<usize>)> = Vec::new();
+    let mut at = 0;
+    while let Some(found) = t[at..].find(['{', '}']) {
+        let open = at + found;
+        check_literal(&t[at..open], at)?;
+        if t.as_bytes()[open] == b'}' {
+            return Err(("`}` without a matching `{`".to_owned(), open..open + 1));
         }
-        let after = &rest[open + 1..];
-        let close = after.find('}').ok_or("`{` without a matching `}`")?;
-        let expr = &after[..close];
+        let Some(len) = t[open + 1..].find('}') else {
+            return Err(("`{` without a matching `}`".to_owned(), open..t.len()));
+        };
+        let close = open + 1 + len;
+        let whole = open..close + 1;
+        let expr = &t[open + 1..close];
         if expr.contains('{') {
-            return Err("nested `{`".to_owned());
+            return Err(("`{` inside an expression".to_owned(), whole));
         }
-        let expr = match expr.chars().next() {
-            Some('+' | '#' | '.' | '/' | ';' | '?' | '&') => &expr[1..],
+        let (expr, mut start) = match expr.chars().next() {
+            Some('+' | '#' | '.' | '/' | ';' | '?' | '&') => (&expr[1..], open + 2),
             Some(c @ ('=' | ',' | '!' | '@' | '|')) => {
-                return Err(format!("the operator `{c}` is reserved"));
+                return Err((format!("the operator `{c}` is reserved"), whole));
             }
-            Some(_) => expr,
-            None => return Err("empty expression `{}`".to_owned()),
+            Some(_) => (expr, open + 1),
+            None => return Err(("empty expression `{}`".to_owned(), whole)),
         };
         for spec in expr.split(',') {
             let name = if let Some((name, len)) = spec.split_once(':') {
@@ -486,26 +713,66 @@ pub(crate) fn uri_template_vars(t: &str) -> Result<Vec<String>, String> {
                     || !len.bytes().all(|b| b.is_ascii_digit())
                     || len.starts_with('0')
                 {
-                    return Err(format!("bad prefix length in `{spec}`"));
+                    return Err((
+                        format!("bad prefix length in `{spec}`: it is 1 to 9999"),
+                        start..start + spec.len(),
+                    ));
                 }
                 name
             } else {
                 spec.strip_suffix('*').unwrap_or(spec)
             };
+            let range = start..start + name.len();
             if name.is_empty()
                 || !name
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'%'))
             {
-                return Err(format!("bad variable name `{name}`"));
+                return Err((
+                    format!("bad variable name `{name}`: use letters, digits and `_`"),
+                    if name.is_empty() {
+                        whole.clone()
+                    } else {
+                        range
+                    },
+                ));
             }
-            if !vars.iter().any(|v| v == name) {
-                vars.push(name.to_owned());
+            if !vars.iter().any(|(v, _)| v == name) {
+                vars.push((name.to_owned(), range));
             }
+            start += spec.len() + 1;
         }
-        rest = &after[close + 1..];
+        at = close + 1;
     }
+    check_literal(&t[at..], at)?;
     Ok(vars)
+}
+
+/// Checks the literal text of a URI template, which starts at byte `offset`.
+fn check_literal(text: &str, offset: usize) -> Result<(), TemplateError> {
+    match text
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || c.is_control() || "\"'<>\\^`|".contains(*c))
+    {
+        Some((i, c)) => {
+            let shown = if c == ' ' {
+                "a space".to_owned()
+            } else {
+                format!("`{}`", c.escape_default())
+            };
+            let mut utf8 = [0; 4];
+            let encoded: String = c
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect();
+            Err((
+                format!("{shown} is not allowed in a URI; write it percent-encoded, `{encoded}`"),
+                offset + i..offset + i + c.len_utf8(),
+            ))
+        }
+        None => Ok(()),
+    }
 }
 
 fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> {
@@ -514,19 +781,30 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
     for (i, t) in m.resource_templates.iter().enumerate() {
         let path = index("resource_templates", i);
         let upath = join(&path, "uri_template");
-        if let Some(first) = seen.insert(t.uri_template.as_str(), path.clone()) {
+        let uri = t.uri_template.as_str();
+        if let Some(first) = seen.insert(uri, path.clone()) {
             cx.rep.error_hint(
                 &upath,
-                format!("duplicate URI template `{}`", t.uri_template),
-                format!("{first} already declares it"),
+                format!("duplicate URI template `{uri}`"),
+                format!("`{first}` already declares it; URI templates must be unique"),
             );
         }
-        let names = match uri_template_vars(&t.uri_template) {
+        if t.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            cx.rep.warning(
+                &path,
+                format!("resource template `{}` has no description", t.name),
+                Some("clients show it to the model and the user; add `description: …`".to_owned()),
+            );
+        }
+        let names = match uri_template_vars(uri) {
             Ok(v) => v,
-            Err(e) => {
-                cx.rep.error_value(
+            Err((why, range)) => {
+                cx.rep.report_in_value(
+                    Severity::Error,
                     &upath,
-                    format!("malformed URI template `{}`: {e}", t.uri_template),
+                    uri,
+                    range,
+                    format!("malformed URI template: {why}"),
                     Some(
                         "URI templates follow RFC 6570, e.g. `weather://{city}/current`".to_owned(),
                     ),
@@ -535,13 +813,23 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
                 continue;
             }
         };
-        if let Err(why) = runtime_matchable(&t.uri_template) {
+        if !uri.starts_with('{') && !has_scheme(uri) {
             cx.rep.error_value(
                 &upath,
-                format!("URI template `{}` cannot be matched: {why}", t.uri_template),
+                format!("`{uri}` is not an absolute URI template"),
+                Some("a URI starts with a scheme, e.g. `weather://{city}/current`".to_owned()),
+            );
+        }
+        let matchable = runtime_matchable(uri);
+        if let Err((why, range)) = matchable.clone() {
+            cx.rep.report_in_value(
+                Severity::Error,
+                &upath,
+                uri,
+                range,
+                format!("the runtime cannot match URIs against this template: {why}"),
                 Some(
-                    "the runtime matches `{var}`, `{+var}`, `{#var}` and `{/var}`, one variable \
-                     each, with a literal between two expressions"
+                    "it matches `{var}`, `{+var}`, `{#var}` and `{/var}`, one variable each, with a literal between two expressions"
                         .to_owned(),
                 ),
             );
@@ -549,7 +837,7 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
         if names.is_empty() {
             cx.rep.warning(
                 &upath,
-                format!("URI template `{}` has no variables", t.uri_template),
+                format!("URI template `{uri}` has no variables"),
                 Some(
                     "a URI without variables is a plain resource; move it to `resources`"
                         .to_owned(),
@@ -557,39 +845,56 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
             );
         }
         let declared = t.variables.clone().unwrap_or_default();
+        let var_names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
         for name in declared.keys() {
-            if !names.contains(name) {
+            if !var_names.contains(&name.as_str()) {
+                let hint = match closest(name, &var_names) {
+                    Some(near) => {
+                        format!("did you mean `{near}`? Variables are the names in `{{…}}`")
+                    }
+                    None => "remove it, or use it in the URI template as `{…}`".to_owned(),
+                };
                 cx.rep.error_hint(
                     &join(&join(&path, "variables"), name),
-                    format!("variable `{name}` does not appear in `{}`", t.uri_template),
-                    "remove it, or add it to the URI template",
+                    format!("variable `{name}` does not appear in `{uri}`"),
+                    hint,
                 );
             }
         }
+        let coded = t.text.is_none();
         let mut vars = Vec::new();
-        let mut fields = HashMap::new();
-        for name in &names {
+        let mut fields: HashMap<String, String> = HashMap::new();
+        for (name, range) in &names {
             let ty = match declared.get(name) {
                 Some(v) => v.ty.unwrap_or(VarType::String),
+                // The template is refused; its variables' types do not matter yet.
+                None if matchable.is_err() => VarType::String,
                 None => {
-                    cx.rep.warning(
+                    cx.rep.report_in_value(
+                        Severity::Warning,
                         &upath,
-                        format!(
-                            "variable `{name}` of `{}` has no declared type; it is a string",
-                            t.uri_template
-                        ),
+                        uri,
+                        range.clone(),
+                        format!("variable `{name}` has no declared type, so it is a `String`"),
                         Some(format!(
-                            "declare it: `variables: {{ {name}: {{ type: string }} }}`"
+                            "declare it under `variables`: `{name}: {{ type: string, description: … }}` (or `integer`, `number`, `boolean`)"
                         )),
                     );
                     VarType::String
                 }
             };
-            if t.text.is_none() {
-                if let Some(other) = fields.insert(snake(name), name.clone()) {
-                    cx.rep.error(
+            if coded {
+                if let Some(other) = fields.insert(member(name), name.clone()) {
+                    cx.rep.report_in_value(
+                        Severity::Error,
                         &upath,
-                        format!("variables `{other}` and `{name}` collide as Rust fields"),
+                        uri,
+                        range.clone(),
+                        format!(
+                            "variables `{other}` and `{name}` become the same Rust field `{}`",
+                            member(name)
+                        ),
+                        Some("rename one of them".to_owned()),
                     );
                 }
             }
@@ -597,20 +902,31 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
         }
         match &t.text {
             Some(text) => {
-                let allowed: Vec<&str> = names.iter().map(String::as_str).collect();
-                cx.template(text, &join(&path, "text"), &allowed, "variable");
+                let owner = format!("template `{}`", t.name);
+                cx.template(text, &join(&path, "text"), &var_names, &owner);
             }
             None => {
-                cx.claim(
-                    format!("read_{}", snake(&t.name)),
-                    &path,
-                    &format!("resource template `{}`", t.name),
-                );
-                cx.claim(
-                    format!("{}Variables", camel(&t.name)),
-                    &path,
-                    &format!("resource template `{}`", t.name),
-                );
+                if cx.wordy(
+                    &t.name,
+                    &join(&path, "name"),
+                    "a resource template read by a handler",
+                ) {
+                    let what = format!("resource template `{}`", t.name);
+                    cx.claim(
+                        Namespace::Method,
+                        format!("read_{}", snake(&t.name)),
+                        &t.name,
+                        &path,
+                        &what,
+                    );
+                    cx.claim(
+                        Namespace::Type,
+                        format!("{}Variables", camel(&t.name)),
+                        &t.name,
+                        &path,
+                        &format!("the variables of {what}"),
+                    );
+                }
             }
         }
         out.push(vars);
@@ -622,31 +938,45 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
     let mut out = IndexMap::new();
     for (name, p) in &m.prompts {
         let path = join("prompts", name);
+        let what = format!("prompt `{name}`");
         if p.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
             cx.rep.warning(
                 &path,
-                format!("prompt `{name}` has no description"),
-                Some("add `description: …`".to_owned()),
+                format!("{what} has no description"),
+                Some(
+                    "clients show it to the user choosing a prompt; add `description: …`"
+                        .to_owned(),
+                ),
             );
         }
         let args = p.argument_names();
         let Some(messages) = &p.messages else {
-            cx.claim(
-                format!("prompt_{}", snake(name)),
-                &path,
-                &format!("prompt `{name}`"),
-            );
-            cx.claim(
-                format!("{}Arguments", camel(name)),
-                &path,
-                &format!("prompt `{name}`"),
-            );
-            let mut fields = HashMap::new();
+            if cx.wordy(name, &path, "a prompt composed by a handler") {
+                cx.claim(
+                    Namespace::Method,
+                    format!("prompt_{}", snake(name)),
+                    name,
+                    &path,
+                    &what,
+                );
+                cx.claim(
+                    Namespace::Type,
+                    format!("{}Arguments", camel(name)),
+                    name,
+                    &path,
+                    &format!("the arguments of {what}"),
+                );
+            }
+            let mut fields: HashMap<String, &str> = HashMap::new();
             for a in &args {
-                if let Some(other) = fields.insert(snake(a), *a) {
-                    cx.rep.error(
+                if let Some(other) = fields.insert(member(a), a) {
+                    cx.rep.error_hint(
                         &join(&join(&path, "arguments"), a),
-                        format!("arguments `{other}` and `{a}` collide as Rust fields"),
+                        format!(
+                            "arguments `{other}` and `{a}` become the same Rust field `{}`",
+                            member(a)
+                        ),
+                        "rename one of them",
                     );
                 }
             }
@@ -655,10 +985,15 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
         if messages.is_empty() {
             cx.rep.warning(
                 &join(&path, "messages"),
-                format!("prompt `{name}` has no messages"),
-                None,
+                format!("{what} has no messages"),
+                Some(
+                    "add a message, or remove `messages` to compose the prompt in a handler"
+                        .to_owned(),
+                ),
             );
         }
+        // The variables the messages use; `None` once a template has a problem.
+        let mut used: Option<HashSet<String>> = Some(HashSet::new());
         let mut json_messages = Vec::new();
         for (i, msg) in messages.iter().enumerate() {
             let mpath = index(&join(&path, "messages"), i);
@@ -672,7 +1007,7 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
                 cx.rep.error_hint(
                     &mpath,
                     if given.is_empty() {
-                        "a prompt message needs content".to_owned()
+                        "a prompt message has no content".to_owned()
                     } else {
                         format!(
                             "a prompt message has one content, not `{}`",
@@ -684,20 +1019,33 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
                 continue;
             }
             let content = if let Some(text) = &msg.text {
-                cx.template(text, &join(&mpath, "text"), &args, "argument");
+                let found = cx.template(text, &join(&mpath, "text"), &args, &what);
+                merge(&mut used, found);
                 Some(json!({ "type": "text", "text": text }))
             } else if let Some(media) = &msg.image {
                 media_content(media, "image", &join(&mpath, "image"), cx)
             } else if let Some(media) = &msg.audio {
                 media_content(media, "audio", &join(&mpath, "audio"), cx)
             } else if let Some(res) = &msg.resource {
-                resource_content(res, &join(&mpath, "resource"), &args, cx)
+                resource_content(res, &join(&mpath, "resource"), &args, &what, &mut used, cx)
             } else {
                 None
             };
             if let Some(content) = content {
                 json_messages.push(json!({ "role": msg.role.as_str(), "content": content }));
             }
+        }
+        let unused = args
+            .iter()
+            .filter(|a| used.as_ref().is_some_and(|u| !u.contains(**a)));
+        for a in unused {
+            cx.rep.warning(
+                &join(&join(&path, "arguments"), a),
+                format!("argument `{a}` of {what} is not used by any message"),
+                Some(format!(
+                    "use it as `{{{{ {a} }}}}` in a message, or remove it"
+                )),
+            );
         }
         out.insert(name.clone(), Value::Array(json_messages));
     }
@@ -730,9 +1078,12 @@ fn resource_content(
     res: &EmbeddedResource,
     path: &str,
     args: &[&str],
+    owner: &str,
+    used: &mut Option<HashSet<String>>,
     cx: &mut Ctx<'_, '_>,
 ) -> Option<Value> {
-    cx.template(&res.uri, &join(path, "uri"), args, "argument");
+    let found = cx.template(&res.uri, &join(path, "uri"), args, owner);
+    merge(used, found);
     let mut obj = Map::new();
     obj.insert("uri".into(), Value::String(res.uri.clone()));
     if let Some(mime) = &res.mime_type {
@@ -740,7 +1091,8 @@ fn resource_content(
     }
     match (&res.text, &res.blob, &res.file) {
         (Some(text), None, None) => {
-            cx.template(text, &join(path, "text"), args, "argument");
+            let found = cx.template(text, &join(path, "text"), args, owner);
+            merge(used, found);
             obj.insert("text".into(), Value::String(text.clone()));
         }
         (None, Some(blob), None) => {
@@ -783,228 +1135,8 @@ fn resource_content(
     Some(json!({ "type": "resource", "resource": Value::Object(obj) }))
 }
 
-const FORM_ROOT_KEYS: &[&str] = &[
-    "type",
-    "properties",
-    "required",
-    "title",
-    "description",
-    "$schema",
-];
-const COMMON_KEYS: &[&str] = &["type", "title", "description", "default"];
-const STRING_KEYS: &[&str] = &[
-    "minLength",
-    "maxLength",
-    "format",
-    "enum",
-    "enumNames",
-    "oneOf",
-];
-const NUMBER_KEYS: &[&str] = &["minimum", "maximum"];
-const ARRAY_KEYS: &[&str] = &["items", "minItems", "maxItems"];
-
-fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Vec<FormField>> {
-    let mut out = IndexMap::new();
-    for (name, e) in &m.elicitations {
-        let path = join("elicitations", name);
-        cx.claim(camel(name), &path, &format!("elicitation `{name}`"));
-        let spath = join(&path, "schema");
-        let s = &e.schema;
-        let hint = "elicitation schemas are flat objects of string, number, integer, boolean and enum properties";
-        for key in s.keys() {
-            if !FORM_ROOT_KEYS.contains(&key.as_str()) {
-                cx.rep.error_hint(
-                    &join(&spath, key),
-                    format!("`{key}` is outside the restricted elicitation schema"),
-                    hint,
-                );
-            }
-        }
-        if s.get("type").and_then(Value::as_str) != Some("object") {
-            cx.rep.error_hint(
-                &spath,
-                "an elicitation schema's root must be `type: object`",
-                hint,
-            );
-        }
-        let props = match s.get("properties") {
-            Some(Value::Object(p)) => p.clone(),
-            Some(_) => {
-                cx.rep.error_value(
-                    &join(&spath, "properties"),
-                    "`properties` must be a map",
-                    None,
-                );
-                Map::new()
-            }
-            None => {
-                cx.rep
-                    .error_hint(&spath, "an elicitation schema needs `properties`", hint);
-                Map::new()
-            }
-        };
-        let required: Vec<&str> = match s.get("required") {
-            None => Vec::new(),
-            Some(Value::Array(r)) => r.iter().filter_map(Value::as_str).collect(),
-            Some(_) => {
-                cx.rep.error_value(
-                    &join(&spath, "required"),
-                    "`required` must be a list of property names",
-                    None,
-                );
-                Vec::new()
-            }
-        };
-        for r in &required {
-            if !props.contains_key(*r) {
-                cx.rep.error_value(
-                    &join(&spath, "required"),
-                    format!("`{r}` is required but not a property"),
-                    None,
-                );
-            }
-        }
-        let mut fields = Vec::new();
-        let mut rust_names = HashMap::new();
-        for (pname, prop) in &props {
-            let ppath = join(&join(&spath, "properties"), pname);
-            if let Some(other) = rust_names.insert(snake(pname), pname.clone()) {
-                cx.rep.error(
-                    &ppath,
-                    format!("properties `{other}` and `{pname}` collide as Rust fields"),
-                );
-            }
-            let Some(prop) = prop.as_object() else {
-                cx.rep
-                    .error_value(&ppath, "a property must be a schema object", None);
-                continue;
-            };
-            if let Some(ty) = form_field(prop, &ppath, cx) {
-                fields.push(FormField {
-                    name: pname.clone(),
-                    ty,
-                    required: required.contains(&pname.as_str()),
-                    description: prop
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                });
-            }
-        }
-        out.insert(name.clone(), fields);
-    }
-    out
-}
-
-fn form_field(prop: &Map<String, Value>, path: &str, cx: &mut Ctx<'_, '_>) -> Option<FieldType> {
-    let ty = prop.get("type").and_then(Value::as_str);
-    let (ty, extra): (FieldType, &[&str]) = match ty {
-        Some("string") => (FieldType::String, STRING_KEYS),
-        Some("integer") => (FieldType::Integer, NUMBER_KEYS),
-        Some("number") => (FieldType::Number, NUMBER_KEYS),
-        Some("boolean") => (FieldType::Boolean, &[]),
-        Some("array") => (FieldType::StringList, ARRAY_KEYS),
-        other => {
-            cx.rep.error_hint(
-                path,
-                match other {
-                    Some(t) => format!("type `{t}` is outside the restricted elicitation schema"),
-                    None => "an elicitation property needs a `type`".to_owned(),
-                },
-                "use `string`, `number`, `integer`, `boolean`, or `array` of enum strings",
-            );
-            return None;
-        }
-    };
-    let mut ok = true;
-    for key in prop.keys() {
-        if !COMMON_KEYS.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
-            let allowed: Vec<&str> = COMMON_KEYS.iter().chain(extra).copied().collect();
-            cx.rep.error_hint(
-                &join(path, key),
-                format!("`{key}` is outside the restricted elicitation schema"),
-                format!(
-                    "a {} property may have {}",
-                    prop["type"].as_str().unwrap_or_default(),
-                    allowed
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-            ok = false;
-        }
-    }
-    if let Some(one_of) = prop.get("oneOf") {
-        ok &= titled_consts(one_of, &join(path, "oneOf"), cx);
-    }
-    if let Some(e) = prop.get("enum") {
-        if !e.as_array().is_some_and(|a| a.iter().all(Value::is_string)) {
-            cx.rep.error_value(
-                &join(path, "enum"),
-                "`enum` must be a list of strings",
-                None,
-            );
-            ok = false;
-        }
-    }
-    if ty == FieldType::StringList {
-        match prop.get("items").and_then(Value::as_object) {
-            Some(items) => {
-                let ipath = join(path, "items");
-                if let Some(any_of) = items.get("anyOf") {
-                    ok &= titled_consts(any_of, &join(&ipath, "anyOf"), cx);
-                } else if items.get("type").and_then(Value::as_str) != Some("string")
-                    || !items
-                        .get("enum")
-                        .and_then(Value::as_array)
-                        .is_some_and(|a| a.iter().all(Value::is_string))
-                {
-                    cx.rep.error_hint(&ipath, "array items must be `{ type: string, enum: [...] }` or `{ anyOf: [{ const, title }] }`", "elicitation arrays are multi-select enums");
-                    ok = false;
-                }
-                for key in items.keys() {
-                    if !["type", "enum", "anyOf"].contains(&key.as_str()) {
-                        cx.rep.error(
-                            &join(&ipath, key),
-                            format!("`{key}` is outside the restricted elicitation schema"),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-            None => {
-                cx.rep.error_hint(path, "an array property needs `items`", "elicitation arrays are multi-select enums: `items: { type: string, enum: [...] }`");
-                ok = false;
-            }
-        }
-    }
-    ok.then_some(ty)
-}
-
-/// `[{const, title}]`, as `oneOf` of a single-select or `anyOf` of a multi-select.
-fn titled_consts(v: &Value, path: &str, cx: &mut Ctx<'_, '_>) -> bool {
-    let ok = v.as_array().is_some_and(|items| {
-        items.iter().all(|i| {
-            i.as_object().is_some_and(|o| {
-                o.get("const").is_some_and(Value::is_string)
-                    && o.keys().all(|k| k == "const" || k == "title")
-            })
-        })
-    });
-    if !ok {
-        cx.rep.error_hint(
-            path,
-            "expected a list of `{ const: <string>, title: <string> }`",
-            "titled enums list each option as `{ const, title }`",
-        );
-    }
-    ok
-}
-
 fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String, VarType)>]) {
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut seen: HashMap<(String, String), String> = HashMap::new();
     for (i, c) in m.completions.iter().enumerate() {
         let path = index("completions", i);
         let coded = c.coded == Some(true);
@@ -1012,40 +1144,54 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
             (Some(_), true) => cx.rep.error_hint(
                 &path,
                 "a completion has either `values` or `coded: true`, not both",
-                "remove one of them",
+                "keep `values` for a fixed list, or `coded: true` to complete in a handler",
             ),
             (None, false) => cx.rep.error_hint(
                 &path,
                 "a completion needs `values` or `coded: true`",
-                "add `values: [...]` or `coded: true`",
+                "add `values: [...]` for a fixed list, or `coded: true` to complete in a handler",
+            ),
+            (Some(values), false) if values.is_empty() => cx.rep.warning(
+                &join(&path, "values"),
+                "this completion offers no values",
+                Some("list the values to offer, or remove the completion".to_owned()),
             ),
             _ => {}
         }
-        let (owner, arg) = match (&c.prompt, &c.argument, &c.template, &c.variable) {
+        let (target, owner, arg) = match (&c.prompt, &c.argument, &c.template, &c.variable) {
             (Some(prompt), Some(arg), None, None) => {
                 let Some(p) = m.prompts.get(prompt) else {
-                    let names: Vec<&str> = m.prompts.keys().map(String::as_str).collect();
-                    cx.rep.report(
-                        Severity::Error,
-                        At::Value,
-                        &join(&path, "prompt"),
-                        format!("no prompt is named `{prompt}`"),
-                        Some(crate::load::did_you_mean(prompt, &names)),
-                    );
+                    if !cx.rep.broken.contains(&join("prompts", prompt)) {
+                        let names: Vec<&str> = m.prompts.keys().map(String::as_str).collect();
+                        cx.rep.report(
+                            Severity::Error,
+                            At::Value,
+                            &join(&path, "prompt"),
+                            format!("no prompt is named `{prompt}`"),
+                            Some(did_you_mean(prompt, &names)),
+                        );
+                    }
                     continue;
                 };
                 let args = p.argument_names();
                 if !args.contains(&arg.as_str()) {
+                    let hint = if args.is_empty() {
+                        format!(
+                            "prompt `{prompt}` has no arguments; declare `{arg}` under its `arguments`"
+                        )
+                    } else {
+                        did_you_mean(arg, &args)
+                    };
                     cx.rep.report(
                         Severity::Error,
                         At::Value,
                         &join(&path, "argument"),
                         format!("prompt `{prompt}` has no argument `{arg}`"),
-                        Some(crate::load::did_you_mean(arg, &args)),
+                        Some(hint),
                     );
                     continue;
                 }
-                (prompt.clone(), arg.clone())
+                (format!("prompt `{prompt}`"), prompt.clone(), arg.clone())
             }
             (None, None, Some(template), Some(var)) => {
                 let Some(ti) = m
@@ -1053,53 +1199,105 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
                     .iter()
                     .position(|t| &t.uri_template == template)
                 else {
-                    let names: Vec<&str> = m
-                        .resource_templates
-                        .iter()
-                        .map(|t| t.uri_template.as_str())
-                        .collect();
-                    cx.rep.report(
-                        Severity::Error,
-                        At::Value,
-                        &join(&path, "template"),
-                        format!("no resource template is `{template}`"),
-                        Some(crate::load::did_you_mean(template, &names)),
-                    );
+                    if !cx
+                        .rep
+                        .broken
+                        .contains(&format!("resource_templates:{template}"))
+                    {
+                        let names: Vec<&str> = m
+                            .resource_templates
+                            .iter()
+                            .map(|t| t.uri_template.as_str())
+                            .collect();
+                        cx.rep.report(
+                            Severity::Error,
+                            At::Value,
+                            &join(&path, "template"),
+                            format!("no resource template has the URI template `{template}`"),
+                            Some(match closest(template, &names) {
+                                Some(near) => format!("did you mean `{near}`? `template` is a template's `uri_template`, exactly as written"),
+                                None => "`template` is a template's `uri_template`, exactly as written".to_owned(),
+                            }),
+                        );
+                    }
                     continue;
                 };
-                let vars: Vec<&str> = template_vars[ti].iter().map(|(n, _)| n.as_str()).collect();
+                let vars: Vec<&str> = template_vars
+                    .get(ti)
+                    .map(|v| v.iter().map(|(n, _)| n.as_str()).collect())
+                    .unwrap_or_default();
                 if !vars.contains(&var.as_str()) {
-                    cx.rep.report(
-                        Severity::Error,
-                        At::Value,
-                        &join(&path, "variable"),
-                        format!("`{template}` has no variable `{var}`"),
-                        Some(crate::load::did_you_mean(var, &vars)),
-                    );
+                    // A malformed template has no variables and is reported already.
+                    if uri_template_vars(template).is_ok() {
+                        cx.rep.report(
+                            Severity::Error,
+                            At::Value,
+                            &join(&path, "variable"),
+                            format!("`{template}` has no variable `{var}`"),
+                            Some(did_you_mean(var, &vars)),
+                        );
+                    }
                     continue;
                 }
-                (m.resource_templates[ti].name.clone(), var.clone())
+                (
+                    format!("`{template}`"),
+                    m.resource_templates[ti].name.clone(),
+                    var.clone(),
+                )
             }
-            _ => {
-                cx.rep.error_hint(
-                    &path,
-                    "a completion targets `prompt` + `argument` or `template` + `variable`",
-                    "e.g. `{ prompt: greeting, argument: style, values: [formal, casual] }`",
-                );
+            (prompt, argument, template, variable) => {
+                let (message, hint) = match (
+                    prompt.is_some() || argument.is_some(),
+                    template.is_some() || variable.is_some(),
+                ) {
+                    (true, true) => (
+                        "a completion targets a prompt or a resource template, not both",
+                        "keep `prompt` + `argument`, or `template` + `variable`",
+                    ),
+                    (true, false) if prompt.is_none() => (
+                        "a completion of a prompt argument needs `prompt`",
+                        "name the prompt: `prompt: <name>`",
+                    ),
+                    (true, false) => (
+                        "a completion of a prompt needs `argument`",
+                        "name the argument it completes: `argument: <name>`",
+                    ),
+                    (false, true) if template.is_none() => (
+                        "a completion of a template variable needs `template`",
+                        "give the template's `uri_template`: `template: \"app://{id}\"`",
+                    ),
+                    (false, true) => (
+                        "a completion of a resource template needs `variable`",
+                        "name the variable it completes: `variable: <name>`",
+                    ),
+                    (false, false) => (
+                        "a completion needs a target",
+                        "give `prompt` + `argument`, or `template` + `variable`",
+                    ),
+                };
+                cx.rep.error_hint(&path, message, hint);
                 continue;
             }
         };
-        if !seen.insert((owner.clone(), arg.clone())) {
-            cx.rep.error(
+        if let Some(first) = seen.insert((owner.clone(), arg.clone()), path.clone()) {
+            let what = if c.prompt.is_some() {
+                "argument"
+            } else {
+                "variable"
+            };
+            cx.rep.error_hint(
                 &path,
-                format!("a completion for `{owner}` / `{arg}` is already declared"),
+                format!("{what} `{arg}` of {target} already has a completion"),
+                format!("`{first}` declares it; merge the two"),
             );
         }
         if coded {
             cx.claim(
+                Namespace::Method,
                 format!("complete_{}_{}", snake(&owner), snake(&arg)),
+                &owner,
                 &path,
-                "this completion",
+                &format!("the completion of `{arg}` of {target}"),
             );
         }
     }
@@ -1108,30 +1306,34 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
 /// Whether the runtime can match URIs against this (well-formed) template: it
 /// reverses single-variable `{var}`, `{+var}`, `{#var}` and `{/var}` expressions
 /// separated by literals, not RFC 6570's query, label and list forms.
-fn runtime_matchable(template: &str) -> Result<(), String> {
-    let mut rest = template;
-    let mut previous_was_expression = false;
-    while let Some(open) = rest.find('{') {
-        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
-        if open == 0 && previous_was_expression {
-            return Err("two expressions with no literal between them".to_owned());
+fn runtime_matchable(template: &str) -> Result<(), TemplateError> {
+    let mut at = 0;
+    let mut previous_end = None;
+    while let Some(found) = template[at..].find('{') {
+        let open = at + found;
+        let close = template[open..]
+            .find('}')
+            .map_or(template.len(), |c| open + c);
+        let whole = open..(close + 1).min(template.len());
+        if previous_end == Some(open) {
+            return Err((
+                "two expressions with no literal between them".to_owned(),
+                whole,
+            ));
         }
-        let expr = &rest[open + 1..close];
+        let expr = &template[open + 1..close];
         let name = expr.strip_prefix(['+', '#', '/']).unwrap_or(expr);
         if let Some(op) = expr.chars().next().filter(|c| ".;?&".contains(*c)) {
-            return Err(format!("the `{op}` operator is not supported"));
+            return Err((format!("the `{op}` operator is not supported"), whole));
         }
         if name.contains(',') {
-            return Err(format!("`{{{expr}}}` has more than one variable"));
+            return Err((format!("`{{{expr}}}` has more than one variable"), whole));
         }
         if name.contains([':', '*']) {
-            return Err(format!("`{{{expr}}}` uses a modifier"));
+            return Err((format!("`{{{expr}}}` uses a modifier"), whole));
         }
-        previous_was_expression = true;
-        rest = &rest[(close + 1).min(rest.len())..];
-        if !rest.starts_with('{') {
-            previous_was_expression = false;
-        }
+        previous_end = Some(close + 1);
+        at = (close + 1).min(template.len());
     }
     Ok(())
 }
@@ -1148,18 +1350,28 @@ fn present_keys(keys: &[(&'static str, bool)]) -> Vec<&'static str> {
 mod tests {
     use super::*;
 
+    fn names(t: &str) -> Vec<String> {
+        uri_template_vars(t)
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    }
+
     #[test]
     fn uri_templates() {
-        assert_eq!(uri_template_vars("test://items/{n}").unwrap(), vec!["n"]);
+        assert_eq!(names("test://items/{n}"), vec!["n"]);
         assert_eq!(
-            uri_template_vars("a://{x}/{+y}{?p,q*}{/z:3}").unwrap(),
+            names("a://{x}/{+y}{?p,q*}{/z:3}"),
             vec!["x", "y", "p", "q", "z"]
         );
-        assert!(uri_template_vars("a://{x").is_err());
-        assert!(uri_template_vars("a://x}").is_err());
+        assert_eq!(uri_template_vars("a://{x}/{+yy}").unwrap()[1].1, 10..12);
+        assert_eq!(uri_template_vars("a://{x").unwrap_err().1, 4..6);
+        assert_eq!(uri_template_vars("a://x}").unwrap_err().1, 5..6);
         assert!(uri_template_vars("a://{}").is_err());
         assert!(uri_template_vars("a://{=x}").is_err());
-        assert!(uri_template_vars("a://{x-y}").is_err());
+        assert_eq!(uri_template_vars("a://{x-y}").unwrap_err().1, 5..8);
+        assert_eq!(uri_template_vars("a://b c/{x}").unwrap_err().1, 5..6);
     }
 
     #[test]
@@ -1168,7 +1380,7 @@ mod tests {
         assert!(runtime_matchable("file:///{+path}").is_ok());
         assert!(runtime_matchable("a://{x}/{y}").is_ok());
         assert!(runtime_matchable("a://x{/name}").is_ok());
-        assert!(runtime_matchable("a://{x}{y}").is_err());
+        assert_eq!(runtime_matchable("a://{x}{y}").unwrap_err().1, 7..10);
         assert!(runtime_matchable("a://s{?q,limit}").is_err());
         assert!(runtime_matchable("a://{x,y}").is_err());
         assert!(runtime_matchable("a://{x:3}").is_err());
@@ -1179,5 +1391,22 @@ mod tests {
         assert!(is_text_mime("text/plain; charset=utf-8"));
         assert!(is_text_mime("application/ld+json"));
         assert!(!is_text_mime("image/png"));
+    }
+
+    #[test]
+    fn variables_are_found_in_blocks_only() {
+        let t = "name: {{ user.name }} {% if name %}x{% endif %}";
+        assert_eq!(variable_range(t, "name"), 28..32);
+        assert_eq!(variable_range(t, "user"), 9..13);
+        assert_eq!(variable_range(t, "nope"), 0..t.len());
+    }
+
+    #[test]
+    fn tool_name_characters() {
+        assert_eq!(bad_tool_chars("bad tool!!"), vec![' ', '!']);
+        assert!(bad_tool_chars("get_forecast-v2.1").is_empty());
+        assert!(has_scheme("test://x"));
+        assert!(!has_scheme("1a://x"));
+        assert!(!has_scheme("/x:y"));
     }
 }

@@ -1,191 +1,317 @@
-//! Bad manifests: every problem reported, each with its position, rendered like
-//! rustc.
+//! The diagnostics catalogue: one manifest per kind of problem in
+//! `tests/diagnostics/<case>.yaml` (or `.json`), with the exact rendered output
+//! beside it in `<case>.stderr`. Every problem is reported in one run, each with
+//! its position, rendered like rustc.
+//!
+//! `MCPGEN_BLESS=1 cargo test -p mcpgen-codegen --test diagnostics` rewrites the
+//! expectations; review their diff like any other change.
 
-use mcpgen_codegen::{Builder, Diagnostics};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-fn check(fixture: &str) -> Diagnostics {
-    Builder::new()
-        .manifest(format!("tests/fixtures/{fixture}"))
-        .check()
+use mcpgen_codegen::{Builder, Diagnostics, Severity};
+
+const DIR: &str = "tests/diagnostics";
+
+/// The manifest of a case.
+fn manifest(case: &str) -> PathBuf {
+    ["yaml", "json"]
+        .iter()
+        .map(|ext| Path::new(DIR).join(format!("{case}.{ext}")))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no manifest for case `{case}` in {DIR}"))
 }
 
-#[test]
-fn unknown_field_suggests_the_right_one() {
-    let d = check("unknown_field.yaml");
-    assert!(d.has_errors());
-    assert_eq!(
-        d.render(),
-        "\
-error: unknown field `descripton`
- --> tests/fixtures/unknown_field.yaml:6:5
-  |
-6 |     descripton: Forecast for a city
-  |     ^
-  = path: tools.get_forecast.descripton
-  = hint: did you mean `description`?
-
-error: manifest has 1 error
-"
-    );
-}
-
-#[test]
-fn yaml_syntax_errors_have_a_position() {
-    let d = check("syntax_error.yaml");
-    let text = d.render();
-    assert!(
-        text.starts_with(
-            "error: found unexpected end of stream\n --> tests/fixtures/syntax_error.yaml:8:1\n"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("= hint: a quote or bracket opened earlier is not closed"),
-        "{text}"
-    );
-}
-
-#[test]
-fn duplicate_keys_point_at_the_second() {
-    let d = check("duplicate_tool.yaml");
-    assert_eq!(
-        d.render(),
-        "\
-error: duplicate key `get_forecast`
- --> tests/fixtures/duplicate_tool.yaml:5:3
-  |
-5 |   get_forecast:
-  |   ^
-  = path: tools.get_forecast
-  = hint: `get_forecast` is first defined on line 3; names in a map must be unique
-
-error: manifest has 1 error
-"
-    );
-}
-
-#[test]
-fn every_problem_is_reported_at_once() {
-    let d = check("many_errors.yaml");
-    let text = d.render();
-    let expected = [
-        (
-            "error: invalid tool name `bad tool!`",
-            "many_errors.yaml:5:3",
-        ),
-        (
-            "warning: tool `get_forecast` has no description",
-            "many_errors.yaml:7:3",
-        ),
-        (
-            "error: the input schema's root must be `type: object`",
-            "many_errors.yaml:8:5",
-        ),
-        (
-            "error: the input schema is not valid JSON Schema 2020-12: \"one\" is not of type \"number\"",
-            "many_errors.yaml:15:41",
-        ),
-        (
-            "error: resource `both` has both `text` and `file`",
-            "many_errors.yaml:20:5",
-        ),
-        (
-            "error: cannot read `does-not-exist.png`",
-            "many_errors.yaml:23:11",
-        ),
-        (
-            "error: malformed URI template `test://items/{n`",
-            "many_errors.yaml:25:19",
-        ),
-        (
-            "warning: variable `tab` of `test://users/{id}/{tab}` has no declared type",
-            "many_errors.yaml:27:5",
-        ),
-        (
-            "error: template uses `nmae`, which is not a declared argument",
-            "many_errors.yaml:38:15",
-        ),
-        (
-            "error: type `object` is outside the restricted elicitation schema",
-            "many_errors.yaml:45:9",
-        ),
-        (
-            "error: no prompt is named `greting`",
-            "many_errors.yaml:50:13",
-        ),
-        (
-            "error: a completion needs `values` or `coded: true`",
-            "many_errors.yaml:53:5",
-        ),
-    ];
-    let mut last = 0;
-    for (message, at) in expected {
-        let pos = text[last..]
-            .find(message)
-            .unwrap_or_else(|| panic!("missing (or out of order) `{message}` in:\n{text}"))
-            + last;
-        let location = text[pos..].lines().nth(1).unwrap_or_default();
+/// Checks the case's manifest and compares the rendered output with
+/// `<case>.stderr` (or writes it, when blessing).
+fn snapshot(case: &str) -> Diagnostics {
+    let diagnostics = Builder::new().manifest(manifest(case)).check();
+    let actual = diagnostics.render();
+    let expected_path = Path::new(DIR).join(format!("{case}.stderr"));
+    if std::env::var_os("MCPGEN_BLESS").is_some() {
+        std::fs::write(&expected_path, &actual).expect("write the expectation");
+    } else {
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing; run with MCPGEN_BLESS=1 to create it",
+                expected_path.display()
+            )
+        });
         assert!(
-            location.ends_with(at),
-            "`{message}` at `{location}`, expected `{at}`"
+            actual == expected,
+            "the diagnostics of `{case}` changed (MCPGEN_BLESS=1 accepts them)\n--- expected\n{expected}\n--- actual\n{actual}"
         );
-        last = pos;
     }
-    assert_eq!(d.errors().count(), 10, "{text}");
-    assert_eq!(d.warnings().count(), 2, "{text}");
-    assert!(
-        text.ends_with("error: manifest has 10 errors and 2 warnings\n"),
-        "{text}"
-    );
-    assert!(text.contains("= hint: did you mean `greet`?"), "{text}");
-    assert!(
-        text.contains("= path: tools.schedule.input.properties.days.minimum"),
-        "{text}"
-    );
+    diagnostics
+}
+
+/// What a case must report, beyond matching its snapshot.
+enum Expect {
+    /// At least one error.
+    Errors,
+    /// Warnings, and no error: the manifest still generates.
+    WarningsOnly,
+}
+
+macro_rules! catalogue {
+    ($($case:ident: $expect:ident,)*) => {
+        /// Every case, to check that each manifest in the directory has a test.
+        const CASES: &[&str] = &[$(stringify!($case),)* "many_errors", "json_manifest"];
+        $(
+            #[test]
+            fn $case() {
+                let d = snapshot(stringify!($case));
+                match Expect::$expect {
+                    Expect::Errors => assert!(d.has_errors(), "{d}"),
+                    Expect::WarningsOnly => {
+                        assert!(!d.has_errors(), "{d}");
+                        assert!(d.warnings().count() > 0, "{d}");
+                    }
+                }
+            }
+        )*
+    };
+}
+
+catalogue! {
+    yaml_unclosed_quote: Errors,
+    yaml_bad_indentation: Errors,
+    yaml_colon_in_value: Errors,
+    yaml_tab_indentation: Errors,
+    yaml_unclosed_list: Errors,
+    yaml_unsupported: Errors,
+    json_trailing_comma: Errors,
+    json_unclosed: Errors,
+    empty_manifest: Errors,
+    not_a_map: Errors,
+    unknown_fields: Errors,
+    wrong_types: Errors,
+    unknown_values: Errors,
+    missing_fields: Errors,
+    duplicate_keys: Errors,
+    duplicate_names: Errors,
+    tool_names: Errors,
+    rust_names: Errors,
+    schema_root: Errors,
+    schema_invalid: Errors,
+    unresolvable_ref: Errors,
+    elicitation_forms: Errors,
+    uri_templates: Errors,
+    template_variables: WarningsOnly,
+    prompt_templates: Errors,
+    completions: Errors,
+    missing_files: Errors,
+    resource_contents: Errors,
+    missing_descriptions: WarningsOnly,
 }
 
 #[test]
-fn semantic_problems_are_all_reported() {
-    let d = check("semantic_errors.yaml");
-    let text = d.render();
-    for needle in [
-        "error: missing field `version`",
-        "error: unknown value `asistant`",
-        "did you mean `assistant`?",
-        "error: unknown top-level key `tool`",
-        "did you mean `tools`?",
+fn many_errors() {
+    let d = snapshot("many_errors");
+    // Many different problems, from every section, in one run…
+    assert!(d.errors().count() >= 12, "{d}");
+    assert!(d.warnings().count() >= 2, "{d}");
+    let sections: std::collections::BTreeSet<&str> = d
+        .iter()
+        .map(|x| x.path.split(['.', '[']).next().unwrap_or_default())
+        .collect();
+    for section in [
+        "server",
+        "tools",
+        "resources",
+        "resource_templates",
+        "prompts",
+        "elicitations",
+        "completions",
     ] {
-        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+        assert!(
+            sections.contains(section),
+            "nothing reported in `{section}`: {d}"
+        );
+    }
+    // …sorted by position.
+    let positions: Vec<(usize, usize)> = d
+        .iter()
+        .map(|x| (x.line.unwrap_or(0), x.column.unwrap_or(0)))
+        .collect();
+    assert!(positions.is_sorted(), "{positions:?}");
+    assert!(
+        d.iter().all(|x| x.line.is_some() && x.column.is_some()),
+        "{d}"
+    );
+}
+
+#[test]
+fn json_manifest() {
+    let d = snapshot("json_manifest");
+    assert!(d.has_errors());
+    // JSON manifests carry lines and columns like YAML ones.
+    for x in d.iter() {
+        assert!(x.line.is_some() && x.column.is_some(), "no position: {x}");
     }
 }
 
 #[test]
-fn identifier_collisions_are_errors() {
-    let d = check("collisions.yaml");
-    let text = d.render();
-    assert!(
-        text.contains("error: tool `get.forecast` becomes the Rust name `get_forecast`, which `tools.get-forecast` already uses"),
-        "{text}"
+fn every_manifest_in_the_catalogue_has_a_test() {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(DIR).expect("the catalogue directory") {
+        let path = entry.expect("an entry").path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        match ext {
+            "yaml" | "json" => found.push(stem),
+            "stderr" => assert!(
+                manifest_exists(&stem),
+                "{} has no manifest beside it",
+                path.display()
+            ),
+            _ => {}
+        }
+    }
+    found.sort();
+    for case in &found {
+        assert!(CASES.contains(&case.as_str()), "{DIR}/{case} has no test");
+    }
+    assert_eq!(
+        found.len(),
+        CASES.len(),
+        "a case is listed twice, or its manifest is missing"
     );
-    assert!(text.contains("collisions.yaml:6:3"), "{text}");
-    assert!(
-        text.contains("error: a completion has either `values` or `coded: true`, not both"),
-        "{text}"
-    );
-    assert!(
-        text.contains("error: `minimum` is outside the restricted elicitation schema")
-            || text.contains("is outside the restricted elicitation schema"),
-        "{text}"
-    );
+}
+
+fn manifest_exists(stem: &str) -> bool {
+    ["yaml", "json"]
+        .iter()
+        .any(|ext| Path::new(DIR).join(format!("{stem}.{ext}")).exists())
 }
 
 #[test]
 fn missing_manifest_is_an_error() {
-    let d = check("nope.yaml");
+    let d = Builder::new().manifest(format!("{DIR}/nope.yaml")).check();
     assert!(d.has_errors());
     assert!(
         d.render().starts_with("error: cannot read the manifest"),
         "{}",
         d.render()
     );
+}
+
+#[test]
+fn no_diagnostic_names_a_machine_path() {
+    let cwd = std::env::current_dir().expect("the current directory");
+    let cwd = cwd.to_string_lossy();
+    for case in CASES {
+        let d = Builder::new().manifest(manifest(case)).check();
+        for x in d.iter() {
+            let text = format!("{} {}", x.message, x.hint.as_deref().unwrap_or_default());
+            assert!(
+                !text.contains(cwd.as_ref()),
+                "`{case}` names a machine path: {x}"
+            );
+        }
+    }
+}
+
+fn mcpgen(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mcpgen"))
+        .args(args)
+        .output()
+        .expect("run mcpgen")
+}
+
+#[test]
+fn check_prints_json_for_tools() {
+    let case = manifest("many_errors");
+    let case = case.to_str().expect("a UTF-8 path");
+    let out = mcpgen(&["check", "--format", "json", case]);
+    assert_eq!(out.status.code(), Some(1), "errors exit with 1");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let list = json["diagnostics"]
+        .as_array()
+        .expect("a `diagnostics` list");
+
+    // The documented shape: every key, always present.
+    for d in list {
+        let keys: Vec<&str> = d
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "severity",
+                "file",
+                "line",
+                "column",
+                "end_column",
+                "path",
+                "message",
+                "hint"
+            ]
+        );
+        assert!(matches!(d["severity"].as_str(), Some("error" | "warning")));
+        assert_eq!(d["file"], case);
+        assert!(d["line"].is_u64() && d["column"].is_u64() && d["end_column"].is_u64());
+        assert!(d["message"].is_string());
+        assert!(d["hint"].is_string() || d["hint"].is_null());
+    }
+    let count = |s: &str| list.iter().filter(|d| d["severity"] == s).count();
+    assert_eq!(json["errors"], count("error"));
+    assert_eq!(json["warnings"], count("warning"));
+
+    // The same diagnostics, in the same order, as the library reports.
+    let lib = Builder::new().manifest(case).check();
+    assert_eq!(list.len(), lib.len());
+    for (d, x) in list.iter().zip(lib.iter()) {
+        assert_eq!(d["line"], x.line.expect("a line"));
+        assert_eq!(d["column"], x.column.expect("a column"));
+        assert_eq!(d["path"], x.path.as_str());
+        assert_eq!(d["message"], x.message.as_str());
+        assert_eq!(
+            d["severity"],
+            if x.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            }
+        );
+    }
+}
+
+#[test]
+fn check_json_without_errors_exits_0() {
+    let out = mcpgen(&[
+        "check",
+        "--format",
+        "json",
+        &manifest("missing_descriptions").to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(json["errors"], 0);
+    assert!(json["warnings"].as_u64().is_some_and(|w| w > 0));
+}
+
+#[test]
+fn check_human_output_is_the_rendering() {
+    let case = manifest("unknown_fields");
+    let out = mcpgen(&["check", &case.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let expected = Builder::new().manifest(&case).check().render();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
 }

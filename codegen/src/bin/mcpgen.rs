@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use mcpgen_codegen::Builder;
 
 /// Spec-driven MCP servers: a manifest in, a typed Rust server out.
@@ -33,9 +33,23 @@ enum Command {
         /// The manifests.
         #[arg(required = true)]
         manifests: Vec<PathBuf>,
+        /// `human`: rustc-style text on stderr. `json`: one JSON document on stdout,
+        /// `{"diagnostics":[{"severity","file","line","column","end_column","path",
+        /// "message","hint"}],"errors":N,"warnings":N}`.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Print the JSON Schema of the manifest format.
     Schema,
+}
+
+/// How `check` prints diagnostics.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Rendered like rustc, on stderr.
+    Human,
+    /// One line of JSON, on stdout.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -62,9 +76,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Check { manifests } => {
+        Command::Check { manifests, format } => {
             let builder = manifests.iter().fold(Builder::new(), |b, m| b.manifest(m));
             let diagnostics = builder.check();
+            if format == Format::Json {
+                println!("{}", diagnostics.to_json());
+                return if diagnostics.has_errors() {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
             eprint!("{}", diagnostics.render());
             if diagnostics.has_errors() {
                 ExitCode::FAILURE
