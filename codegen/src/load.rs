@@ -32,11 +32,19 @@ impl SpanIndex {
     /// Indexes YAML (or JSON) text. Text that does not parse gives a partial index.
     pub fn build(source: &str) -> Self {
         let mut builder = IndexBuilder {
-            lines: source.lines().collect(),
+            lines: source.lines().map(|l| l.chars().collect()).collect(),
             ..IndexBuilder::default()
         };
+        // Event by event: `Parser::load` recurses per nesting level, and deeply
+        // nested input would overflow the stack.
         let mut parser = Parser::new_from_str(source);
-        let _ = parser.load(&mut builder, false);
+        while let Ok((event, mark)) = parser.next_token() {
+            let done = matches!(event, Event::StreamEnd | Event::DocumentEnd);
+            builder.on_event(event, mark);
+            if done {
+                break;
+            }
+        }
         SpanIndex {
             spans: builder.spans,
             duplicates: builder.duplicates,
@@ -259,28 +267,32 @@ enum Frame {
     Skip,
 }
 
+/// How deep the index goes: past serde's recursion limit (128) the manifest is
+/// refused anyway, and deeper paths would only cost time and memory.
+const MAX_DEPTH: usize = 130;
+
 #[derive(Default)]
-struct IndexBuilder<'s> {
-    lines: Vec<&'s str>,
+struct IndexBuilder {
+    /// The source, line by line, as characters (columns count characters).
+    lines: Vec<Vec<char>>,
     stack: Vec<Frame>,
     spans: HashMap<String, Span>,
     duplicates: Vec<(String, Pos)>,
 }
 
-impl IndexBuilder<'_> {
-    /// The source line of a marker, as characters.
-    fn line_chars(&self, mark: Marker) -> Vec<char> {
+impl IndexBuilder {
+    /// The source line of a marker, from its column on.
+    fn rest_of_line(&self, mark: Marker) -> &[char] {
         self.lines
             .get(mark.line().saturating_sub(1))
-            .map(|l| l.chars().collect())
+            .and_then(|l| l.get(mark.col()..))
             .unwrap_or_default()
     }
 
     /// The position of a scalar and how many characters it spans on its line.
     fn scalar_pos(&self, mark: Marker, text: &str, style: TScalarStyle) -> Pos {
-        let line = self.line_chars(mark);
         let col = mark.col();
-        let rest = line.get(col..).unwrap_or_default();
+        let rest = self.rest_of_line(mark);
         let width = match style {
             TScalarStyle::Plain => {
                 let first = text.split('\n').next().unwrap_or_default();
@@ -404,7 +416,7 @@ fn flow_width(rest: &[char]) -> usize {
     1
 }
 
-impl MarkedEventReceiver for IndexBuilder<'_> {
+impl MarkedEventReceiver for IndexBuilder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(text, style, ..) => {
@@ -441,9 +453,8 @@ impl MarkedEventReceiver for IndexBuilder<'_> {
                 }
             }
             Event::Alias(_) => {
-                let line = self.line_chars(mark);
-                let rest = line.get(mark.col()..).unwrap_or_default();
-                let pos = Pos::new(mark.line(), mark.col() + 1, plain_token_width(rest).max(1));
+                let width = plain_token_width(self.rest_of_line(mark));
+                let pos = Pos::new(mark.line(), mark.col() + 1, width.max(1));
                 self.settle_block_parent(pos);
                 if let Some((path, kpos)) = self.next_value() {
                     self.record(path, kpos, Some(pos), Style::Plain);
@@ -451,8 +462,11 @@ impl MarkedEventReceiver for IndexBuilder<'_> {
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
-                let line = self.line_chars(mark);
-                let rest = line.get(mark.col()..).unwrap_or_default();
+                if self.stack.len() >= MAX_DEPTH {
+                    self.stack.push(Frame::Skip);
+                    return;
+                }
+                let rest = self.rest_of_line(mark);
                 // A flow collection starts at its bracket; a block one's mark is
                 // elsewhere, and it takes the position of its first entry.
                 let flow = matches!(rest.first(), Some('{' | '['));
@@ -1214,6 +1228,12 @@ impl Shape<'_> {
         let key = last_key(path);
         let section = !path.contains(['.', '[']);
         let hint = match (v, types.first().copied()) {
+            (Value::Null, Some("object")) => {
+                Some("the value is empty; write `{}` for an empty map".to_owned())
+            }
+            (_, Some("object")) if matches!(key.as_str(), "input" | "output" | "schema") => Some(
+                format!("a schema is a map, e.g. `{key}: {{ type: object, properties: {{ … }} }}`"),
+            ),
             (Value::Null, _) if optional => Some(format!(
                 "the value is empty; give {expected}, or remove `{key}`"
             )),

@@ -199,7 +199,10 @@ impl Ctx<'_, '_> {
         let trimmed = data.trim();
         let start = data.len() - data.trim_start().len();
         let char_at = |offset: usize| {
-            let c = trimmed[offset..].chars().next().unwrap_or(' ');
+            let c = trimmed
+                .get(offset..)
+                .and_then(|t| t.chars().next())
+                .unwrap_or(' ');
             (
                 format!("`{}`", c.escape_default()),
                 start + offset..start + offset + c.len_utf8(),

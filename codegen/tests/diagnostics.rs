@@ -219,6 +219,32 @@ fn no_diagnostic_names_a_machine_path() {
     }
 }
 
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let indented: String = (0..300)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
+    for source in ["- ".repeat(20_000), "[".repeat(20_000), indented] {
+        for name in ["deep.yaml", "deep.json"] {
+            let refused = Builder::new().render_source(name, &source);
+            assert!(refused.is_err_and(|d| d.has_errors()), "{name}");
+        }
+    }
+}
+
+#[test]
+fn damaged_manifests_are_reported_not_panicked_on() {
+    for case in CASES {
+        let path = manifest(case);
+        let source = std::fs::read_to_string(&path).expect("the manifest");
+        let cuts: Vec<usize> = source.char_indices().map(|(i, _)| i).collect();
+        for cut in cuts.iter().step_by(cuts.len() / 25 + 1) {
+            // A panic fails the test; the diagnostics themselves may be anything.
+            let _ = Builder::new().render_source(&path, &source[..*cut]);
+        }
+    }
+}
+
 fn mcpgen(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_mcpgen"))
         .args(args)
