@@ -220,14 +220,24 @@ impl Diagnostics {
     /// before its position (positionless ones first), keeping files grouped.
     pub(crate) fn push(&mut self, d: Diagnostic) {
         let key = |x: &Diagnostic| (x.line.unwrap_or(0), x.column.unwrap_or(0));
-        let Some(first) = self.items.iter().position(|x| x.file == d.file) else {
+        let same_file = |x: &Diagnostic| x.file.as_os_str() == d.file.as_os_str();
+        // Most diagnostics come in order.
+        if self
+            .items
+            .last()
+            .is_some_and(|x| same_file(x) && key(x) <= key(&d))
+        {
+            self.items.push(d);
+            return;
+        }
+        let Some(first) = self.items.iter().position(same_file) else {
             self.items.push(d);
             return;
         };
         let end = first
             + self.items[first..]
                 .iter()
-                .take_while(|x| x.file == d.file)
+                .take_while(|x| same_file(x))
                 .count();
         let at = (first..end)
             .rev()
@@ -327,10 +337,14 @@ pub(crate) struct Reporter<'a> {
     pub source: &'a str,
     pub index: &'a crate::load::SpanIndex,
     pub diags: Diagnostics,
-    /// Items that did not load (manifest paths, e.g. `prompts.greet`, and
-    /// `resource_templates:<uri template>`): checks that refer to them stay quiet
-    /// rather than report a second, derived problem.
+    /// What did not load: the manifest paths of items and sections (e.g.
+    /// `prompts.greet`, `prompts`), and `resource_templates:<uri template>` for
+    /// resource templates. Checks that refer to them stay quiet rather than report
+    /// a second, derived problem.
     pub broken: std::collections::HashSet<String>,
+    /// The manifest paths of items loaded without their unknown fields; their
+    /// warnings are dropped, as what they lack is likely in the misspelt field.
+    pub partial: std::collections::HashSet<String>,
 }
 
 /// Which position of a node a diagnostic points at.
@@ -350,6 +364,7 @@ impl<'a> Reporter<'a> {
             index,
             diags: Diagnostics::default(),
             broken: std::collections::HashSet::new(),
+            partial: std::collections::HashSet::new(),
         }
     }
 
@@ -376,8 +391,8 @@ impl<'a> Reporter<'a> {
         hint: Option<String>,
     ) {
         let source_line = pos
-            .and_then(|p| p.line.checked_sub(1))
-            .and_then(|l| self.source.lines().nth(l).map(str::to_owned));
+            .and_then(|p| self.index.line(self.source, p.line))
+            .map(str::to_owned);
         self.diags.push(Diagnostic {
             severity,
             file: self.file.to_owned(),

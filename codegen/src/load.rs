@@ -24,6 +24,8 @@ use crate::model::{Manifest, ServerInfo};
 #[derive(Debug, Default)]
 pub(crate) struct SpanIndex {
     spans: HashMap<String, Span>,
+    /// Where each line of the source starts (byte offsets).
+    line_starts: Vec<usize>,
     /// Keys that repeat within one mapping: their path and position.
     duplicates: Vec<(String, Pos)>,
 }
@@ -45,10 +47,30 @@ impl SpanIndex {
                 break;
             }
         }
+        let line_starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         SpanIndex {
             spans: builder.spans,
+            line_starts,
             duplicates: builder.duplicates,
         }
+    }
+
+    /// Line `n` (1-based) of `source`, the text this index was built from, without
+    /// its line break.
+    pub fn line<'s>(&self, source: &'s str, n: usize) -> Option<&'s str> {
+        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        if start == source.len() && start > 0 {
+            // After the final line break: no line, as `str::lines` counts them.
+            return None;
+        }
+        let end = self
+            .line_starts
+            .get(n)
+            .map_or(source.len(), |next| next - 1);
+        let line = source.get(start..end)?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
     }
 
     /// The position of `path` (or of its nearest indexed ancestor).
@@ -89,13 +111,13 @@ impl SpanIndex {
         let start = span.value?;
         let before = text.get(..range.start)?;
         let inside = text.get(range)?;
-        let lines: Vec<&str> = source.lines().collect();
+        let line = |n: usize| self.line(source, n);
         match span.style? {
             style @ (Style::Plain | Style::SingleQuoted | Style::DoubleQuoted) => {
                 if text.contains('\n') {
                     return None;
                 }
-                let line: Vec<char> = lines.get(start.line.checked_sub(1)?)?.chars().collect();
+                let line: Vec<char> = line(start.line)?.chars().collect();
                 let quoted = style != Style::Plain;
                 let columns =
                     scalar_columns(&line, start.column - 1 + usize::from(quoted), text, style)?;
@@ -114,7 +136,7 @@ impl SpanIndex {
                     .chars()
                     .count();
                 let text_line = text.split('\n').nth(k)?;
-                let source_line = lines.get(start.line + k - 1)?;
+                let source_line = line(start.line + k)?;
                 let indent = start.column - 1;
                 let content: String = source_line.chars().skip(indent).collect();
                 if !content.starts_with(text_line) {
@@ -140,7 +162,7 @@ impl SpanIndex {
     /// The source text of the value at `path` (its whole token, quotes included).
     pub fn value_text<'s>(&self, source: &'s str, path: &str) -> Option<&'s str> {
         let pos = self.spans.get(path)?.value?;
-        let line = source.lines().nth(pos.line.checked_sub(1)?)?;
+        let line = self.line(source, pos.line)?;
         let start = line.char_indices().nth(pos.column - 1)?.0;
         let end = line
             .char_indices()
@@ -515,7 +537,8 @@ static MANIFEST_SCHEMA: LazyLock<Value> =
 /// Parses and deserializes a manifest, reporting every problem it can find.
 ///
 /// Returns `None` when the text does not parse; otherwise the items that loaded,
-/// with the others recorded in `rep.broken` (and reported).
+/// with the others recorded in `rep.broken` (and reported) and those loaded without
+/// their unknown fields in `rep.partial`.
 pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
     let is_json = rep
         .file
@@ -629,10 +652,6 @@ struct Section {
     /// key and path.
     items: Vec<(Option<String>, Value, String)>,
 }
-
-/// The prefix of `Reporter::broken` entries for items loaded without their
-/// unknown fields.
-pub(crate) const PARTIAL: &str = "partial:";
 
 impl Section {
     fn new(
@@ -959,7 +978,7 @@ impl Shape<'_> {
         let stripped = self.strip(v, schema);
         let mut scratch = Reporter::new(rep.file, rep.source, rep.index);
         if stripped != *v && self.check(&stripped, schema, path, &mut scratch) {
-            rep.broken.insert(format!("{PARTIAL}{path}"));
+            rep.partial.insert(path.to_owned());
             Some(stripped)
         } else {
             rep.broken.insert(path.to_owned());
@@ -1489,6 +1508,18 @@ mod tests {
         assert_eq!(at(&idx, "server", At::Key), Some((1, 1, 6)));
         assert_eq!(at(&idx, "server", At::Value), Some((2, 3, 4)));
         assert_eq!(at(&idx, "list[1]", At::Key), Some((8, 5, 1)));
+    }
+
+    #[test]
+    fn lines_by_number() {
+        let src = "a: 1\r\nb: 2\n\nc";
+        let idx = SpanIndex::build(src);
+        let lines: Vec<Option<&str>> = (0..=5).map(|n| idx.line(src, n)).collect();
+        assert_eq!(
+            lines,
+            [None, Some("a: 1"), Some("b: 2"), Some(""), Some("c"), None]
+        );
+        assert_eq!(at(&idx, "b", At::Value), Some((2, 4, 1)));
     }
 
     #[test]

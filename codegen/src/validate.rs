@@ -426,12 +426,7 @@ pub(crate) fn validate<'m>(
 /// they lack (a description, a variable's type) is likely in the misspelt field
 /// reported already.
 fn quiet_partial_items(rep: &mut Reporter<'_>) {
-    let partial: Vec<String> = rep
-        .broken
-        .iter()
-        .filter_map(|b| b.strip_prefix(crate::load::PARTIAL))
-        .map(str::to_owned)
-        .collect();
+    let partial = std::mem::take(&mut rep.partial);
     if partial.is_empty() {
         return;
     }
@@ -1164,7 +1159,8 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
         let (target, owner, arg) = match (&c.prompt, &c.argument, &c.template, &c.variable) {
             (Some(prompt), Some(arg), None, None) => {
                 let Some(p) = m.prompts.get(prompt) else {
-                    if !cx.rep.broken.contains(&join("prompts", prompt)) {
+                    let broken = &cx.rep.broken;
+                    if !broken.contains("prompts") && !broken.contains(&join("prompts", prompt)) {
                         let names: Vec<&str> = m.prompts.keys().map(String::as_str).collect();
                         cx.rep.report(
                             Severity::Error,
@@ -1202,10 +1198,9 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
                     .iter()
                     .position(|t| &t.uri_template == template)
                 else {
-                    if !cx
-                        .rep
-                        .broken
-                        .contains(&format!("resource_templates:{template}"))
+                    let broken = &cx.rep.broken;
+                    if !broken.contains("resource_templates")
+                        && !broken.contains(&format!("resource_templates:{template}"))
                     {
                         let names: Vec<&str> = m
                             .resource_templates
