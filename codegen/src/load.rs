@@ -738,6 +738,17 @@ fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
                 Some("a bracket or quote opened earlier is not closed")
             } else if message.starts_with("expected `,` or") {
                 Some("separate entries with `,`")
+            } else if rep.index.line(rep.source, e.line()).is_some_and(|l| {
+                l.chars()
+                    .skip(e.column().saturating_sub(1))
+                    .take(2)
+                    .eq("//".chars())
+                    || l.chars()
+                        .skip(e.column().saturating_sub(1))
+                        .take(2)
+                        .eq("/*".chars())
+            }) {
+                Some("JSON has no comments; remove it, or write the manifest in YAML")
             } else if message.starts_with("key must be a string") {
                 Some("JSON keys are double-quoted strings")
             } else if message.starts_with("expected value") || message.starts_with("expected ident")

@@ -144,21 +144,21 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// Reports a name with nothing to make a Rust name from.
-    fn wordy(&mut self, name: &str, path: &str, what: &str) -> bool {
+    /// Reports the name of a `kind` (`prompt`, …) that makes `rust` (e.g. "the
+    /// method `prompt_…`") in generated code when it has nothing to make it from.
+    fn wordy(&mut self, name: &str, path: &str, kind: &str, rust: &str) -> bool {
         if has_word(name) {
             return true;
         }
         let message = if name.is_empty() {
-            format!("{what} has an empty name")
+            format!("a {kind} has an empty name")
         } else {
-            format!("{what} `{name}` has no letter or digit to make a Rust name from")
+            format!("{kind} `{name}` has no letter or digit to make a Rust name from")
         };
-        self.rep.error_hint(
-            path,
-            message,
-            "give it a name with letters, e.g. `get_forecast`",
+        let hint = format!(
+            "its name makes {rust} in the generated code; use letters, e.g. `daily_summary`"
         );
+        self.rep.error_hint(path, message, hint);
         false
     }
 
@@ -644,7 +644,8 @@ fn resources(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<(ResourceBody, Option<u6
             if cx.wordy(
                 &r.name,
                 &join(&path, "name"),
-                "a resource read by a handler",
+                "resource",
+                "the method `read_…`",
             ) {
                 cx.claim(
                     Namespace::Method,
@@ -907,7 +908,8 @@ fn templates(m: &Manifest, cx: &mut Ctx<'_, '_>) -> Vec<Vec<(String, VarType)>> 
                 if cx.wordy(
                     &t.name,
                     &join(&path, "name"),
-                    "a resource template read by a handler",
+                    "resource template",
+                    "the method `read_…`",
                 ) {
                     let what = format!("resource template `{}`", t.name);
                     cx.claim(
@@ -949,7 +951,7 @@ fn prompts(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<String, Value> {
         }
         let args = p.argument_names();
         let Some(messages) = &p.messages else {
-            if cx.wordy(name, &path, "a prompt composed by a handler") {
+            if cx.wordy(name, &path, "prompt", "the method `prompt_…`") {
                 cx.claim(
                     Namespace::Method,
                     format!("prompt_{}", snake(name)),

@@ -64,7 +64,7 @@ pub(super) fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<Strin
     let mut out = IndexMap::new();
     for (name, e) in &m.elicitations {
         let path = join("elicitations", name);
-        if cx.wordy(name, &path, "an elicitation form") {
+        if cx.wordy(name, &path, "elicitation form", "a struct") {
             cx.claim(
                 Namespace::Type,
                 camel(name),

@@ -165,6 +165,7 @@ fn root_is_object(s: &Map<String, Value>, path: &str, what: &str, cx: &mut Ctx<'
 fn shown(v: &Value) -> String {
     match v {
         Value::String(s) => format!("the string `{s}`"),
+        Value::Array(list) if list.is_empty() => "an empty list".to_owned(),
         Value::Array(_) => "a list".to_owned(),
         Value::Object(_) => "a map".to_owned(),
         Value::Null => "an empty value".to_owned(),
