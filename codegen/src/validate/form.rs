@@ -74,7 +74,9 @@ pub(super) fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<Strin
             );
         }
         if e.message.trim().is_empty() {
-            cx.rep.error_value(
+            cx.rep.report(
+                Severity::Warning,
+                crate::diag::At::Value,
                 &join(&path, "message"),
                 "the form's message is empty",
                 Some("clients show it above the form; say what you ask for and why".to_owned()),
