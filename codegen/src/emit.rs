@@ -55,17 +55,49 @@ const FACADE_NAMES: &[&str] = &[
 
 /// What emission produces for one manifest.
 pub(crate) struct Emitted {
-    /// The formatted Rust file.
+    /// The formatted Rust file, without the `@generated` header (the caller adds it:
+    /// it hashes the inputs).
     pub code: String,
     /// `(file name, JSON text)` of each tool's input and output schema.
     pub schemas: Vec<(String, String)>,
 }
 
 /// `#[doc = "…"]` attributes, one per line of `text`.
+///
+/// Descriptions are written for MCP clients, not rustdoc, so code in them must not
+/// become doctests of the user's crate: fenced blocks without a language (or marked
+/// `rust`) are marked `text`, and other lines keep at most three spaces of
+/// indentation (four make an indented code block).
 pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
+    let mut in_fence = false;
     text.trim()
         .lines()
         .map(|line| {
+            let trimmed = line.trim_start();
+            let indent = " ".repeat(
+                line.chars()
+                    .take_while(|c| c.is_whitespace())
+                    .count()
+                    .min(3),
+            );
+            let line = if let Some(info) = trimmed
+                .strip_prefix("```")
+                .or_else(|| trimmed.strip_prefix("~~~"))
+            {
+                let fence = &trimmed[..3];
+                let opening = !in_fence;
+                in_fence = !in_fence;
+                let lang = info.split([',', ' ']).next().unwrap_or_default().trim();
+                if opening && (lang.is_empty() || lang == "rust") {
+                    format!("{indent}{fence}text")
+                } else {
+                    format!("{indent}{trimmed}")
+                }
+            } else if in_fence {
+                line.to_owned()
+            } else {
+                format!("{indent}{trimmed}")
+            };
             let line = if line.is_empty() {
                 String::new()
             } else {
@@ -169,10 +201,12 @@ struct Field<'a> {
 }
 
 /// A plain serde struct.
+/// Fields without a description are documented as "The `<name>` <field_kind>.".
 fn data_struct(
     name: &str,
     doc: &str,
     fields: &[Field<'_>],
+    field_kind: &str,
     serde: &TokenStream,
     krate: &str,
 ) -> TokenStream {
@@ -186,7 +220,10 @@ fn data_struct(
             let n = f.name;
             quote!(#[serde(rename = #n)])
         });
-        let docs = f.doc.map(doc_attrs).unwrap_or_default();
+        let docs = match f.doc {
+            Some(doc) if !doc.trim().is_empty() => doc_attrs(doc),
+            _ => doc_attrs(&format!("The `{}` {field_kind}.", f.name.escape_debug())),
+        };
         let ty = &f.ty;
         if f.optional {
             quote! {
@@ -455,6 +492,7 @@ pub(crate) fn emit(
                         t.name, t.uri_template
                     ),
                     &fields,
+                    "variable",
                     &serde,
                     &krate,
                 ));
@@ -530,6 +568,7 @@ pub(crate) fn emit(
                     &args_ty,
                     &format!("The arguments of the `{name}` prompt."),
                     &fields,
+                    "argument",
                     &serde,
                     &krate,
                 ));
@@ -631,6 +670,7 @@ pub(crate) fn emit(
             &ty,
             &format!("The `{name}` elicitation form: {}", e.message),
             &fields,
+            "field",
             &serde,
             &krate,
         ));
@@ -670,21 +710,31 @@ pub(crate) fn emit(
         "Builds the `{}` server from `{file_name}`, calling `handler` for everything dynamic.",
         m.server.name
     ));
-    let lints = quote! {
-        #[allow(
-            unused,
-            missing_docs,
-            non_camel_case_types,
-            non_snake_case,
-            unreachable_pub,
-            clippy::all,
-            clippy::pedantic,
-            clippy::nursery,
-            rustdoc::all
-        )]
+    // Only what the body uses, so that no lint about unused bindings fires.
+    let server_fn = if registrations.is_empty() && instructions.is_none() {
+        quote! {
+            pub fn server(_handler: impl #trait_name) -> Server {
+                ServerBuilder::new(#info).build()
+            }
+        }
+    } else {
+        let handler = (!methods.is_empty()).then(|| quote!(let handler = Arc::new(handler);));
+        let param = if methods.is_empty() {
+            quote!(_handler)
+        } else {
+            quote!(handler)
+        };
+        quote! {
+            pub fn server(#param: impl #trait_name) -> Server {
+                #handler
+                let mut b = ServerBuilder::new(#info);
+                #instructions
+                #(#registrations)*
+                b.build()
+            }
+        }
     };
     let tokens = quote! {
-        #lints
         mod #module {
             use #rt::codegen::*;
 
@@ -696,19 +746,16 @@ pub(crate) fn emit(
             }
 
             #(#server_doc)*
-            pub fn server(handler: impl #trait_name) -> Server {
-                let handler = Arc::new(handler);
-                let mut b = ServerBuilder::new(#info);
-                #instructions
-                #(#registrations)*
-                b.build()
-            }
+            #server_fn
         }
         #[allow(unreachable_pub)]
         pub use #module::*;
     };
     let code = match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
+        Ok(mut file) => {
+            document(&mut file.items);
+            prettyplease::unparse(&file)
+        }
         Err(_) => tokens.to_string(),
     };
     // typify writes docs without the customary space after `///`.
@@ -725,7 +772,124 @@ pub(crate) fn emit(
         })
         .collect();
     Emitted {
-        code: format!("// @generated by mcpgen from {file_name}. Do not edit.\n\n{code}"),
+        code: format!("{LINTS}{code}"),
         schemas,
     }
+}
+
+/// The lints the generated module allows, each with why: text rather than tokens,
+/// for the comments. Everything else, `missing_docs` and clippy's default groups
+/// included, is left on: generated code passes them.
+const LINTS: &str = "\
+#[allow(
+    // Items are `pub` so that the file can be included in any module; typify's
+    // helper items live in private modules.
+    unreachable_pub,
+    // typify implements `Default` by hand for enums with a default value.
+    clippy::derivable_impls,
+    // Opt-in groups: a crate that enables them should not fail on code it did not
+    // write (`server()` is one long function by design, typify's style is its own).
+    clippy::pedantic,
+    clippy::nursery,
+    // Doc text comes from the manifest's descriptions, written for MCP clients
+    // rather than rustdoc: URLs, brackets and HTML are taken as they are.
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
+";
+
+/// Gives every public item, field and variant that lacks a doc comment one, so that
+/// generated code passes `missing_docs`: typify leaves undescribed properties, enum
+/// values and helper types bare.
+fn document(items: &mut [syn::Item]) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) if is_pub(&s.vis) => {
+                let name = s.ident.to_string();
+                ensure_doc(&mut s.attrs, &format!("`{name}`."));
+                if let syn::Fields::Named(fields) = &mut s.fields {
+                    for f in &mut fields.named {
+                        let wire = wire_name(&f.attrs).unwrap_or_else(|| {
+                            f.ident
+                                .as_ref()
+                                .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+                                .unwrap_or_default()
+                        });
+                        ensure_doc(
+                            &mut f.attrs,
+                            &format!("The `{}` property.", wire.escape_debug()),
+                        );
+                    }
+                }
+            }
+            syn::Item::Enum(e) if is_pub(&e.vis) => {
+                let name = e.ident.to_string();
+                ensure_doc(&mut e.attrs, &format!("`{name}`."));
+                for v in &mut e.variants {
+                    let doc = match (&v.fields, wire_name(&v.attrs)) {
+                        (syn::Fields::Unit, Some(wire)) => {
+                            format!("The value `{}`.", wire.escape_debug())
+                        }
+                        _ => format!("The `{}` case.", v.ident),
+                    };
+                    ensure_doc(&mut v.attrs, &doc);
+                }
+            }
+            syn::Item::Type(t) if is_pub(&t.vis) => {
+                let name = t.ident.to_string();
+                ensure_doc(&mut t.attrs, &format!("`{name}`."));
+            }
+            syn::Item::Fn(f) if is_pub(&f.vis) => {
+                let name = f.sig.ident.to_string();
+                ensure_doc(&mut f.attrs, &format!("`{name}`."));
+            }
+            syn::Item::Mod(m) => {
+                if is_pub(&m.vis) {
+                    let name = m.ident.to_string();
+                    ensure_doc(&mut m.attrs, &format!("`{name}`."));
+                }
+                if let Some((_, items)) = &mut m.content {
+                    document(items);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
+fn ensure_doc(attrs: &mut Vec<syn::Attribute>, doc: &str) {
+    if !attrs.iter().any(|a| a.path().is_ident("doc")) {
+        let line = format!(" {doc}");
+        attrs.insert(0, syn::parse_quote!(#[doc = #line]));
+    }
+}
+
+/// The name on the wire: the `rename` of a `#[serde(rename = "…")]` attribute.
+fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .find_map(|a| {
+            let syn::Meta::List(list) = &a.meta else {
+                return None;
+            };
+            let tokens: Vec<proc_macro2::TokenTree> = list.tokens.clone().into_iter().collect();
+            tokens.windows(3).find_map(|w| match w {
+                [
+                    proc_macro2::TokenTree::Ident(key),
+                    proc_macro2::TokenTree::Punct(eq),
+                    proc_macro2::TokenTree::Literal(lit),
+                ] if key == "rename" && eq.as_char() == '=' => {
+                    syn::parse2::<syn::LitStr>(quote!(#lit))
+                        .ok()
+                        .map(|l| l.value())
+                }
+                _ => None,
+            })
+        })
 }

@@ -139,6 +139,118 @@ impl Builder {
         all
     }
 
+    /// Regenerates every manifest in memory and compares the result with the files
+    /// in `dir`, for CI checks that committed generated code is current (`mcpgen
+    /// check --generated <dir>`). Writes nothing.
+    ///
+    /// Returns the manifests' diagnostics plus one error per file that differs:
+    /// *stale* (its bytes differ), *missing* (generated now, absent from `dir`) or
+    /// *extra* (a file mcpgen owns that none of the manifests generates any more: a
+    /// `.rs` file starting with mcpgen's header, or a `.json` file under a
+    /// `*.schemas/` directory). Pass every manifest generated into `dir`, so that
+    /// none of their files counts as extra.
+    ///
+    /// ```no_run
+    /// let diagnostics = mcpgen_codegen::Builder::new()
+    ///     .manifest("specs/weather.yaml")
+    ///     .check_generated("src/generated");
+    /// if diagnostics.has_errors() {
+    ///     eprint!("{diagnostics}");
+    ///     std::process::exit(1);
+    /// }
+    /// ```
+    pub fn check_generated(&self, dir: impl AsRef<Path>) -> Diagnostics {
+        let dir = dir.as_ref();
+        let mut all = Diagnostics::default();
+        // Relative path → (expected bytes, the manifest that generates it).
+        let mut expected: std::collections::BTreeMap<PathBuf, (Vec<u8>, &Path)> =
+            std::collections::BTreeMap::new();
+        // Stems of manifests with errors: their files are neither compared nor extra.
+        let mut unknown_stems = std::collections::HashSet::new();
+        for m in &self.manifests {
+            match self.run(m).0 {
+                Ok((output, diags)) => {
+                    all.extend(diags);
+                    let schemas = PathBuf::from(format!("{}.schemas", output.stem));
+                    for (name, text) in output.schemas {
+                        expected.insert(schemas.join(name), (text.into_bytes(), m));
+                    }
+                    expected.insert(
+                        PathBuf::from(format!("{}.rs", output.stem)),
+                        (output.code.into_bytes(), m),
+                    );
+                }
+                Err(diags) => {
+                    all.extend(diags);
+                    if let Some(stem) = m.file_stem() {
+                        unknown_stems.insert(stem.to_string_lossy().into_owned());
+                    }
+                }
+            }
+        }
+        let fix = self.regenerate_command(dir);
+        let stale = |file: &Path, message: String| Diagnostic {
+            hint: Some(format!("regenerate with `{fix}`")),
+            ..simple(&dir.join(file), &message)
+        };
+        for (file, (bytes, manifest)) in &expected {
+            let shown = file.display();
+            let from = manifest.display();
+            match std::fs::read(dir.join(file)) {
+                Ok(have) if have == *bytes => {}
+                Ok(_) => all.push(stale(
+                    file,
+                    format!("`{shown}` is stale: `{from}` generates different bytes now"),
+                )),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => all.push(stale(
+                    file,
+                    format!("`{shown}` is missing: `{from}` generates it"),
+                )),
+                Err(e) => all.push(simple(&dir.join(file), &format!("cannot read it: {e}"))),
+            }
+        }
+        for file in owned_files(dir) {
+            let stem = file
+                .components()
+                .next()
+                .and_then(|c| Path::new(c.as_os_str()).file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if expected.contains_key(&file) || unknown_stems.contains(&stem) {
+                continue;
+            }
+            let message = format!(
+                "`{}` is extra: none of the manifests checked generates it now",
+                file.display()
+            );
+            if expected.contains_key(Path::new(&format!("{stem}.rs"))) {
+                // A schema of a tool that went away: generation removes it.
+                all.push(stale(&file, message));
+            } else {
+                all.push(Diagnostic {
+                    hint: Some(
+                        "delete it, or check it together with the manifest that generates it"
+                            .to_owned(),
+                    ),
+                    ..simple(&dir.join(&file), &message)
+                });
+            }
+        }
+        all
+    }
+
+    /// The `mcpgen generate` command line that rewrites `dir` from this builder.
+    fn regenerate_command(&self, dir: &Path) -> String {
+        let mut command = format!("mcpgen generate --out {}", dir.display());
+        if self.runtime_path != Builder::new().runtime_path {
+            command.push_str(&format!(" --runtime-path {}", self.runtime_path));
+        }
+        for m in &self.manifests {
+            command.push_str(&format!(" {}", m.display()));
+        }
+        command
+    }
+
     /// Generates every manifest, writing files only when their bytes change.
     ///
     /// # Errors
@@ -278,6 +390,7 @@ impl Builder {
         let Some(m) = load::load(&mut rep) else {
             return Err(rep.diags);
         };
+        let referenced_from = read.len();
         let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep, read) else {
             return Err(rep.diags);
         };
@@ -285,10 +398,16 @@ impl Builder {
         if rep.diags.has_errors() {
             return Err(rep.diags);
         }
+        let hash = input_hash(
+            &file_name,
+            source,
+            &read[referenced_from..],
+            &self.runtime_path,
+        );
         Ok((
             Output {
                 stem,
-                code: emitted.code,
+                code: format!("{}{}", header(&file_name, &hash), emitted.code),
                 schemas: emitted.schemas,
             },
             rep.diags,
@@ -309,6 +428,50 @@ fn simple(file: &Path, message: &str) -> Diagnostic {
     }
 }
 
+/// The first line of every generated Rust file; [`Builder::check_generated`] takes a
+/// `.rs` file that starts with it for mcpgen's own.
+const GENERATED_MARK: &str = "// @generated by mcpgen";
+
+/// The generator's version, part of the header and of the input hash.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `@generated` header: the generator, the manifest's file name (not its path,
+/// so the bytes do not depend on where generation ran) and the input hash.
+fn header(file_name: &str, hash: &str) -> String {
+    format!(
+        "{GENERATED_MARK} {VERSION} from {}. Do not edit.\n\
+         // input hash: sha256:{hash} (manifest, referenced files, runtime path, mcpgen version)\n\n",
+        file_name.escape_debug()
+    )
+}
+
+/// A short hex SHA-256 of every byte that determines a manifest's output: the
+/// generator's version, the runtime path, the manifest's file name (it names the
+/// trait) and bytes, and the bytes of each file it references, in the order read.
+/// Each part is length-prefixed so that no two different inputs feed the same bytes.
+fn input_hash(file_name: &str, source: &str, referenced: &[PathBuf], runtime: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    part(VERSION.as_bytes());
+    part(runtime.as_bytes());
+    part(file_name.as_bytes());
+    part(source.as_bytes());
+    for file in referenced {
+        // Validation has read each of them successfully, or failed before this.
+        part(&std::fs::read(file).unwrap_or_default());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Writes `bytes` unless the file already holds exactly them (so mtimes, and
 /// therefore rebuilds, change only with content).
 fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -321,6 +484,9 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
+/// Writes one manifest's output and removes the schema files it no longer has (a
+/// tool that went away). `<stem>.schemas/` is mcpgen's: only its `.json` files are
+/// removed, and the directory itself once empty.
 fn write_output(dir: &Path, output: &Output) -> std::io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let rs = dir.join(format!("{}.rs", output.stem));
@@ -332,7 +498,57 @@ fn write_output(dir: &Path, output: &Output) -> std::io::Result<Vec<PathBuf>> {
         write_if_changed(&path, text.as_bytes())?;
         written.push(path);
     }
+    for old in schema_files(&schema_dir) {
+        if !written.contains(&old) {
+            std::fs::remove_file(&old)?;
+        }
+    }
+    if output.schemas.is_empty() && schema_dir.is_dir() {
+        // Fails, harmlessly, when someone else's files are in it.
+        let _ = std::fs::remove_dir(&schema_dir);
+    }
     Ok(written)
+}
+
+/// The `.json` files directly in `dir` (none when it does not exist), sorted.
+fn schema_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The files in `dir` that mcpgen owns: `.rs` files that start with its header, and
+/// the `.json` files of `*.schemas/` directories. Paths relative to `dir`, sorted.
+fn owned_files(dir: &Path) -> Vec<PathBuf> {
+    let mut owned = Vec::new();
+    for path in std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+    {
+        let Some(name) = path.file_name().map(PathBuf::from) else {
+            continue;
+        };
+        if path.is_dir() && name.extension().is_some_and(|e| e == "schemas") {
+            owned.extend(
+                schema_files(&path)
+                    .into_iter()
+                    .filter_map(|f| f.file_name().map(|file| name.join(file))),
+            );
+        } else if path.is_file()
+            && name.extension().is_some_and(|e| e == "rs")
+            && std::fs::read(&path).is_ok_and(|bytes| bytes.starts_with(GENERATED_MARK.as_bytes()))
+        {
+            owned.push(name);
+        }
+    }
+    owned.sort();
+    owned
 }
 
 /// Generates servers for `manifests` into `OUT_DIR`, for use in `build.rs`.

@@ -2,9 +2,17 @@
 //!
 //! Written by `codegen/tests/goldens.rs` (`MCPGEN_BLESS=1`); do not edit.
 
+// Generated code documents every public item.
+#![warn(missing_docs)]
+
 /// Generated from `everything`.
 pub mod everything {
     include!("../generated/everything.rs");
+}
+
+/// Generated from `minimal`.
+pub mod minimal {
+    include!("../generated/minimal.rs");
 }
 
 /// Generated from `weather`.
