@@ -62,17 +62,27 @@ pub(crate) struct Emitted {
     pub schemas: Vec<(String, String)>,
 }
 
-/// `#[doc = "…"]` attributes, one per line of `text`.
+/// `#[doc = "…"]` attributes, one per line of `text` (see [`doc_lines`]).
+pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
+    doc_lines(text)
+        .into_iter()
+        .map(|line| quote!(#[doc = #line]))
+        .collect()
+}
+
+/// The lines of a doc comment for `text`, each with the customary leading space.
 ///
 /// Descriptions are written for MCP clients, not rustdoc, so code in them must not
 /// become doctests of the user's crate: fenced blocks without a language (or marked
 /// `rust`) are marked `text`, and other lines keep at most three spaces of
-/// indentation (four make an indented code block).
-pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
+/// indentation (four make an indented code block). Carriage returns go: a bare one
+/// is not allowed in a doc comment.
+fn doc_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
     text.trim()
         .lines()
         .map(|line| {
+            let line = line.replace('\r', "");
             let trimmed = line.trim_start();
             let indent = " ".repeat(
                 line.chars()
@@ -94,16 +104,15 @@ pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
                     format!("{indent}{trimmed}")
                 }
             } else if in_fence {
-                line.to_owned()
+                line.clone()
             } else {
                 format!("{indent}{trimmed}")
             };
-            let line = if line.is_empty() {
+            if line.trim().is_empty() {
                 String::new()
             } else {
                 format!(" {line}")
-            };
-            quote!(#[doc = #line])
+            }
         })
         .collect()
 }
@@ -800,55 +809,75 @@ const LINTS: &str = "\
 ";
 
 /// Gives every public item, field and variant that lacks a doc comment one, so that
-/// generated code passes `missing_docs`: typify leaves undescribed properties, enum
-/// values and helper types bare.
+/// generated code passes `missing_docs` (typify leaves undescribed properties, enum
+/// values and helper types bare), and passes every doc comment, typify's included,
+/// through [`doc_lines`].
 fn document(items: &mut [syn::Item]) {
     for item in items {
         match item {
-            syn::Item::Struct(s) if is_pub(&s.vis) => {
+            syn::Item::Struct(s) => {
                 let name = s.ident.to_string();
-                ensure_doc(&mut s.attrs, &format!("`{name}`."));
-                if let syn::Fields::Named(fields) = &mut s.fields {
-                    for f in &mut fields.named {
-                        let wire = wire_name(&f.attrs).unwrap_or_else(|| {
-                            f.ident
-                                .as_ref()
-                                .map(|i| i.to_string().trim_start_matches("r#").to_owned())
-                                .unwrap_or_default()
-                        });
-                        ensure_doc(
-                            &mut f.attrs,
-                            &format!("The `{}` property.", wire.escape_debug()),
-                        );
-                    }
+                let public = is_pub(&s.vis);
+                docs(&mut s.attrs, public.then(|| format!("`{name}`.")));
+                for f in s.fields.iter_mut() {
+                    let wire = wire_name(&f.attrs).or_else(|| {
+                        f.ident
+                            .as_ref()
+                            .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+                    });
+                    let fallback = wire
+                        .filter(|_| public && is_pub(&f.vis))
+                        .map(|wire| format!("The `{}` property.", wire.escape_debug()));
+                    docs(&mut f.attrs, fallback);
                 }
             }
-            syn::Item::Enum(e) if is_pub(&e.vis) => {
+            syn::Item::Enum(e) => {
                 let name = e.ident.to_string();
-                ensure_doc(&mut e.attrs, &format!("`{name}`."));
+                let public = is_pub(&e.vis);
+                docs(&mut e.attrs, public.then(|| format!("`{name}`.")));
                 for v in &mut e.variants {
-                    let doc = match (&v.fields, wire_name(&v.attrs)) {
+                    let fallback = match (&v.fields, wire_name(&v.attrs)) {
                         (syn::Fields::Unit, Some(wire)) => {
                             format!("The value `{}`.", wire.escape_debug())
                         }
                         _ => format!("The `{}` case.", v.ident),
                     };
-                    ensure_doc(&mut v.attrs, &doc);
+                    docs(&mut v.attrs, public.then_some(fallback));
+                    for f in v.fields.iter_mut() {
+                        docs(&mut f.attrs, None);
+                    }
                 }
             }
-            syn::Item::Type(t) if is_pub(&t.vis) => {
+            syn::Item::Type(t) => {
                 let name = t.ident.to_string();
-                ensure_doc(&mut t.attrs, &format!("`{name}`."));
+                docs(&mut t.attrs, is_pub(&t.vis).then(|| format!("`{name}`.")));
             }
-            syn::Item::Fn(f) if is_pub(&f.vis) => {
+            syn::Item::Fn(f) => {
                 let name = f.sig.ident.to_string();
-                ensure_doc(&mut f.attrs, &format!("`{name}`."));
+                docs(&mut f.attrs, is_pub(&f.vis).then(|| format!("`{name}`.")));
+            }
+            syn::Item::Trait(t) => {
+                let name = t.ident.to_string();
+                docs(&mut t.attrs, is_pub(&t.vis).then(|| format!("`{name}`.")));
+                for member in &mut t.items {
+                    if let syn::TraitItem::Fn(f) = member {
+                        let name = f.sig.ident.to_string();
+                        docs(&mut f.attrs, Some(format!("`{name}`.")));
+                    }
+                }
+            }
+            syn::Item::Impl(i) => {
+                docs(&mut i.attrs, None);
+                for member in &mut i.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        let name = f.sig.ident.to_string();
+                        docs(&mut f.attrs, is_pub(&f.vis).then(|| format!("`{name}`.")));
+                    }
+                }
             }
             syn::Item::Mod(m) => {
-                if is_pub(&m.vis) {
-                    let name = m.ident.to_string();
-                    ensure_doc(&mut m.attrs, &format!("`{name}`."));
-                }
+                let name = m.ident.to_string();
+                docs(&mut m.attrs, is_pub(&m.vis).then(|| format!("`{name}`.")));
                 if let Some((_, items)) = &mut m.content {
                     document(items);
                 }
@@ -858,15 +887,52 @@ fn document(items: &mut [syn::Item]) {
     }
 }
 
-fn is_pub(vis: &syn::Visibility) -> bool {
-    matches!(vis, syn::Visibility::Public(_))
+/// Rewrites the doc attributes in `attrs` through [`doc_lines`], one attribute per
+/// line where the first one was; adds `fallback` when there are none.
+fn docs(attrs: &mut Vec<syn::Attribute>, fallback: Option<String>) {
+    let doc_value = |a: &syn::Attribute| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(first) = attrs.iter().position(|a| doc_value(a).is_some()) else {
+        if let Some(text) = fallback {
+            attrs.insert(0, syn::parse_quote!(#[doc = #text]));
+            docs(attrs, None);
+        }
+        return;
+    };
+    // One leading space per line is the `/// ` convention, not indentation.
+    let text: Vec<String> = attrs
+        .iter()
+        .filter_map(doc_value)
+        .flat_map(|value| {
+            value
+                .split('\n')
+                .map(|l| l.strip_prefix(' ').unwrap_or(l).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    attrs.retain(|a| doc_value(a).is_none());
+    let mut lines = doc_lines(&text.join("\n"));
+    if lines.is_empty() {
+        // A blank description documents nothing.
+        lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
+    }
+    let new: Vec<syn::Attribute> = lines
+        .into_iter()
+        .map(|line| syn::parse_quote!(#[doc = #line]))
+        .collect();
+    attrs.splice(first..first, new);
 }
 
-fn ensure_doc(attrs: &mut Vec<syn::Attribute>, doc: &str) {
-    if !attrs.iter().any(|a| a.path().is_ident("doc")) {
-        let line = format!(" {doc}");
-        attrs.insert(0, syn::parse_quote!(#[doc = #line]));
-    }
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
 }
 
 /// The name on the wire: the `rename` of a `#[serde(rename = "…")]` attribute.
