@@ -13,9 +13,21 @@ use crate::model::{Annotations, Icon, Theme, VarType};
 use crate::names::{camel, ident, snake};
 use crate::validate::{FieldType, Plan, ResourceBody};
 
-/// Names the facade (`codegen::*`) brings into the generated module; generated
-/// helper types must not shadow them.
-const FACADE_NAMES: &[&str] = &[
+/// Names the facade (`codegen::*`) and the prelude bring into the generated module,
+/// and that generated code uses: no generated type may shadow them (validation
+/// rejects elicitation forms named so; typify helper types stay unexported).
+pub(crate) const FACADE_NAMES: &[&str] = &[
+    "Self",
+    "Send",
+    "Sync",
+    "Sized",
+    "Result",
+    "Ok",
+    "Err",
+    "Some",
+    "None",
+    "Box",
+    "Default",
     "Future",
     "Arc",
     "serde",
@@ -75,14 +87,15 @@ pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
 /// Descriptions are written for MCP clients, not rustdoc, so code in them must not
 /// become doctests of the user's crate: fenced blocks without a language (or marked
 /// `rust`) are marked `text`, and other lines keep at most three spaces of
-/// indentation (four make an indented code block). Carriage returns go: a bare one
-/// is not allowed in a doc comment.
+/// indentation (four make an indented code block). A bare carriage return (not
+/// allowed in a doc comment) ends a line; runs of blank lines become one.
 fn doc_lines(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut in_fence = false;
-    text.trim()
+    let mut lines: Vec<String> = text
+        .trim()
         .lines()
         .map(|line| {
-            let line = line.replace('\r', "");
             let trimmed = line.trim_start();
             let indent = " ".repeat(
                 line.chars()
@@ -104,7 +117,7 @@ fn doc_lines(text: &str) -> Vec<String> {
                     format!("{indent}{trimmed}")
                 }
             } else if in_fence {
-                line.clone()
+                line.to_owned()
             } else {
                 format!("{indent}{trimmed}")
             };
@@ -114,7 +127,9 @@ fn doc_lines(text: &str) -> Vec<String> {
                 format!(" {line}")
             }
         })
-        .collect()
+        .collect();
+    lines.dedup_by(|a, b| a.is_empty() && b.is_empty());
+    lines
 }
 
 /// A raw string literal of JSON text, with enough `#`s.

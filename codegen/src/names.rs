@@ -33,12 +33,15 @@ pub(crate) fn camel(name: &str) -> String {
     sanitize(&name.to_upper_camel_case())
 }
 
+/// Keywords of recent editions that syn still parses as identifiers.
+const EDITION_KEYWORDS: &[&str] = &["gen"];
+
 /// An identifier for `text`, raw (`r#type`) when it is a keyword.
 pub(crate) fn ident(text: &str) -> Ident {
     if NOT_RAW.contains(&text) {
         return Ident::new(&format!("{text}_"), Span::call_site());
     }
-    if syn::parse_str::<syn::Ident>(text).is_ok() {
+    if !EDITION_KEYWORDS.contains(&text) && syn::parse_str::<syn::Ident>(text).is_ok() {
         Ident::new(text, Span::call_site())
     } else {
         Ident::new_raw(text, Span::call_site())
@@ -60,6 +63,7 @@ mod tests {
         assert_eq!(camel("user_info"), "UserInfo");
         assert_eq!(snake("1click"), "_1click");
         assert_eq!(ident("type").to_string(), "r#type");
+        assert_eq!(ident("gen").to_string(), "r#gen");
         assert_eq!(ident("self").to_string(), "self_");
         assert_eq!(ident("name").to_string(), "name");
     }

@@ -87,6 +87,16 @@ struct Ctx<'r, 'a> {
 impl Ctx<'_, '_> {
     /// Registers a generated Rust name; reports a collision with an earlier one.
     fn claim(&mut self, name: String, path: &str, what: &str) {
+        if crate::emit::FACADE_NAMES.contains(&name.as_str()) {
+            self.rep.error_hint(
+                path,
+                format!("{what} becomes the Rust name `{name}`, which generated code already uses"),
+                format!(
+                    "rename it: `{name}` would shadow the `{name}` that generated code refers to"
+                ),
+            );
+            return;
+        }
         if let Some(first) = self.idents.get(&name) {
             let first = first.clone();
             self.rep.error_hint(

@@ -15,6 +15,16 @@ pub mod minimal {
     include!("../generated/minimal.rs");
 }
 
+/// Generated from `reserved_words`.
+pub mod reserved_words {
+    include!("../generated/reserved_words.rs");
+}
+
+/// Generated from `unicode`.
+pub mod unicode {
+    include!("../generated/unicode.rs");
+}
+
 /// Generated from `weather`.
 pub mod weather {
     include!("../generated/weather.rs");
