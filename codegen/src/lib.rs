@@ -363,8 +363,44 @@ impl Builder {
     }
 
     /// Load → validate → emit for one manifest's text, recording into `read` every
-    /// file it references.
+    /// file it references; on a thread with a large stack.
+    ///
+    /// Generation recurses as deep as the manifest nests (serde, jsonschema, typify,
+    /// syn, prettyplease), with large frames in the unoptimised builds build scripts
+    /// get: a 32-level schema needs more than a test thread's 2 MiB. Nesting is
+    /// bounded by the YAML loader's recursion limit, and this stack covers it.
     fn run_source(
+        &self,
+        manifest: &Path,
+        source: &str,
+        read: &mut Vec<PathBuf>,
+    ) -> Result<(Output, Diagnostics), Diagnostics> {
+        // Address space, not memory: pages are only touched as deep as needed.
+        const STACK: usize = 256 << 20;
+        let outcome = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("mcpgen".to_owned())
+                .stack_size(STACK)
+                .spawn_scoped(scope, || self.run_source_here(manifest, source, &mut *read))
+                .map(|handle| handle.join())
+        });
+        match outcome {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => {
+                let mut d = Diagnostics::default();
+                d.push(simple(
+                    manifest,
+                    "internal error: the generator panicked on this manifest (please report it)",
+                ));
+                Err(d)
+            }
+            // No thread to be had: the current one will do for most manifests.
+            Err(_) => self.run_source_here(manifest, source, read),
+        }
+    }
+
+    /// [`run_source`](Self::run_source) on the current thread.
+    fn run_source_here(
         &self,
         manifest: &Path,
         source: &str,

@@ -5,9 +5,24 @@
 // Generated code documents every public item.
 #![warn(missing_docs)]
 
+/// Generated from `deep_nesting`.
+pub mod deep_nesting {
+    include!("../generated/deep_nesting.rs");
+}
+
 /// Generated from `everything`.
 pub mod everything {
     include!("../generated/everything.rs");
+}
+
+/// Generated from `long_names`.
+pub mod long_names {
+    include!("../generated/long_names.rs");
+}
+
+/// Generated from `many_tools`.
+pub mod many_tools {
+    include!("../generated/many_tools.rs");
 }
 
 /// Generated from `minimal`.
