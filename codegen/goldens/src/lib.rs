@@ -35,6 +35,16 @@ pub mod reserved_words {
     include!("../generated/reserved_words.rs");
 }
 
+/// Generated from `ui_kinds`.
+pub mod ui_kinds {
+    include!("../generated/ui_kinds.rs");
+}
+
+/// Generated from `ui_notes`.
+pub mod ui_notes {
+    include!("../generated/ui_notes.rs");
+}
+
 /// Generated from `unicode`.
 pub mod unicode {
     include!("../generated/unicode.rs");
