@@ -976,3 +976,47 @@ fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
             })
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::doc_lines;
+
+    #[test]
+    fn doc_lines_keep_code_in_descriptions_out_of_doctests() {
+        let text = "Intro.\n\n```\nnot rust\n```\n\n    indented\n\n```rust,ignore\nx\n```\n```json\n{}\n```";
+        assert_eq!(
+            doc_lines(text),
+            [
+                " Intro.",
+                "",
+                " ```text",
+                " not rust",
+                " ```",
+                "",
+                "    indented",
+                "",
+                " ```text",
+                " x",
+                " ```",
+                " ```json",
+                " {}",
+                " ```",
+            ]
+        );
+    }
+
+    #[test]
+    fn doc_lines_end_lines_at_carriage_returns_and_collapse_blank_runs() {
+        assert_eq!(
+            doc_lines("a\r\nb\rc\n\n\n\nd\n   \t\ne"),
+            [" a", " b", " c", "", " d", "", " e"]
+        );
+        // Indentation inside a fence is the code's own.
+        assert_eq!(
+            doc_lines("~~~\n        deep\n~~~"),
+            [" ~~~text", "         deep", " ~~~"]
+        );
+        // Whitespace of any width counts by characters, never splitting one.
+        assert_eq!(doc_lines("\u{3000}\u{3000}\u{3000}\u{3000}x"), [" x"]);
+    }
+}

@@ -61,7 +61,7 @@ fn many_tools() -> String {
 /// Nested objects, nested arrays, and objects and arrays alternating, each `DEPTH`
 /// levels deep, in one tool's input; and an output nested as deep.
 fn deep_nesting() -> String {
-    let mut out = String::from(HEADER.replace("many_tools()", "deep_nesting()"));
+    let mut out = HEADER.replace("many_tools()", "deep_nesting()");
     out.push_str(
         "server:\n  name: deep-nesting\n  version: 1.0.0\n  description: Schemas nested deeper than anyone should.\n\n\
          tools:\n  deep:\n    description: Every shape of deep nesting.\n    input:\n",
@@ -117,7 +117,7 @@ fn long_name(words: &str, len: usize) -> String {
 /// Names as long as MCP allows (128-character tool names) or longer (properties,
 /// enum values, prompts, resources, forms have no limit), and a long description.
 fn long_names() -> String {
-    let mut out = String::from(HEADER.replace("many_tools()", "long_names()"));
+    let mut out = HEADER.replace("many_tools()", "long_names()");
     let tool = long_name("a_tool_name_at_the_limit", 128);
     let over_64 = long_name("a_tool_name_just_over_sixty_four", 65);
     let property = long_name("a_property_name_nobody_should_write", 200);

@@ -509,3 +509,27 @@ fn cli_check_generated_fails_on_a_stale_directory() {
         "only what changed:\n{stderr}"
     );
 }
+
+#[test]
+fn manifests_with_the_same_stem_are_refused() {
+    let dir = scratch("shared_stem");
+    let a = notes_project(&dir.join("a"));
+    let b = notes_project(&dir.join("b"));
+    let builder = Builder::new().manifest(&a).manifest(&b);
+    let errors = builder
+        .clone()
+        .out_dir(dir.join("out"))
+        .generate()
+        .expect_err("both would write notes.rs");
+    let messages: Vec<&str> = errors.errors().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "`{}` and `{}` would both write `notes.rs`",
+            a.display(),
+            b.display()
+        )]
+    );
+    assert!(!dir.join("out").exists(), "nothing is written");
+    assert!(builder.check_generated(dir.join("out")).has_errors());
+}
