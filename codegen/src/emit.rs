@@ -13,9 +13,21 @@ use crate::model::{Annotations, Icon, Theme, VarType};
 use crate::names::{camel, ident, snake};
 use crate::validate::{FieldType, Plan, ResourceBody};
 
-/// Names the facade (`codegen::*`) brings into the generated module; generated
-/// helper types must not shadow them.
+/// Names the facade (`codegen::*`) and the prelude bring into the generated module,
+/// and that generated code uses: no generated type may shadow them (validation
+/// rejects elicitation forms named so; typify helper types stay unexported).
 pub(crate) const FACADE_NAMES: &[&str] = &[
+    "Self",
+    "Send",
+    "Sync",
+    "Sized",
+    "Result",
+    "Ok",
+    "Err",
+    "Some",
+    "None",
+    "Box",
+    "Default",
     "Future",
     "Arc",
     "serde",
@@ -55,25 +67,69 @@ pub(crate) const FACADE_NAMES: &[&str] = &[
 
 /// What emission produces for one manifest.
 pub(crate) struct Emitted {
-    /// The formatted Rust file.
+    /// The formatted Rust file, without the `@generated` header (the caller adds it:
+    /// it hashes the inputs).
     pub code: String,
     /// `(file name, JSON text)` of each tool's input and output schema.
     pub schemas: Vec<(String, String)>,
 }
 
-/// `#[doc = "…"]` attributes, one per line of `text`.
+/// `#[doc = "…"]` attributes, one per line of `text` (see [`doc_lines`]).
 pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
-    text.trim()
+    doc_lines(text)
+        .into_iter()
+        .map(|line| quote!(#[doc = #line]))
+        .collect()
+}
+
+/// The lines of a doc comment for `text`, each with the customary leading space.
+///
+/// Descriptions are written for MCP clients, not rustdoc, so code in them must not
+/// become doctests of the user's crate: fenced blocks without a language (or marked
+/// `rust`) are marked `text`, and other lines keep at most three spaces of
+/// indentation (four make an indented code block). A bare carriage return (not
+/// allowed in a doc comment) ends a line; runs of blank lines become one.
+fn doc_lines(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut in_fence = false;
+    let mut lines: Vec<String> = text
+        .trim()
         .lines()
         .map(|line| {
-            let line = if line.is_empty() {
+            let trimmed = line.trim_start();
+            let indent = " ".repeat(
+                line.chars()
+                    .take_while(|c| c.is_whitespace())
+                    .count()
+                    .min(3),
+            );
+            let line = if let Some(info) = trimmed
+                .strip_prefix("```")
+                .or_else(|| trimmed.strip_prefix("~~~"))
+            {
+                let fence = &trimmed[..3];
+                let opening = !in_fence;
+                in_fence = !in_fence;
+                let lang = info.split([',', ' ']).next().unwrap_or_default().trim();
+                if opening && (lang.is_empty() || lang == "rust") {
+                    format!("{indent}{fence}text")
+                } else {
+                    format!("{indent}{trimmed}")
+                }
+            } else if in_fence {
+                line.to_owned()
+            } else {
+                format!("{indent}{trimmed}")
+            };
+            if line.trim().is_empty() {
                 String::new()
             } else {
                 format!(" {line}")
-            };
-            quote!(#[doc = #line])
+            }
         })
-        .collect()
+        .collect();
+    lines.dedup_by(|a, b| a.is_empty() && b.is_empty());
+    lines
 }
 
 /// A raw string literal of JSON text, with enough `#`s.
@@ -169,10 +225,12 @@ struct Field<'a> {
 }
 
 /// A plain serde struct.
+/// Fields without a description are documented as "The `<name>` <field_kind>.".
 fn data_struct(
     name: &str,
     doc: &str,
     fields: &[Field<'_>],
+    field_kind: &str,
     serde: &TokenStream,
     krate: &str,
 ) -> TokenStream {
@@ -186,7 +244,10 @@ fn data_struct(
             let n = f.name;
             quote!(#[serde(rename = #n)])
         });
-        let docs = f.doc.map(doc_attrs).unwrap_or_default();
+        let docs = match f.doc {
+            Some(doc) if !doc.trim().is_empty() => doc_attrs(doc),
+            _ => doc_attrs(&format!("The `{}` {field_kind}.", f.name.escape_debug())),
+        };
         let ty = &f.ty;
         if f.optional {
             quote! {
@@ -455,6 +516,7 @@ pub(crate) fn emit(
                         t.name, t.uri_template
                     ),
                     &fields,
+                    "variable",
                     &serde,
                     &krate,
                 ));
@@ -530,6 +592,7 @@ pub(crate) fn emit(
                     &args_ty,
                     &format!("The arguments of the `{name}` prompt."),
                     &fields,
+                    "argument",
                     &serde,
                     &krate,
                 ));
@@ -631,6 +694,7 @@ pub(crate) fn emit(
             &ty,
             &format!("The `{name}` elicitation form: {}", e.message),
             &fields,
+            "field",
             &serde,
             &krate,
         ));
@@ -670,21 +734,31 @@ pub(crate) fn emit(
         "Builds the `{}` server from `{file_name}`, calling `handler` for everything dynamic.",
         m.server.name
     ));
-    let lints = quote! {
-        #[allow(
-            unused,
-            missing_docs,
-            non_camel_case_types,
-            non_snake_case,
-            unreachable_pub,
-            clippy::all,
-            clippy::pedantic,
-            clippy::nursery,
-            rustdoc::all
-        )]
+    // Only what the body uses, so that no lint about unused bindings fires.
+    let server_fn = if registrations.is_empty() && instructions.is_none() {
+        quote! {
+            pub fn server(_handler: impl #trait_name) -> Server {
+                ServerBuilder::new(#info).build()
+            }
+        }
+    } else {
+        let handler = (!methods.is_empty()).then(|| quote!(let handler = Arc::new(handler);));
+        let param = if methods.is_empty() {
+            quote!(_handler)
+        } else {
+            quote!(handler)
+        };
+        quote! {
+            pub fn server(#param: impl #trait_name) -> Server {
+                #handler
+                let mut b = ServerBuilder::new(#info);
+                #instructions
+                #(#registrations)*
+                b.build()
+            }
+        }
     };
     let tokens = quote! {
-        #lints
         mod #module {
             use #rt::codegen::*;
 
@@ -696,19 +770,16 @@ pub(crate) fn emit(
             }
 
             #(#server_doc)*
-            pub fn server(handler: impl #trait_name) -> Server {
-                let handler = Arc::new(handler);
-                let mut b = ServerBuilder::new(#info);
-                #instructions
-                #(#registrations)*
-                b.build()
-            }
+            #server_fn
         }
         #[allow(unreachable_pub)]
         pub use #module::*;
     };
     let code = match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
+        Ok(mut file) => {
+            document(&mut file.items);
+            prettyplease::unparse(&file)
+        }
         Err(_) => tokens.to_string(),
     };
     // typify writes docs without the customary space after `///`.
@@ -725,7 +796,227 @@ pub(crate) fn emit(
         })
         .collect();
     Emitted {
-        code: format!("// @generated by mcpgen from {file_name}. Do not edit.\n\n{code}"),
+        code: format!("{LINTS}{code}"),
         schemas,
+    }
+}
+
+/// The lints the generated module allows, each with why: text rather than tokens,
+/// for the comments. Everything else, `missing_docs` and clippy's default groups
+/// included, is left on: generated code passes them.
+const LINTS: &str = "\
+#[allow(
+    // Items are `pub` so that the file can be included in any module; typify's
+    // helper items live in private modules.
+    unreachable_pub,
+    // typify implements `Default` by hand for enums with a default value.
+    clippy::derivable_impls,
+    // Types are as nested as the author's schemas (`Vec<Vec<…>>`).
+    clippy::type_complexity,
+    // Opt-in groups: a crate that enables them should not fail on code it did not
+    // write (`server()` is one long function by design, typify's style is its own).
+    clippy::pedantic,
+    clippy::nursery,
+    // Doc text comes from the manifest's descriptions, written for MCP clients
+    // rather than rustdoc: URLs, brackets and HTML are taken as they are.
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
+";
+
+/// Gives every public item, field and variant that lacks a doc comment one, so that
+/// generated code passes `missing_docs` (typify leaves undescribed properties, enum
+/// values and helper types bare), and passes every doc comment, typify's included,
+/// through [`doc_lines`].
+fn document(items: &mut [syn::Item]) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => {
+                let name = s.ident.to_string();
+                let public = is_pub(&s.vis);
+                docs(&mut s.attrs, public.then(|| format!("`{name}`.")));
+                for f in s.fields.iter_mut() {
+                    let wire = wire_name(&f.attrs).or_else(|| {
+                        f.ident
+                            .as_ref()
+                            .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+                    });
+                    let fallback = wire
+                        .filter(|_| public && is_pub(&f.vis))
+                        .map(|wire| format!("The `{}` property.", wire.escape_debug()));
+                    docs(&mut f.attrs, fallback);
+                }
+            }
+            syn::Item::Enum(e) => {
+                let name = e.ident.to_string();
+                let public = is_pub(&e.vis);
+                docs(&mut e.attrs, public.then(|| format!("`{name}`.")));
+                for v in &mut e.variants {
+                    let fallback = match (&v.fields, wire_name(&v.attrs)) {
+                        (syn::Fields::Unit, Some(wire)) => {
+                            format!("The value `{}`.", wire.escape_debug())
+                        }
+                        _ => format!("The `{}` case.", v.ident),
+                    };
+                    docs(&mut v.attrs, public.then_some(fallback));
+                    for f in v.fields.iter_mut() {
+                        docs(&mut f.attrs, None);
+                    }
+                }
+            }
+            syn::Item::Type(t) => {
+                let name = t.ident.to_string();
+                docs(&mut t.attrs, is_pub(&t.vis).then(|| format!("`{name}`.")));
+            }
+            syn::Item::Fn(f) => {
+                let name = f.sig.ident.to_string();
+                docs(&mut f.attrs, is_pub(&f.vis).then(|| format!("`{name}`.")));
+            }
+            syn::Item::Trait(t) => {
+                let name = t.ident.to_string();
+                docs(&mut t.attrs, is_pub(&t.vis).then(|| format!("`{name}`.")));
+                for member in &mut t.items {
+                    if let syn::TraitItem::Fn(f) = member {
+                        let name = f.sig.ident.to_string();
+                        docs(&mut f.attrs, Some(format!("`{name}`.")));
+                    }
+                }
+            }
+            syn::Item::Impl(i) => {
+                docs(&mut i.attrs, None);
+                for member in &mut i.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        let name = f.sig.ident.to_string();
+                        docs(&mut f.attrs, is_pub(&f.vis).then(|| format!("`{name}`.")));
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                let name = m.ident.to_string();
+                docs(&mut m.attrs, is_pub(&m.vis).then(|| format!("`{name}`.")));
+                if let Some((_, items)) = &mut m.content {
+                    document(items);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Rewrites the doc attributes in `attrs` through [`doc_lines`], one attribute per
+/// line where the first one was; adds `fallback` when there are none.
+fn docs(attrs: &mut Vec<syn::Attribute>, fallback: Option<String>) {
+    let doc_value = |a: &syn::Attribute| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(first) = attrs.iter().position(|a| doc_value(a).is_some()) else {
+        if let Some(text) = fallback {
+            attrs.insert(0, syn::parse_quote!(#[doc = #text]));
+            docs(attrs, None);
+        }
+        return;
+    };
+    // One leading space per line is the `/// ` convention, not indentation.
+    let text: Vec<String> = attrs
+        .iter()
+        .filter_map(doc_value)
+        .flat_map(|value| {
+            value
+                .split('\n')
+                .map(|l| l.strip_prefix(' ').unwrap_or(l).to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    attrs.retain(|a| doc_value(a).is_none());
+    let mut lines = doc_lines(&text.join("\n"));
+    if lines.is_empty() {
+        // A blank description documents nothing.
+        lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
+    }
+    let new: Vec<syn::Attribute> = lines
+        .into_iter()
+        .map(|line| syn::parse_quote!(#[doc = #line]))
+        .collect();
+    attrs.splice(first..first, new);
+}
+
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
+/// The name on the wire: the `rename` of a `#[serde(rename = "…")]` attribute.
+fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .find_map(|a| {
+            let syn::Meta::List(list) = &a.meta else {
+                return None;
+            };
+            let tokens: Vec<proc_macro2::TokenTree> = list.tokens.clone().into_iter().collect();
+            tokens.windows(3).find_map(|w| match w {
+                [
+                    proc_macro2::TokenTree::Ident(key),
+                    proc_macro2::TokenTree::Punct(eq),
+                    proc_macro2::TokenTree::Literal(lit),
+                ] if key == "rename" && eq.as_char() == '=' => {
+                    syn::parse2::<syn::LitStr>(quote!(#lit))
+                        .ok()
+                        .map(|l| l.value())
+                }
+                _ => None,
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_lines;
+
+    #[test]
+    fn doc_lines_keep_code_in_descriptions_out_of_doctests() {
+        let text = "Intro.\n\n```\nnot rust\n```\n\n    indented\n\n```rust,ignore\nx\n```\n```json\n{}\n```";
+        assert_eq!(
+            doc_lines(text),
+            [
+                " Intro.",
+                "",
+                " ```text",
+                " not rust",
+                " ```",
+                "",
+                "    indented",
+                "",
+                " ```text",
+                " x",
+                " ```",
+                " ```json",
+                " {}",
+                " ```",
+            ]
+        );
+    }
+
+    #[test]
+    fn doc_lines_end_lines_at_carriage_returns_and_collapse_blank_runs() {
+        assert_eq!(
+            doc_lines("a\r\nb\rc\n\n\n\nd\n   \t\ne"),
+            [" a", " b", " c", "", " d", "", " e"]
+        );
+        // Indentation inside a fence is the code's own.
+        assert_eq!(
+            doc_lines("~~~\n        deep\n~~~"),
+            [" ~~~text", "         deep", " ~~~"]
+        );
+        // Whitespace of any width counts by characters, never splitting one.
+        assert_eq!(doc_lines("\u{3000}\u{3000}\u{3000}\u{3000}x"), [" x"]);
     }
 }

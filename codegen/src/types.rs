@@ -106,6 +106,7 @@ pub(crate) fn schema_types(
     let items = rewrite_paths(items, runtime);
     let items = add_serde_crate(items, runtime)
         .map_err(|e| format!("typify produced code that does not parse ({e})"))?;
+    unique_members(&items)?;
 
     let module = format_ident!("{}", module);
     let root = format_ident!("{}", type_name);
@@ -356,4 +357,73 @@ impl MetaText for syn::Meta {
     fn to_token_stream_string(&self) -> String {
         quote!(#self).to_string()
     }
+}
+
+/// typify names fields and variants without checking that two names stay apart once
+/// they are Rust identifiers (`self` and `Self` both become `self_`; `_` and `__`
+/// both `x`), which would not compile: such a schema falls back instead.
+fn unique_members(items: &TokenStream) -> Result<(), Fallback> {
+    fn check(items: &[syn::Item]) -> Result<(), Fallback> {
+        for item in items {
+            let (owner, members): (String, Vec<(String, &[syn::Attribute])>) = match item {
+                syn::Item::Struct(s) => (
+                    s.ident.to_string(),
+                    s.fields
+                        .iter()
+                        .filter_map(|f| f.ident.as_ref().map(|i| (i.to_string(), &f.attrs[..])))
+                        .collect(),
+                ),
+                syn::Item::Enum(e) => (
+                    e.ident.to_string(),
+                    e.variants
+                        .iter()
+                        .map(|v| (v.ident.to_string(), &v.attrs[..]))
+                        .collect(),
+                ),
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        check(items)?;
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let mut seen: HashSet<&str> = HashSet::new();
+            for (name, _) in &members {
+                if !seen.insert(name) {
+                    let wires: Vec<String> = members
+                        .iter()
+                        .filter(|(n, _)| n == name)
+                        .map(|(n, attrs)| format!("`{}`", serde_rename(attrs).unwrap_or(n.clone())))
+                        .collect();
+                    return Err(format!(
+                        "{} {} become `{name}` in the Rust type `{owner}`",
+                        wires.join(" and "),
+                        if wires.len() == 2 { "both" } else { "all" }
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+    let file: syn::File = syn::parse2(items.clone())
+        .map_err(|e| format!("typify produced code that does not parse ({e})"))?;
+    check(&file.items)
+}
+
+/// The value of a `#[serde(rename = "…")]` attribute.
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                found = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
 }

@@ -5,7 +5,6 @@
 //! A generator change shows up as a diff here. Run with `MCPGEN_BLESS=1` to accept
 //! it, then review the diff of `codegen/goldens/` like any other change.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use mcpgen_codegen::Builder;
@@ -39,34 +38,15 @@ fn stem(path: &Path) -> String {
         .into_owned()
 }
 
-/// Every file under `dir`, by path relative to it.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).expect("under root");
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                out.insert(rel, std::fs::read(&path).expect("readable file"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// The crate root that compiles every golden file, one module each.
 fn lib_rs(stems: &[String]) -> String {
     let mut out = String::from(
         "//! The committed output of mcpgen for every spec and the adversarial corpus.\n\
          //!\n\
-         //! Written by `codegen/tests/goldens.rs` (`MCPGEN_BLESS=1`); do not edit.\n",
+         //! Written by `codegen/tests/goldens.rs` (`MCPGEN_BLESS=1`); do not edit.\n\
+         \n\
+         // Generated code documents every public item.\n\
+         #![warn(missing_docs)]\n",
     );
     for stem in stems {
         out.push_str(&format!(
@@ -76,56 +56,41 @@ fn lib_rs(stems: &[String]) -> String {
     out
 }
 
+/// The same check `mcpgen check --generated codegen/goldens/generated` does.
 #[test]
 fn goldens_are_up_to_date() {
     let manifests = manifests();
     let mut stems: Vec<String> = manifests.iter().map(|m| stem(m)).collect();
     let unique: std::collections::BTreeSet<_> = stems.iter().collect();
     assert_eq!(unique.len(), stems.len(), "manifest stems must be unique");
-
-    let scratch = std::env::temp_dir().join(format!("mcpgen-goldens-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    let generated = manifests
-        .iter()
-        .fold(Builder::new(), |b, m| b.manifest(m))
-        .out_dir(scratch.join("generated"))
-        .generate()
-        .unwrap_or_else(|d| panic!("every golden manifest should generate:\n{d}"));
-    drop(generated);
     stems.sort();
-    std::fs::create_dir_all(scratch.join("src")).expect("scratch dir");
-    std::fs::write(scratch.join("src/lib.rs"), lib_rs(&stems)).expect("scratch lib.rs");
 
     let golden = Path::new(GOLDENS);
-    let bless = std::env::var_os("MCPGEN_BLESS").is_some();
-    let mut stale = Vec::new();
-    for sub in ["generated", "src"] {
-        let want = read_tree(&scratch.join(sub));
-        let have = read_tree(&golden.join(sub));
-        for (name, bytes) in &want {
-            if have.get(name) != Some(bytes) {
-                stale.push(format!("{sub}/{name}"));
-            }
-        }
-        for name in have.keys().filter(|n| !want.contains_key(*n)) {
-            stale.push(format!("{sub}/{name} (no longer generated)"));
-        }
-        if bless {
-            let _ = std::fs::remove_dir_all(golden.join(sub));
-            for (name, bytes) in &want {
-                let path = golden.join(sub).join(name);
-                std::fs::create_dir_all(path.parent().expect("parent")).expect("golden dir");
-                std::fs::write(path, bytes).expect("golden file");
-            }
-        }
+    let generated = golden.join("generated");
+    let lib = golden.join("src/lib.rs");
+    let builder = manifests.iter().fold(Builder::new(), |b, m| b.manifest(m));
+    if std::env::var_os("MCPGEN_BLESS").is_some() {
+        // From scratch, so that files of manifests that went away go too.
+        let _ = std::fs::remove_dir_all(&generated);
+        builder
+            .clone()
+            .out_dir(&generated)
+            .generate()
+            .unwrap_or_else(|d| panic!("every golden manifest should generate:\n{d}"));
+        std::fs::write(&lib, lib_rs(&stems)).expect("golden lib.rs");
     }
-    let _ = std::fs::remove_dir_all(&scratch);
-    if !bless {
-        assert!(
-            stale.is_empty(),
-            "golden files differ from what the generator writes now:\n  {}\n\
-             rerun with MCPGEN_BLESS=1 to accept, then review the diff of codegen/goldens/",
-            stale.join("\n  ")
-        );
-    }
+
+    let diagnostics = builder.check_generated(&generated);
+    let problems: Vec<String> = diagnostics.errors().map(|d| d.render()).collect();
+    assert!(
+        problems.is_empty(),
+        "golden files differ from what the generator writes now:\n{}\n\
+         rerun with MCPGEN_BLESS=1 to accept, then review the diff of codegen/goldens/",
+        problems.join("\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&lib).unwrap_or_default(),
+        lib_rs(&stems),
+        "codegen/goldens/src/lib.rs is stale; rerun with MCPGEN_BLESS=1"
+    );
 }

@@ -16,11 +16,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate `<stem>.rs` (and the tools' JSON Schemas) from a manifest; the same
-    /// bytes a build script writes.
+    /// Generate `<stem>.rs` (and the tools' JSON Schemas under `<stem>.schemas/`)
+    /// from each manifest: the same bytes a build script writes. Files are written
+    /// only when their bytes change; schemas of tools that went away are removed.
     Generate {
-        /// The manifest (`.yaml`, `.yml` or `.json`).
-        manifest: PathBuf,
+        /// The manifests (`.yaml`, `.yml` or `.json`).
+        #[arg(required = true)]
+        manifests: Vec<PathBuf>,
         /// The output directory.
         #[arg(short, long)]
         out: PathBuf,
@@ -38,6 +40,13 @@ enum Command {
         /// "message","hint"}],"errors":N,"warnings":N}`.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Also regenerate in memory and compare with the files in this directory:
+        /// exits 1 when any is stale, missing or extra.
+        #[arg(long, value_name = "DIR")]
+        generated: Option<PathBuf>,
+        /// With `--generated`: the runtime path the files were generated with.
+        #[arg(long, default_value = "::mcpgen_runtime", requires = "generated")]
+        runtime_path: String,
     },
     /// Print the JSON Schema of the manifest format.
     Schema,
@@ -55,11 +64,12 @@ enum Format {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Generate {
-            manifest,
+            manifests,
             out,
             runtime_path,
-        } => match Builder::new()
-            .manifest(&manifest)
+        } => match manifests
+            .iter()
+            .fold(Builder::new(), |b, m| b.manifest(m))
             .out_dir(&out)
             .runtime_path(runtime_path)
             .generate()
@@ -76,9 +86,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Check { manifests, format } => {
-            let builder = manifests.iter().fold(Builder::new(), |b, m| b.manifest(m));
-            let diagnostics = builder.check();
+        Command::Check {
+            manifests,
+            format,
+            generated,
+            runtime_path,
+        } => {
+            let builder = manifests
+                .iter()
+                .fold(Builder::new(), |b, m| b.manifest(m))
+                .runtime_path(runtime_path);
+            let diagnostics = match &generated {
+                Some(dir) => builder.check_generated(dir),
+                None => builder.check(),
+            };
             if format == Format::Json {
                 println!("{}", diagnostics.to_json());
                 return if diagnostics.has_errors() {
@@ -92,9 +113,12 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             } else {
                 eprintln!(
-                    "ok: {} manifest{} checked, {} warning{}",
+                    "ok: {} manifest{} checked{}, {} warning{}",
                     manifests.len(),
                     if manifests.len() == 1 { "" } else { "s" },
+                    generated
+                        .map(|dir| format!(", generated code in {} up to date", dir.display()))
+                        .unwrap_or_default(),
                     diagnostics.len(),
                     if diagnostics.len() == 1 { "" } else { "s" }
                 );
