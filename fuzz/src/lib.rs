@@ -3,8 +3,10 @@
 //! typify and jsonschema turn those into diagnostics and fallbacks).
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 thread_local! {
     /// The message and location of the latest panic on this thread.
@@ -17,18 +19,34 @@ thread_local! {
 /// [`generate`] still aborts, with its message.
 ///
 /// With `MCPGEN_FUZZ_STRICT=1` libFuzzer's hook stays, so guarded panics crash too:
-/// a way to find inputs that typify or jsonschema cannot handle.
+/// a way to find inputs that typify or jsonschema cannot handle. With
+/// `MCPGEN_FUZZ_GUARDED=1` the first panic at each source location is printed,
+/// which lists the guarded panics a corpus reaches (`-runs=0` replays it).
 pub fn install_panic_hook() {
-    if std::env::var_os("MCPGEN_FUZZ_STRICT").is_some_and(|v| v == "1") {
+    if env_flag("MCPGEN_FUZZ_STRICT") {
         return;
     }
-    panic::set_hook(Box::new(|info| {
-        let message = match info.location() {
-            Some(at) => format!("{info} ({}:{})", at.file(), at.line()),
-            None => info.to_string(),
-        };
+    let print_guarded = env_flag("MCPGEN_FUZZ_GUARDED");
+    let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    panic::set_hook(Box::new(move |info| {
+        let location = info
+            .location()
+            .map(|at| format!("{}:{}", at.file(), at.line()))
+            .unwrap_or_default();
+        let message = format!("{info}");
+        if print_guarded
+            && seen
+                .lock()
+                .is_ok_and(|mut seen| seen.insert(location.clone()))
+        {
+            eprintln!("guarded panic: {message}");
+        }
         LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
     }));
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| v == "1")
 }
 
 /// Where fuzzed manifests pretend to live: next to the repository's specs, so
