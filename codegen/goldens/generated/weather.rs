@@ -27,8 +27,8 @@ mod __mcpgen_weather {
             /// City name, e.g. Paris.
             pub city: ::std::string::String,
             /// How many days to forecast.
-            #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 3>")]
-            pub days: ::std::num::NonZeroU64,
+            #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU8, 3>")]
+            pub days: ::std::num::NonZeroU8,
             /// Temperature units.
             #[serde(default = "defaults::get_forecast_input_units")]
             pub units: GetForecastInputUnits,

@@ -7,6 +7,11 @@ pub mod everything {
     include!("../generated/everything.rs");
 }
 
+/// Generated from `schemas`.
+pub mod schemas {
+    include!("../generated/schemas.rs");
+}
+
 /// Generated from `weather`.
 pub mod weather {
     include!("../generated/weather.rs");
