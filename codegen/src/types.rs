@@ -352,6 +352,10 @@ const IN_PLACE: &[&str] = &[
     "dependentSchemas",
 ];
 
+/// Deeper schemas fall back to `Value` (typify recurses on them, and deep
+/// nesting is no way to write a tool's arguments).
+const MAX_DEPTH: usize = 16;
+
 /// The key marking a node of the typing copy with its manifest path, for
 /// localizing failures; removed before typify sees the copy.
 const MARK: &str = "x-mcpgen-path";
@@ -412,6 +416,8 @@ struct Normalizer<'a> {
     queued: HashSet<String>,
     type_memo: HashMap<String, Types>,
     notes: Vec<Note>,
+    /// How deep in the schema the rewriting is.
+    depth: usize,
 }
 
 impl<'a> Normalizer<'a> {
@@ -441,6 +447,7 @@ impl<'a> Normalizer<'a> {
             queued: HashSet::new(),
             type_memo: HashMap::new(),
             notes: Vec::new(),
+            depth: 0,
         };
         let mut refs = Vec::new();
         scan(root, "", &mut n.anchors, &mut refs);
@@ -514,7 +521,76 @@ impl<'a> Normalizer<'a> {
             };
             definitions.push((name, body));
         }
-        TypingCopy { root, definitions }
+        let mut copy = TypingCopy { root, definitions };
+        self.break_merge_cycles(&mut copy);
+        copy
+    }
+
+    /// typify merges `allOf` (and unions beside other keywords) by inlining
+    /// references, so a definition that reaches itself through such keywords
+    /// alone makes it recurse until the stack overflows, which no guard can
+    /// catch. Those references fall back to `Value`. (Cycles through properties or
+    /// items are ordinary recursive types.)
+    fn break_merge_cycles(&mut self, copy: &mut TypingCopy) {
+        let edges: HashMap<String, HashSet<String>> = copy
+            .definitions
+            .iter()
+            .map(|(name, body)| {
+                let mut targets = HashSet::new();
+                merged_refs(body, &mut |r| {
+                    targets.insert(r.to_owned());
+                });
+                (name.clone(), targets)
+            })
+            .collect();
+        let reaches = |from: &str, to: &str| {
+            let mut stack = vec![from.to_owned()];
+            let mut seen = HashSet::new();
+            while let Some(d) = stack.pop() {
+                if d == to {
+                    return true;
+                }
+                if seen.insert(d.clone())
+                    && let Some(next) = edges.get(&d)
+                {
+                    stack.extend(next.iter().cloned());
+                }
+            }
+            false
+        };
+        for (name, body) in &mut copy.definitions {
+            let cyclic: HashSet<String> = edges
+                .get(name.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|target| reaches(target, name))
+                .cloned()
+                .collect();
+            if cyclic.is_empty() {
+                continue;
+            }
+            replace_merged_refs(body, &cyclic, &mut |node| {
+                let path = node
+                    .get(MARK)
+                    .and_then(Value::as_str)
+                    .unwrap_or(self.target.path)
+                    .to_owned();
+                self.notes.push(fallback_note(
+                    self.target,
+                    &path,
+                    "a `$ref` that reaches itself through `allOf`, `anyOf` or `oneOf` alone has no Rust type",
+                    "serde_json::Value",
+                    None,
+                ));
+                marked(
+                    json!({}),
+                    &At {
+                        pointer: String::new(),
+                        path,
+                    },
+                )
+            });
+        }
     }
 
     /// A type name not taken yet, derived from `words`.
@@ -734,6 +810,31 @@ impl<'a> Normalizer<'a> {
 
     /// Rewrites one subschema.
     fn node(&mut self, schema: &Value, at: &At, name: &str, inherited: Types, pos: Pos) -> Value {
+        self.depth += 1;
+        let out = if self.depth > MAX_DEPTH {
+            let types = self.types_of(schema, 0).and(inherited);
+            self.fallback(
+                at,
+                &at.path,
+                types,
+                &format!("a schema nested more than {MAX_DEPTH} levels deep has no Rust type"),
+                None,
+            )
+        } else {
+            self.node_inner(schema, at, name, inherited, pos)
+        };
+        self.depth -= 1;
+        out
+    }
+
+    fn node_inner(
+        &mut self,
+        schema: &Value,
+        at: &At,
+        name: &str,
+        inherited: Types,
+        pos: Pos,
+    ) -> Value {
         if !matches!(pos, Pos::Definition | Pos::Root) && self.targets.contains_key(&at.pointer) {
             let pointer = at.pointer.clone();
             let mut r = self.reference(&pointer);
@@ -1111,14 +1212,16 @@ impl<'a> Normalizer<'a> {
             own.insert("type".into(), Types::BOOLEAN.or(null).keyword());
         } else {
             let what = if kinds == Types::OBJECT || kinds == Types::ARRAY {
-                format!(
-                    "`{kw}` with {} values has no Rust type",
-                    if kinds == Types::OBJECT {
-                        "object"
-                    } else {
-                        "array"
-                    }
-                )
+                let kind = if kinds == Types::OBJECT {
+                    "object"
+                } else {
+                    "array"
+                };
+                if kw == "const" {
+                    format!("a `const` {kind} has no Rust type")
+                } else {
+                    format!("`enum` with {kind} values has no Rust type")
+                }
             } else {
                 format!("`{kw}` with values of several JSON types has no Rust type")
             };
@@ -1443,6 +1546,50 @@ fn scan(
         {
             for (i, sub) in subs.iter().enumerate() {
                 scan(sub, &format!("{here}/{i}"), anchors, refs);
+            }
+        }
+    }
+}
+
+/// The definitions a node of the copy references through its applicators only.
+fn merged_refs(node: &Value, found: &mut dyn FnMut(&str)) {
+    let Value::Object(o) = node else { return };
+    if let Some(name) = o
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/definitions/"))
+    {
+        found(name);
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = o.get(key) {
+            for b in branches {
+                merged_refs(b, found);
+            }
+        }
+    }
+}
+
+/// Replaces the references to `targets` that [`merged_refs`] finds.
+fn replace_merged_refs(
+    node: &mut Value,
+    targets: &HashSet<String>,
+    replace: &mut dyn FnMut(&Value) -> Value,
+) {
+    let Value::Object(o) = node else { return };
+    let hit = o
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/definitions/"))
+        .is_some_and(|name| targets.contains(name));
+    if hit {
+        *node = replace(node);
+        return;
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = o.get_mut(key) {
+            for b in branches {
+                replace_merged_refs(b, targets, replace);
             }
         }
     }
@@ -1827,18 +1974,35 @@ fn attempt(copy: &TypingCopy, type_name: &str) -> Result<Generated, Failure> {
     let result = quietly(|| typify_one(root, type_name));
     let generated = match result {
         Ok(Ok(generated)) => generated,
-        Ok(Err(e)) => return Err(Failure(first_line(&e))),
+        Ok(Err(e)) => return Err(Failure(explain(&e))),
         Err(panic) => {
             let message = panic
                 .downcast_ref::<String>()
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("a panic");
-            return Err(Failure(first_line(message)));
+            return Err(Failure(explain(message)));
         }
     };
     check_items(&generated.file.items).map_err(Failure)?;
     Ok(generated)
+}
+
+/// A typify error or panic message, made readable: its first line, with the
+/// common ones reworded.
+fn explain(text: &str) -> String {
+    let line = first_line(text);
+    if let Some(values) = line
+        .strip_prefix("Failed to make unique variant names for [")
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        let values: Vec<String> = values.split(',').map(|v| format!("`{v}`")).collect();
+        return format!(
+            "the values {} have no distinct Rust names",
+            values.join(", ")
+        );
+    }
+    line
 }
 
 fn first_line(text: &str) -> String {
@@ -1940,69 +2104,84 @@ fn check_items(items: &[syn::Item]) -> Result<(), String> {
 // ---------------------------------------------------------------------------
 // Localizing failures.
 
+/// Definitions as a typify run sees them.
+type Definitions = [(String, Value)];
+
 /// Makes the copy type: every part typify fails on, tried innermost first, falls
 /// back to the nearest sound type (after trying it without its default).
+///
+/// Definitions are repaired one at a time; while probing, those not repaired yet
+/// stand in as `{}` so that one broken definition cannot fail every probe.
 fn localize(copy: &mut TypingCopy, target: &Target<'_>, notes: &mut Vec<Note>) {
+    let mut repaired: Vec<(String, Value)> = copy
+        .definitions
+        .iter()
+        .map(|(name, _)| (name.clone(), json!({})))
+        .collect();
     for i in 0..copy.definitions.len() {
-        let mut def = copy.definitions[i].1.clone();
-        let name = copy.definitions[i].0.clone();
-        let probe = |node: &Value, copy: &TypingCopy| {
-            let mut c = copy.clone();
-            c.definitions[i].1 = node.clone();
+        let (name, mut def) = copy.definitions[i].clone();
+        let as_root = json!({ "$ref": format!("#/definitions/{name}") });
+        let probe = |node: &Value, defs: &Definitions| {
+            let mut definitions = defs.to_vec();
+            definitions[i].1 = node.clone();
             attempt(
                 &TypingCopy {
-                    root: json!({ "$ref": format!("#/definitions/{name}") }),
-                    ..c
+                    root: as_root.clone(),
+                    definitions,
                 },
                 target.type_name,
             )
             .map(|_| ())
         };
-        fix(&mut def, copy, &probe, target, notes);
-        copy.definitions[i].1 = def;
+        fix(&mut def, &repaired, &probe, target, notes);
+        repaired[i].1 = def;
     }
+    copy.definitions = repaired;
     let mut root = copy.root.clone();
-    let probe = |node: &Value, copy: &TypingCopy| {
+    fix(
+        &mut root,
+        &copy.definitions,
+        &probe_alone(target),
+        target,
+        notes,
+    );
+    copy.root = root;
+}
+
+/// Probes a node as the root of a typify run.
+fn probe_alone<'a>(
+    target: &'a Target<'_>,
+) -> impl Fn(&Value, &Definitions) -> Result<(), Failure> + 'a {
+    move |node: &Value, defs: &Definitions| {
         attempt(
             &TypingCopy {
                 root: node.clone(),
-                definitions: copy.definitions.clone(),
+                definitions: defs.to_vec(),
             },
             target.type_name,
         )
         .map(|_| ())
-    };
-    fix(&mut root, copy, &probe, target, notes);
-    copy.root = root;
+    }
 }
 
 /// Fixes `node` (a part of the copy, placed by `probe`): children first, then the
 /// node's default, then the node itself.
 fn fix(
     node: &mut Value,
-    copy: &TypingCopy,
-    probe: &dyn Fn(&Value, &TypingCopy) -> Result<(), Failure>,
+    defs: &Definitions,
+    probe: &dyn Fn(&Value, &Definitions) -> Result<(), Failure>,
     target: &Target<'_>,
     notes: &mut Vec<Note>,
 ) {
-    if probe(node, copy).is_ok() {
+    // `true`/`false` always type, where they stand.
+    if !node.is_object() || probe(node, defs).is_ok() {
         return;
     }
-    // Each child alone, as the root of a typify run.
-    let alone = |n: &Value, c: &TypingCopy| {
-        attempt(
-            &TypingCopy {
-                root: n.clone(),
-                definitions: c.definitions.clone(),
-            },
-            target.type_name,
-        )
-        .map(|_| ())
-    };
+    let alone = probe_alone(target);
     for child in children(node) {
-        fix(child, copy, &alone, target, notes);
+        fix(child, defs, &alone, target, notes);
     }
-    let failure = match probe(node, copy) {
+    let failure = match probe(node, defs) {
         Ok(()) => return,
         Err(f) => f,
     };
@@ -2014,7 +2193,7 @@ fn fix(
     if let Value::Object(o) = node
         && let Some(default) = o.remove("default")
     {
-        if probe(node, copy).is_ok() {
+        if probe(node, defs).is_ok() {
             notes.push(Note {
                 path: join(&path, "default"),
                 message: format!(

@@ -1716,6 +1716,27 @@ A rectangle.*/
         }
     }
     pub use self::__conditional_fields_input::ConditionalFieldsInput;
+    mod __conditional_fields_output {
+        /// The normalized address; the handler must keep the rule.
+        #[derive(
+            ::mcpgen_runtime::codegen::serde::Deserialize,
+            ::mcpgen_runtime::codegen::serde::Serialize,
+            Clone,
+            Debug
+        )]
+        #[serde(crate = "::mcpgen_runtime::codegen::serde")]
+        pub struct ConditionalFieldsOutput {
+            /// A zone code.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub code: ::std::option::Option<i64>,
+            /// Address lines, then the country code.
+            pub lines: ::std::vec::Vec<::std::string::String>,
+            /// A delivery zone.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub zone: ::std::option::Option<::std::string::String>,
+        }
+    }
+    pub use self::__conditional_fields_output::ConditionalFieldsOutput;
     mod __dependent_fields_input {
         /// The input of the `dependent_fields` tool.
         #[derive(
@@ -2076,7 +2097,7 @@ A rectangle.*/
             &self,
             ctx: &Context,
             input: ConditionalFieldsInput,
-        ) -> impl Future<Output = ToolResult> + Send;
+        ) -> impl Future<Output = ToolResult<ConditionalFieldsOutput>> + Send;
         /// dependentRequired and dependentSchemas only constrain.
         ///
         /// The `dependent_fields` tool.
@@ -2421,7 +2442,7 @@ A rectangle.*/
             },
         );
         b.tool(
-            r#"{"name":"conditional_fields","description":"if/then/else only constrains; the runtime checks it.","inputSchema":{"type":"object","properties":{"country":{"type":"string","description":"Country code."},"postal_code":{"type":"string","description":"Postal code."},"state":{"type":"string","description":"State","for US addresses.":null}},"required":["country"],"if":{"properties":{"country":{"const":"US"}}},"then":{"required":["state"]},"else":{"required":["postal_code"]}}}"#,
+            r#"{"name":"conditional_fields","description":"if/then/else only constrains; the runtime checks it.","inputSchema":{"type":"object","properties":{"country":{"type":"string","description":"Country code."},"postal_code":{"type":"string","description":"Postal code."},"state":{"type":"string","description":"State","for US addresses.":null}},"required":["country"],"if":{"properties":{"country":{"const":"US"}}},"then":{"required":["state"]},"else":{"required":["postal_code"]}},"outputSchema":{"type":"object","description":"The normalized address; the handler must keep the rule.","properties":{"lines":{"type":"array","description":"Address lines, then the country code.","prefixItems":[{"type":"string"}],"items":{"type":"string"}},"zone":{"type":"string","description":"A delivery zone."},"code":{"type":"integer","description":"A zone code."}},"required":["lines"],"dependentRequired":{"zone":["code"]}}}"#,
             {
                 let h = handler.clone();
                 move |ctx: Context, args: Map<String, Value>| {
@@ -2431,7 +2452,7 @@ A rectangle.*/
                             Ok(input) => input,
                             Err(result) => return Ok(result),
                         };
-                        tool_output(h.conditional_fields(&ctx, input).await)
+                        tool_structured_output(h.conditional_fields(&ctx, input).await)
                     }
                 }
             },
