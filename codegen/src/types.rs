@@ -88,18 +88,15 @@ pub(crate) fn schema_types(
     let mut copy = norm.run();
     let mut notes = std::mem::take(&mut norm.notes);
 
-    let generated = match attempt(&copy, target.type_name) {
+    let generated = match attempt(&copy, target.type_name, runtime) {
         Ok(out) => Ok(out),
         Err(_) => {
-            localize(&mut copy, target, &mut notes);
-            attempt(&copy, target.type_name)
+            localize(&mut copy, target, runtime, &mut notes);
+            attempt(&copy, target.type_name, runtime)
         }
     };
-    let tokens = generated
-        .map_err(|e| e.to_string())
-        .and_then(|out| module_tokens(out, target, runtime, reserved));
-    let tokens = match tokens {
-        Ok(tokens) => tokens,
+    let tokens = match generated {
+        Ok(generated) => module_tokens(generated, target, reserved),
         Err(why) => {
             // Unreachable in practice (the localized copy always types), kept so
             // that no input can fail the build.
@@ -418,6 +415,9 @@ struct Normalizer<'a> {
     notes: Vec<Note>,
     /// How deep in the schema the rewriting is.
     depth: usize,
+    /// Pointers of the defaults valid under the author's schema (`None`: could
+    /// not be checked).
+    valid_defaults: Option<HashSet<String>>,
 }
 
 impl<'a> Normalizer<'a> {
@@ -448,28 +448,29 @@ impl<'a> Normalizer<'a> {
             type_memo: HashMap::new(),
             notes: Vec::new(),
             depth: 0,
+            valid_defaults: None,
         };
-        let mut refs = Vec::new();
-        scan(root, "", &mut n.anchors, &mut refs);
+        let mut found = Found::default();
+        scan(root, "", &mut found);
+        n.anchors = found.anchors;
+        n.valid_defaults = valid_defaults(root, &found.defaults);
+        let resolved: Vec<String> = found.refs.iter().filter_map(|r| n.resolve(r)).collect();
         // `$defs` first, in the author's order, so their names are stable.
         for key in ["$defs", "definitions"] {
             if let Some(Value::Object(defs)) = root.get(key) {
                 for name in defs.keys() {
-                    let pointer = format!("/{key}/{}", name.replace('~', "~0").replace('/', "~1"));
-                    if refs
-                        .iter()
-                        .any(|r| n.resolve(r).as_deref() == Some(pointer.as_str()))
-                    {
+                    let pointer = format!("/{key}/{}", escape(name));
+                    if resolved.contains(&pointer) {
                         let def = n.unique(&format!("{} {name}", target.type_name));
                         n.targets.insert(pointer, def);
                     }
                 }
             }
         }
-        for r in &refs {
-            match n.resolve(r) {
-                Some(p) if p.is_empty() => n.root_referenced = true,
-                Some(p) if !n.targets.contains_key(&p) => {
+        for p in resolved {
+            match p {
+                p if p.is_empty() => n.root_referenced = true,
+                p if !n.targets.contains_key(&p) => {
                     let last = p
                         .rsplit('/')
                         .find(|s| s.parse::<usize>().is_err())
@@ -952,6 +953,9 @@ impl<'a> Normalizer<'a> {
         };
         let mut own = Map::new();
         let non_null = types.without(Types::NULL);
+        // Every kind of value: object or array keywords alone would make typify
+        // assume that kind.
+        let any_value = non_null.has(Types::ALL.without(Types::NULL));
         let values = enum_values(m, types);
         if let Some((kw, values)) = &values {
             if let Err(fallback) = self.enum_keywords(&mut own, kw, values, at, types) {
@@ -959,7 +963,7 @@ impl<'a> Normalizer<'a> {
             }
         } else if non_null.is_empty() {
             own.insert("type".into(), json!("null"));
-        } else if non_null.has(Types::ALL.without(Types::NULL)) {
+        } else if any_value {
             // Any JSON value: `Value`, and worth a word when keywords suggest
             // the author meant a type.
             if !m.contains_key("type")
@@ -978,10 +982,10 @@ impl<'a> Normalizer<'a> {
         } else if types != comb {
             own.insert("type".into(), types.keyword());
         }
-        if non_null.meets(Types::OBJECT) && types != Types::ALL {
+        if non_null.meets(Types::OBJECT) && !any_value {
             self.object_keywords(&mut own, m, at, name, &required_extra);
         }
-        if non_null.meets(Types::ARRAY) && types != Types::ALL {
+        if non_null.meets(Types::ARRAY) && !any_value {
             self.array_keywords(&mut own, m, at, name);
         }
         if non_null == Types::INTEGER && values.is_none() {
@@ -1048,17 +1052,25 @@ impl<'a> Normalizer<'a> {
         if let Some(d) = m.get("default")
             && !out.is_empty()
         {
-            if self.default_is_valid(&at.pointer) {
-                out.insert("default".into(), d.clone());
-            } else {
-                let ty = self.target.type_name;
-                self.notes.push(Note {
+            let ty = self.target.type_name;
+            let problem = match &self.valid_defaults {
+                Some(valid) if valid.contains(&at.pointer) => None,
+                Some(_) => Some(format!(
+                    "the default {d} is not valid under its own schema, so `{ty}` does not apply it"
+                )),
+                None => Some(format!(
+                    "the default {d} could not be checked against its schema, so `{ty}` does not apply it"
+                )),
+            };
+            match problem {
+                None => {
+                    out.insert("default".into(), d.clone());
+                }
+                Some(message) => self.notes.push(Note {
                     path: join(&at.path, "default"),
-                    message: format!(
-                        "the default {d} is not valid under its own schema, so `{ty}` does not apply it"
-                    ),
+                    message,
                     hint: Some("fix or remove the default".to_owned()),
-                });
+                }),
             }
         }
         marked(describe(out, m), at)
@@ -1420,8 +1432,9 @@ impl<'a> Normalizer<'a> {
                 }
                 _ => {
                     let same = |s: &Value| same_schema(s, &prefix[0]);
+                    // Without `items`, later items may be anything.
                     let uniform =
-                        prefix.iter().all(same) && items.is_none_or(|(_, i)| closed || same(i));
+                        prefix.iter().all(same) && items.is_some_and(|(_, i)| closed || same(i));
                     if uniform {
                         let item = self.node(
                             &prefix[0],
@@ -1465,31 +1478,6 @@ impl<'a> Normalizer<'a> {
             own.insert("maxItems".into(), json!(min));
         }
     }
-
-    /// Whether the author's `default` at `pointer` is valid under the author's
-    /// schema there (so the type may apply it).
-    fn default_is_valid(&self, pointer: &str) -> bool {
-        let Some(default) = self.root.pointer(pointer).and_then(|s| s.get("default")) else {
-            return false;
-        };
-        let mut document = self.root.clone();
-        if let Value::Object(doc) = &mut document {
-            doc.insert("$id".into(), json!("urn:mcpgen:schema"));
-        }
-        let encoded: String = percent_encoding::utf8_percent_encode(pointer, FRAGMENT).collect();
-        let wrapper = json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$defs": { "schema": document },
-            "$ref": format!("urn:mcpgen:schema#{encoded}"),
-        });
-        quietly(|| {
-            jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .build(&wrapper)
-                .is_ok_and(|v| v.is_valid(default))
-        })
-        .unwrap_or(false)
-    }
 }
 
 /// Characters escaped in a URI fragment holding a JSON pointer.
@@ -1509,46 +1497,122 @@ const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'}')
     .add(b'\\');
 
-/// Collects anchors and the references of a schema document.
-fn scan(
-    schema: &Value,
-    pointer: &str,
-    anchors: &mut HashMap<String, String>,
-    refs: &mut Vec<String>,
-) {
+/// What a walk over a schema document finds.
+#[derive(Default)]
+struct Found {
+    /// `$anchor` and `$dynamicAnchor` names → pointers.
+    anchors: HashMap<String, String>,
+    /// Every `$ref` and `$dynamicRef`.
+    refs: Vec<String>,
+    /// Pointers of the subschemas with a `default`.
+    defaults: Vec<String>,
+}
+
+/// Walks every subschema of a document.
+fn scan(schema: &Value, pointer: &str, found: &mut Found) {
     let Value::Object(m) = schema else { return };
     for key in ["$anchor", "$dynamicAnchor"] {
         if let Some(Value::String(a)) = m.get(key) {
-            anchors
+            found
+                .anchors
                 .entry(a.clone())
                 .or_insert_with(|| pointer.to_owned());
         }
     }
     for key in ["$ref", "$dynamicRef"] {
         if let Some(Value::String(r)) = m.get(key) {
-            refs.push(r.clone());
+            found.refs.push(r.clone());
         }
+    }
+    if m.contains_key("default") {
+        found.defaults.push(pointer.to_owned());
     }
     for (key, value) in m {
         let k = key.as_str();
-        let here = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+        let here = format!("{pointer}/{}", escape(key));
         if SCHEMA_MAPS.contains(&k) {
             if let Value::Object(subs) = value {
                 for (name, sub) in subs {
-                    let p = format!("{here}/{}", name.replace('~', "~0").replace('/', "~1"));
-                    scan(sub, &p, anchors, refs);
+                    scan(sub, &format!("{here}/{}", escape(name)), found);
                 }
             }
         } else if SCHEMA_ONE.contains(&k) {
-            scan(value, &here, anchors, refs);
+            scan(value, &here, found);
         } else if SCHEMA_LISTS.contains(&k)
             && let Value::Array(subs) = value
         {
             for (i, sub) in subs.iter().enumerate() {
-                scan(sub, &format!("{here}/{i}"), anchors, refs);
+                scan(sub, &format!("{here}/{i}"), found);
             }
         }
     }
+}
+
+/// A JSON pointer segment for `key`.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn has_refs(schema: &Value) -> bool {
+    let mut found = Found::default();
+    scan(schema, "", &mut found);
+    !found.refs.is_empty()
+}
+
+/// The pointers, among `pointers`, whose `default` is valid under the author's
+/// schema there, checked in one validator: `None` when it cannot be built.
+fn valid_defaults(root: &Value, pointers: &[String]) -> Option<HashSet<String>> {
+    if pointers.is_empty() {
+        return Some(HashSet::new());
+    }
+    let mut document = root.clone();
+    if let Value::Object(doc) = &mut document {
+        doc.insert("$id".into(), json!("urn:mcpgen:schema"));
+    }
+    let mut properties = Map::new();
+    let mut instance = Map::new();
+    for (i, pointer) in pointers.iter().enumerate() {
+        let encoded: String = percent_encoding::utf8_percent_encode(pointer, FRAGMENT).collect();
+        properties.insert(
+            i.to_string(),
+            json!({ "$ref": format!("urn:mcpgen:schema#{encoded}") }),
+        );
+        let default = root
+            .pointer(pointer)
+            .and_then(|s| s.get("default"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        instance.insert(i.to_string(), default);
+    }
+    let wrapper = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": { "schema": document },
+        "properties": properties,
+    });
+    let instance = Value::Object(instance);
+    quietly(|| {
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&wrapper)
+            .ok()?;
+        let invalid: HashSet<String> = validator
+            .iter_errors(&instance)
+            .filter_map(|e| {
+                let path = e.instance_path().to_string();
+                path.split('/').nth(1).map(str::to_owned)
+            })
+            .collect();
+        Some(
+            pointers
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !invalid.contains(&i.to_string()))
+                .map(|(_, p)| p.clone())
+                .collect(),
+        )
+    })
+    .ok()
+    .flatten()
 }
 
 /// The definitions a node of the copy references through its applicators only.
@@ -1593,13 +1657,6 @@ fn replace_merged_refs(
             }
         }
     }
-}
-
-fn has_refs(schema: &Value) -> bool {
-    let mut anchors = HashMap::new();
-    let mut refs = Vec::new();
-    scan(schema, "", &mut anchors, &mut refs);
-    !refs.is_empty()
 }
 
 fn ref_of(m: &Map<String, Value>) -> Option<(&'static str, &str)> {
@@ -1937,7 +1994,7 @@ fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
 
 /// What one typify run produced.
 struct Generated {
-    /// The items (types, `defaults`, `error`).
+    /// The items (types, `defaults`, `error`), naming serde through the runtime.
     file: syn::File,
     /// The names of the types it defines.
     names: Vec<String>,
@@ -1956,9 +2013,9 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// typify on the copy, root named `type_name`, behind the guard, with the output
-/// checked for code that would not compile.
-fn attempt(copy: &TypingCopy, type_name: &str) -> Result<Generated, Failure> {
+/// typify on the copy, root named `type_name`, behind the guard; its output names
+/// serde through `runtime` and is checked for code that would not compile.
+fn attempt(copy: &TypingCopy, type_name: &str, runtime: &str) -> Result<Generated, Failure> {
     let definitions: Map<String, Value> = copy
         .definitions
         .iter()
@@ -1972,7 +2029,7 @@ fn attempt(copy: &TypingCopy, type_name: &str) -> Result<Generated, Failure> {
         other => other,
     };
     let result = quietly(|| typify_one(root, type_name));
-    let generated = match result {
+    let (tokens, names, alias) = match result {
         Ok(Ok(generated)) => generated,
         Ok(Err(e)) => return Err(Failure(explain(&e))),
         Err(panic) => {
@@ -1984,8 +2041,15 @@ fn attempt(copy: &TypingCopy, type_name: &str) -> Result<Generated, Failure> {
             return Err(Failure(explain(message)));
         }
     };
-    check_items(&generated.file.items).map_err(Failure)?;
-    Ok(generated)
+    let mut file: syn::File = syn::parse2(rewrite_paths(tokens, runtime))
+        .map_err(|e| Failure(format!("typify wrote code that does not parse: {e}")))?;
+    check_items(&file.items).map_err(Failure)?;
+    add_serde_crate(&mut file, runtime);
+    Ok(Generated {
+        file,
+        names,
+        alias: alias.map(|ty| rewrite_paths(ty, runtime)),
+    })
 }
 
 /// A typify error or panic message, made readable: its first line, with the
@@ -2016,7 +2080,11 @@ fn first_line(text: &str) -> String {
     }
 }
 
-fn typify_one(schema: Value, type_name: &str) -> Result<Generated, String> {
+/// typify's items, the names of the types it defines, and the root's type when
+/// the root is not a named type.
+type Typified = (TokenStream, Vec<String>, Option<TokenStream>);
+
+fn typify_one(schema: Value, type_name: &str) -> Result<Typified, String> {
     let root: schemars::schema::RootSchema =
         serde_json::from_value(schema).map_err(|e| e.to_string())?;
     let mut settings = TypeSpaceSettings::default();
@@ -2046,9 +2114,7 @@ fn typify_one(schema: Value, type_name: &str) -> Result<Generated, String> {
         })
         .map(|t| t.name())
         .collect();
-    let file = syn::parse2(space.to_stream())
-        .map_err(|e| format!("typify wrote code that does not parse: {e}"))?;
-    Ok(Generated { file, names, alias })
+    Ok((space.to_stream(), names, alias))
 }
 
 /// Problems rustc would reject (or that betray an unsound merge): duplicate
@@ -2112,7 +2178,7 @@ type Definitions = [(String, Value)];
 ///
 /// Definitions are repaired one at a time; while probing, those not repaired yet
 /// stand in as `{}` so that one broken definition cannot fail every probe.
-fn localize(copy: &mut TypingCopy, target: &Target<'_>, notes: &mut Vec<Note>) {
+fn localize(copy: &mut TypingCopy, target: &Target<'_>, runtime: &str, notes: &mut Vec<Note>) {
     let mut repaired: Vec<(String, Value)> = copy
         .definitions
         .iter()
@@ -2130,10 +2196,11 @@ fn localize(copy: &mut TypingCopy, target: &Target<'_>, notes: &mut Vec<Note>) {
                     definitions,
                 },
                 target.type_name,
+                runtime,
             )
             .map(|_| ())
         };
-        fix(&mut def, &repaired, &probe, target, notes);
+        fix(&mut def, &repaired, &probe, target, runtime, notes);
         repaired[i].1 = def;
     }
     copy.definitions = repaired;
@@ -2141,8 +2208,9 @@ fn localize(copy: &mut TypingCopy, target: &Target<'_>, notes: &mut Vec<Note>) {
     fix(
         &mut root,
         &copy.definitions,
-        &probe_alone(target),
+        &probe_alone(target, runtime),
         target,
+        runtime,
         notes,
     );
     copy.root = root;
@@ -2151,6 +2219,7 @@ fn localize(copy: &mut TypingCopy, target: &Target<'_>, notes: &mut Vec<Note>) {
 /// Probes a node as the root of a typify run.
 fn probe_alone<'a>(
     target: &'a Target<'_>,
+    runtime: &'a str,
 ) -> impl Fn(&Value, &Definitions) -> Result<(), Failure> + 'a {
     move |node: &Value, defs: &Definitions| {
         attempt(
@@ -2159,6 +2228,7 @@ fn probe_alone<'a>(
                 definitions: defs.to_vec(),
             },
             target.type_name,
+            runtime,
         )
         .map(|_| ())
     }
@@ -2171,15 +2241,16 @@ fn fix(
     defs: &Definitions,
     probe: &dyn Fn(&Value, &Definitions) -> Result<(), Failure>,
     target: &Target<'_>,
+    runtime: &str,
     notes: &mut Vec<Note>,
 ) {
     // `true`/`false` always type, where they stand.
     if !node.is_object() || probe(node, defs).is_ok() {
         return;
     }
-    let alone = probe_alone(target);
+    let alone = probe_alone(target, runtime);
     for child in children(node) {
-        fix(child, defs, &alone, target, notes);
+        fix(child, defs, &alone, target, runtime, notes);
     }
     let failure = match probe(node, defs) {
         Ok(()) => return,
@@ -2251,13 +2322,9 @@ fn children(node: &mut Value) -> Vec<&mut Value> {
 fn module_tokens(
     generated: Generated,
     target: &Target<'_>,
-    runtime: &str,
     reserved: &mut HashSet<String>,
-) -> Result<TokenStream, String> {
+) -> TokenStream {
     let Generated { file, names, alias } = generated;
-    let items = rewrite_paths(quote!(#file), runtime);
-    let items = add_serde_crate(items, runtime)
-        .map_err(|e| format!("typify produced code that does not parse ({e})"))?;
     let module = format_ident!("{}", target.module);
     let root = format_ident!("{}", target.type_name);
     let mut exports = vec![root.clone()];
@@ -2267,17 +2334,16 @@ fn module_tokens(
         }
     }
     let alias = alias.map(|ty| {
-        let ty = rewrite_paths(ty, runtime);
         let docs = crate::emit::doc_attrs(target.doc);
         quote! { #(#docs)* pub type #root = #ty; }
     });
-    Ok(quote! {
+    quote! {
         mod #module {
-            #items
+            #file
             #alias
         }
         pub use self::#module::{#(#exports),*};
-    })
+    }
 }
 
 /// `::serde…` and `::serde_json…` (in paths and in string attributes) → the facade's.
@@ -2329,8 +2395,7 @@ fn rewrite_paths(tokens: TokenStream, runtime: &str) -> TokenStream {
 
 /// Adds `#[serde(crate = "<runtime>::codegen::serde")]` to every item that derives
 /// a serde trait, so the derives work without a `serde` dependency.
-fn add_serde_crate(tokens: TokenStream, runtime: &str) -> Result<TokenStream, syn::Error> {
-    let mut file: syn::File = syn::parse2(tokens)?;
+fn add_serde_crate(file: &mut syn::File, runtime: &str) {
     let krate = format!("{runtime}::codegen::serde");
     let attr: syn::Attribute = syn::parse_quote!(#[serde(crate = #krate)]);
     fn visit(items: &mut [syn::Item], attr: &syn::Attribute) {
@@ -2369,12 +2434,20 @@ fn add_serde_crate(tokens: TokenStream, runtime: &str) -> Result<TokenStream, sy
         .items
         .iter()
         .filter(|i| !matches!(i, syn::Item::Mod(m) if m.ident == "error"))
-        .any(|i| quote!(#i).to_string().contains("ConversionError"));
+        .any(|i| mentions(quote!(#i), "ConversionError"));
     if !uses_error {
         file.items
             .retain(|i| !matches!(i, syn::Item::Mod(m) if m.ident == "error"));
     }
-    Ok(quote!(#file))
+}
+
+/// Whether `tokens` contain the identifier `name`.
+fn mentions(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => mentions(g.stream(), name),
+        _ => false,
+    })
 }
 
 #[cfg(test)]
