@@ -276,11 +276,7 @@ struct At {
 impl At {
     fn key(&self, key: &str) -> At {
         At {
-            pointer: format!(
-                "{}/{}",
-                self.pointer,
-                key.replace('~', "~0").replace('/', "~1")
-            ),
+            pointer: format!("{}/{}", self.pointer, escape(key)),
             path: join(&self.path, key),
         }
     }
@@ -1104,11 +1100,13 @@ impl<'a> Normalizer<'a> {
         let shapes: Vec<Shape> = out.iter().map(|b| shape(b, types)).collect();
         let any = shapes.iter().any(|s| matches!(s, Shape::Any));
         let shaped = shapes.iter().any(|s| matches!(s, Shape::Shaped));
-        if kw == "anyOf" && any || !shaped {
+        // An `anyOf` with a branch that accepts everything constrains nothing.
+        let unconstrained = kw == "anyOf" && any;
+        if unconstrained || !shaped {
             // The branches add no shape: drop them and what they reported.
             self.notes.truncate(notes_before);
             self.names = names_before;
-            if !(kw == "anyOf" && any) && !out.is_empty() {
+            if !unconstrained && !out.is_empty() {
                 self.runtime_only(
                     &at.key(kw),
                     &format!("`{kw}` (it only requires properties)"),

@@ -15,8 +15,11 @@ const CORPUS: &str = "tests/corpus/schemas.yaml";
 
 const CHECKED_AT_RUNTIME: &str = "the served schema is unchanged, and arguments are validated against it before the handler runs";
 
-/// Every warning the corpus yields, by tool: `(path below the tool, message, hint)`.
-fn expected() -> BTreeMap<&'static str, Vec<(&'static str, &'static str, Option<&'static str>)>> {
+/// A warning: its path below the tool, its message and its hint.
+type Expected = (&'static str, &'static str, Option<&'static str>);
+
+/// Every warning the corpus yields, by tool.
+fn expected() -> BTreeMap<&'static str, Vec<Expected>> {
     let checked = Some(CHECKED_AT_RUNTIME);
     BTreeMap::from([
         (

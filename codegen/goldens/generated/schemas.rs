@@ -479,7 +479,7 @@ mod __mcpgen_schemas {
                 ::std::string::String,
                 ::mcpgen_runtime::codegen::serde_json::Value,
             >,
-            /// Protocol version
+            /// Protocol version, always v2.
             pub version: ConstantsInputVersion,
         }
         /// Always 42.
@@ -524,7 +524,7 @@ mod __mcpgen_schemas {
                     })
             }
         }
-        /// Protocol version
+        /// Protocol version, always v2.
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1196,7 +1196,7 @@ A rectangle.*/
             /// A nickname or null.
             #[serde(deserialize_with = "::std::option::Option::deserialize")]
             pub nickname: ::std::option::Option<::std::string::String>,
-            /// Anything object-shaped
+            /// Anything object-shaped, or null.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub parent: ::std::option::Option<
                 ::mcpgen_runtime::codegen::serde_json::Map<
@@ -1710,7 +1710,7 @@ A rectangle.*/
             /// Postal code.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub postal_code: ::std::option::Option<::std::string::String>,
-            /// State
+            /// State, for US addresses.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub state: ::std::option::Option<::std::string::String>,
         }
@@ -2218,7 +2218,7 @@ A rectangle.*/
             },
         );
         b.tool(
-            r#"{"name":"constants","description":"Constant values.","inputSchema":{"type":"object","properties":{"version":{"const":"v2","description":"Protocol version","always v2.":null},"answer":{"const":42,"description":"Always 42."},"enabled":{"const":true,"description":"Always true."},"origin":{"const":{"x":0,"y":0},"description":"The origin, as an object."}},"required":["version"]}}"#,
+            r#"{"name":"constants","description":"Constant values.","inputSchema":{"type":"object","properties":{"version":{"const":"v2","description":"Protocol version, always v2."},"answer":{"const":42,"description":"Always 42."},"enabled":{"const":true,"description":"Always true."},"origin":{"const":{"x":0,"y":0},"description":"The origin, as an object."}},"required":["version"]}}"#,
             {
                 let h = handler.clone();
                 move |ctx: Context, args: Map<String, Value>| {
@@ -2298,7 +2298,7 @@ A rectangle.*/
             },
         );
         b.tool(
-            r##"{"name":"nullable_values","description":"Values that may be null, written every way JSON Schema allows.","inputSchema":{"type":"object","$defs":{"point":{"type":"object","description":"A point.","properties":{"x":{"type":"number","description":"X."},"y":{"type":"number","description":"Y."}},"required":["x","y"]}},"properties":{"nickname":{"type":["string","null"],"description":"A nickname or null."},"location":{"description":"A point or null.","anyOf":[{"$ref":"#/$defs/point"},{"type":"null"}]},"count":{"description":"A count or null.","oneOf":[{"type":"integer"},{"type":"null"}]},"parent":{"type":["object","null"],"description":"Anything object-shaped","or null.":null}},"required":["nickname","location"]}}"##,
+            r##"{"name":"nullable_values","description":"Values that may be null, written every way JSON Schema allows.","inputSchema":{"type":"object","$defs":{"point":{"type":"object","description":"A point.","properties":{"x":{"type":"number","description":"X."},"y":{"type":"number","description":"Y."}},"required":["x","y"]}},"properties":{"nickname":{"type":["string","null"],"description":"A nickname or null."},"location":{"description":"A point or null.","anyOf":[{"$ref":"#/$defs/point"},{"type":"null"}]},"count":{"description":"A count or null.","oneOf":[{"type":"integer"},{"type":"null"}]},"parent":{"type":["object","null"],"description":"Anything object-shaped, or null."}},"required":["nickname","location"]}}"##,
             {
                 let h = handler.clone();
                 move |ctx: Context, args: Map<String, Value>| {
@@ -2442,7 +2442,7 @@ A rectangle.*/
             },
         );
         b.tool(
-            r#"{"name":"conditional_fields","description":"if/then/else only constrains; the runtime checks it.","inputSchema":{"type":"object","properties":{"country":{"type":"string","description":"Country code."},"postal_code":{"type":"string","description":"Postal code."},"state":{"type":"string","description":"State","for US addresses.":null}},"required":["country"],"if":{"properties":{"country":{"const":"US"}}},"then":{"required":["state"]},"else":{"required":["postal_code"]}},"outputSchema":{"type":"object","description":"The normalized address; the handler must keep the rule.","properties":{"lines":{"type":"array","description":"Address lines, then the country code.","prefixItems":[{"type":"string"}],"items":{"type":"string"}},"zone":{"type":"string","description":"A delivery zone."},"code":{"type":"integer","description":"A zone code."}},"required":["lines"],"dependentRequired":{"zone":["code"]}}}"#,
+            r#"{"name":"conditional_fields","description":"if/then/else only constrains; the runtime checks it.","inputSchema":{"type":"object","properties":{"country":{"type":"string","description":"Country code."},"postal_code":{"type":"string","description":"Postal code."},"state":{"type":"string","description":"State, for US addresses."}},"required":["country"],"if":{"properties":{"country":{"const":"US"}}},"then":{"required":["state"]},"else":{"required":["postal_code"]}},"outputSchema":{"type":"object","description":"The normalized address; the handler must keep the rule.","properties":{"lines":{"type":"array","description":"Address lines, then the country code.","prefixItems":[{"type":"string"}],"items":{"type":"string"}},"zone":{"type":"string","description":"A delivery zone."},"code":{"type":"integer","description":"A zone code."}},"required":["lines"],"dependentRequired":{"zone":["code"]}}}"#,
             {
                 let h = handler.clone();
                 move |ctx: Context, args: Map<String, Value>| {
