@@ -1050,6 +1050,10 @@ impl<'a> Normalizer<'a> {
         {
             let ty = self.target.type_name;
             let problem = match &self.valid_defaults {
+                // typify writes such a number as an integer literal rustc refuses.
+                _ if has_huge_integral_float(d) => Some(format!(
+                    "the default {d} holds an integer beyond 64 bits, so `{ty}` does not apply it"
+                )),
                 Some(valid) if valid.contains(&at.pointer) => None,
                 Some(_) => Some(format!(
                     "the default {d} is not valid under its own schema, so `{ty}` does not apply it"
@@ -1543,6 +1547,18 @@ fn scan(schema: &Value, pointer: &str, found: &mut Found) {
                 scan(sub, &format!("{here}/{i}"), found);
             }
         }
+    }
+}
+
+/// Whether `value` holds a float with no fraction outside the 64-bit integers.
+fn has_huge_integral_float(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .is_some_and(|f| n.is_f64() && f.fract() == 0.0 && !(-9.2e18..=1.8e19).contains(&f)),
+        Value::Array(items) => items.iter().any(has_huge_integral_float),
+        Value::Object(map) => map.values().any(has_huge_integral_float),
+        _ => false,
     }
 }
 

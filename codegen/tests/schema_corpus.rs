@@ -290,6 +290,10 @@ fn hostile_manifest() -> String {
       "description": "The root includes itself.",
       "input": {{ "type": "object", "allOf": [{{ "$ref": "#" }}], "properties": {{ "n": {{ "type": "integer" }} }} }}
     }},
+    "huge_default": {{
+      "description": "An integer default no Rust integer holds.",
+      "input": {{ "type": "object", "properties": {{ "n": {{ "type": ["integer", "string"], "default": 1e20 }} }} }}
+    }},
     "deep": {{ "description": "Forty levels of objects.", "input": {deep} }}
   }}
 }}"##
@@ -336,6 +340,10 @@ fn hostile_schemas_generate_code_and_say_which_parts_fall_back() {
             (
                 "tools.self_merge.input.allOf[0]",
                 "a `$ref` that reaches itself through `allOf`, `anyOf` or `oneOf` alone has no Rust type: `SelfMergeInput` holds this part as `serde_json::Value`"
+            ),
+            (
+                "tools.huge_default.input.properties.n.default",
+                "the default 1e+20 holds an integer beyond 64 bits, so `HugeDefaultInput` does not apply it"
             ),
         ]
     );
