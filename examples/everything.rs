@@ -137,10 +137,8 @@ impl EverythingServer for Everything {
         _ctx: &Context,
         input: JsonSchema202012ToolInput,
     ) -> ToolResult {
-        Ok(CallToolResult::text(format!(
-            "Received: {}",
-            serde_json::Value::Object(input)
-        )))
+        let received = serde_json::to_string(&input).map_err(|e| ToolError::new(e.to_string()))?;
+        Ok(CallToolResult::text(format!("Received: {received}")))
     }
 
     async fn test_reconnection(&self, ctx: &Context) -> ToolResult {

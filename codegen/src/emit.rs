@@ -331,26 +331,24 @@ pub(crate) fn emit(
             ));
             let doc = format!("The {lower} of the `{name}` tool.");
             let module = format!("__{}_{}", snake(name), lower);
-            match crate::types::schema_types(
+            let target = crate::types::Target {
+                type_name: &type_name,
+                doc: &doc,
+                module: &module,
+                path: &join(&path, &lower),
+                role: if kind == "Input" {
+                    crate::types::Role::Input
+                } else {
+                    crate::types::Role::Output
+                },
+            };
+            types.push(crate::types::schema_types(
                 schema,
-                &type_name,
-                &doc,
-                &module,
+                &target,
                 runtime,
                 &mut reserved,
-            ) {
-                Ok(t) => types.push(t.tokens),
-                Err(why) => {
-                    rep.warning(
-                        &join(&path, &lower),
-                        format!("the {lower} type of tool `{name}` is a JSON map: {why}"),
-                        Some(format!("`{type_name}` is `Map<String, Value>`; the served schema is unchanged and arguments are still validated against it")),
-                    );
-                    let id = format_ident!("{}", type_name);
-                    let docs = doc_attrs(&format!("{doc}\n\nA JSON map: {why}."));
-                    types.push(quote! { #(#docs)* pub type #id = Map<String, Value>; });
-                }
-            }
+                rep,
+            ));
         }
         if tool.input.is_some() {
             let ty = format_ident!("{}Input", camel(name));
@@ -809,6 +807,8 @@ const LINTS: &str = "\
     // Items are `pub` so that the file can be included in any module; typify's
     // helper items live in private modules.
     unreachable_pub,
+    // typify writes one generic default helper per integer kind, used or not.
+    dead_code,
     // typify implements `Default` by hand for enums with a default value.
     clippy::derivable_impls,
     // Types are as nested as the author's schemas (`Vec<Vec<…>>`).

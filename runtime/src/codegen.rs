@@ -30,8 +30,31 @@ pub use crate::registry::{
 pub fn tool_input<T: serde::de::DeserializeOwned>(
     args: Map<String, Value>,
 ) -> Result<T, CallToolResult> {
-    serde_json::from_value(Value::Object(args))
+    let mut args = Value::Object(args);
+    integral_floats_to_integers(&mut args);
+    serde_json::from_value(args)
         .map_err(|e| CallToolResult::error(format!("Invalid arguments: {e}")))
+}
+
+/// JSON Schema counts `3.0` as an integer but serde's integer types refuse a
+/// float, so integral floats (within 64 bits) become integers first; `f64` fields
+/// take integers all the same.
+fn integral_floats_to_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                // `as` saturates, so the round trip tells whether `f` fits.
+                if f >= 0.0 && (f as u64) as f64 == f && f < u64::MAX as f64 {
+                    *n = (f as u64).into();
+                } else if f < 0.0 && (f as i64) as f64 == f {
+                    *n = (f as i64).into();
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 /// Turns a tool handler's unstructured result into the wire result.

@@ -5,6 +5,8 @@
     // Items are `pub` so that the file can be included in any module; typify's
     // helper items live in private modules.
     unreachable_pub,
+    // typify writes one generic default helper per integer kind, used or not.
+    dead_code,
     // typify implements `Default` by hand for enums with a default value.
     clippy::derivable_impls,
     // Types are as nested as the author's schemas (`Vec<Vec<…>>`).
@@ -801,9 +803,9 @@ mod __mcpgen_deep_nesting {
         pub struct DeepOutputN1 {
             /// The `n2` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n2: ::std::option::Option<DeepOutputN1N2>,
+            pub n2: ::std::option::Option<DeepOutputN1n2>,
         }
-        /// `DeepOutputN1N2`
+        /// `DeepOutputN1n2`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -812,12 +814,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1N2 {
+        pub struct DeepOutputN1n2 {
             /// The `n3` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n3: ::std::option::Option<DeepOutputN1n2N3>,
+            pub n3: ::std::option::Option<DeepOutputN1n2n3>,
         }
-        /// `DeepOutputN1n2N3`
+        /// `DeepOutputN1n2n3`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -826,12 +828,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3 {
+        pub struct DeepOutputN1n2n3 {
             /// The `n4` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n4: ::std::option::Option<DeepOutputN1n2N3N4>,
+            pub n4: ::std::option::Option<DeepOutputN1n2n3n4>,
         }
-        /// `DeepOutputN1n2N3N4`
+        /// `DeepOutputN1n2n3n4`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -840,12 +842,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3N4 {
+        pub struct DeepOutputN1n2n3n4 {
             /// The `n5` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n5: ::std::option::Option<DeepOutputN1n2N3n4N5>,
+            pub n5: ::std::option::Option<DeepOutputN1n2n3n4n5>,
         }
-        /// `DeepOutputN1n2N3n4N5`
+        /// `DeepOutputN1n2n3n4n5`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -854,12 +856,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5 {
+        pub struct DeepOutputN1n2n3n4n5 {
             /// The `n6` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n6: ::std::option::Option<DeepOutputN1n2N3n4N5N6>,
+            pub n6: ::std::option::Option<DeepOutputN1n2n3n4n5n6>,
         }
-        /// `DeepOutputN1n2N3n4N5N6`
+        /// `DeepOutputN1n2n3n4n5n6`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -868,12 +870,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5N6 {
+        pub struct DeepOutputN1n2n3n4n5n6 {
             /// The `n7` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n7: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7>,
+            pub n7: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7`
+        /// `DeepOutputN1n2n3n4n5n6n7`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -882,12 +884,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7 {
+        pub struct DeepOutputN1n2n3n4n5n6n7 {
             /// The `n8` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n8: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7N8>,
+            pub n8: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7n8>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7N8`
+        /// `DeepOutputN1n2n3n4n5n6n7n8`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -896,12 +898,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7N8 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8 {
             /// The `n9` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n9: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7n8N9>,
+            pub n9: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7n8n9>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -910,12 +912,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9 {
             /// The `n10` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n10: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7n8N9N10>,
+            pub n10: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7n8n9n10>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9N10`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -924,12 +926,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9N10 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10 {
             /// The `n11` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n11: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7n8N9n10N11>,
+            pub n11: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7n8n9n10n11>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -938,12 +940,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11 {
             /// The `n12` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n12: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7n8N9n10N11N12>,
+            pub n12: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11N12`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -952,12 +954,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11N12 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12 {
             /// The `n13` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n13: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13>,
+            pub n13: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -966,12 +968,12 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13 {
             /// The `n14` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub n14: ::std::option::Option<DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13N14>,
+            pub n14: ::std::option::Option<DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14>,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13N14`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -980,14 +982,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13N14 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14 {
             /// The `n15` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n15: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -996,14 +998,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15 {
             /// The `n16` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n16: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15N16,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15N16`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1012,14 +1014,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15N16 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16 {
             /// The `n17` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n17: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1028,14 +1030,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17 {
             /// The `n18` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n18: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17N18,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17N18`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1044,14 +1046,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17N18 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18 {
             /// The `n19` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n19: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1060,14 +1062,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19 {
             /// The `n20` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n20: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19N20,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19N20`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1076,14 +1078,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19N20 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20 {
             /// The `n21` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n21: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1092,14 +1094,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21 {
             /// The `n22` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n22: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21N22,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21N22`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1108,14 +1110,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21N22 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22 {
             /// The `n23` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n23: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1124,14 +1126,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23 {
             /// The `n24` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n24: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23N24,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23N24`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1140,14 +1142,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23N24 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24 {
             /// The `n25` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n25: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1156,14 +1158,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25 {
             /// The `n26` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n26: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25N26,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25N26`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1172,14 +1174,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25N26 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26 {
             /// The `n27` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n27: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1188,14 +1190,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27 {
             /// The `n28` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n28: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27N28,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27N28`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1204,14 +1206,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27N28 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28 {
             /// The `n29` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n29: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1220,14 +1222,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29 {
             /// The `n30` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n30: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29N30,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29N30`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1236,14 +1238,14 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29N30 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30 {
             /// The `n31` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n31: ::std::option::Option<
-                DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29n30N31,
+                DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30n31,
             >,
         }
-        /// `DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29n30N31`
+        /// `DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30n31`
         #[derive(
             ::mcpgen_runtime::codegen::serde::Deserialize,
             ::mcpgen_runtime::codegen::serde::Serialize,
@@ -1252,7 +1254,7 @@ mod __mcpgen_deep_nesting {
             Default
         )]
         #[serde(crate = "::mcpgen_runtime::codegen::serde")]
-        pub struct DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29n30N31 {
+        pub struct DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30n31 {
             /// The `n32` property.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub n32: ::std::option::Option<f64>,
@@ -1260,29 +1262,29 @@ mod __mcpgen_deep_nesting {
     }
     pub use self::__deep_output::{
         DeepOutput,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29n30N31,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29N30,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27n28N29,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27N28,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25n26N27,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25N26,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23n24N25,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23N24,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21n22N23,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21N22,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19n20N21,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19N20,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17n18N19,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17N18,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15n16N17,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15N16,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13n14N15,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13N14,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11n12N13, DeepOutputN1n2N3n4N5n6N7n8N9n10N11N12,
-        DeepOutputN1n2N3n4N5n6N7n8N9n10N11, DeepOutputN1n2N3n4N5n6N7n8N9N10,
-        DeepOutputN1n2N3n4N5n6N7n8N9, DeepOutputN1n2N3n4N5n6N7N8,
-        DeepOutputN1n2N3n4N5n6N7, DeepOutputN1n2N3n4N5N6, DeepOutputN1n2N3n4N5,
-        DeepOutputN1n2N3N4, DeepOutputN1n2N3, DeepOutputN1N2, DeepOutputN1,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30n31,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29n30,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28n29,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27n28,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26n27,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25n26,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24n25,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23n24,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22n23,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21n22,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20n21,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19n20,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18n19,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17n18,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16n17,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15n16,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14n15,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13n14,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12n13, DeepOutputN1n2n3n4n5n6n7n8n9n10n11n12,
+        DeepOutputN1n2n3n4n5n6n7n8n9n10n11, DeepOutputN1n2n3n4n5n6n7n8n9n10,
+        DeepOutputN1n2n3n4n5n6n7n8n9, DeepOutputN1n2n3n4n5n6n7n8,
+        DeepOutputN1n2n3n4n5n6n7, DeepOutputN1n2n3n4n5n6, DeepOutputN1n2n3n4n5,
+        DeepOutputN1n2n3n4, DeepOutputN1n2n3, DeepOutputN1n2, DeepOutputN1,
     };
     /// The handlers of the `deep-nesting` server: one method per tool, dynamic resource, coded resource template, coded prompt and coded completion of `deep_nesting.yaml`.
     ///

@@ -5,6 +5,8 @@
     // Items are `pub` so that the file can be included in any module; typify's
     // helper items live in private modules.
     unreachable_pub,
+    // typify writes one generic default helper per integer kind, used or not.
+    dead_code,
     // typify implements `Default` by hand for enums with a default value.
     clippy::derivable_impls,
     // Types are as nested as the author's schemas (`Vec<Vec<…>>`).
@@ -51,10 +53,152 @@ mod __mcpgen_everything {
         }
     }
     pub use self::__test_elicitation_input::TestElicitationInput;
-    /// The input of the `json_schema_2020_12_tool` tool.
-    ///
-    /// A JSON map: it uses `if`, which typify cannot type.
-    pub type JsonSchema202012ToolInput = Map<String, Value>;
+    mod __json_schema_2020_12_tool_input {
+        /// The input of the `json_schema_2020_12_tool` tool.
+        #[derive(
+            ::mcpgen_runtime::codegen::serde::Deserialize,
+            ::mcpgen_runtime::codegen::serde::Serialize,
+            Clone,
+            Debug,
+            Default
+        )]
+        #[serde(crate = "::mcpgen_runtime::codegen::serde")]
+        #[serde(deny_unknown_fields)]
+        pub struct JsonSchema202012ToolInput {
+            /// The `address` property.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub address: ::std::option::Option<JsonSchema202012ToolInputAddress>,
+            /// The `contactMethod` property.
+            #[serde(
+                rename = "contactMethod",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            pub contact_method: ::std::option::Option<
+                JsonSchema202012ToolInputContactMethod,
+            >,
+            /// The `email` property.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub email: ::std::option::Option<::std::string::String>,
+            /// The `name` property.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub name: ::std::option::Option<::std::string::String>,
+            /// The `phone` property.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub phone: ::std::option::Option<::std::string::String>,
+        }
+        /// `JsonSchema202012ToolInputAddress`
+        #[derive(
+            ::mcpgen_runtime::codegen::serde::Deserialize,
+            ::mcpgen_runtime::codegen::serde::Serialize,
+            Clone,
+            Debug,
+            Default
+        )]
+        #[serde(crate = "::mcpgen_runtime::codegen::serde")]
+        pub struct JsonSchema202012ToolInputAddress {
+            /// The `city` property.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub city: ::std::option::Option<::std::string::String>,
+            /// The `street` property.
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub street: ::std::option::Option<::std::string::String>,
+        }
+        /// `JsonSchema202012ToolInputContactMethod`
+        #[derive(
+            ::mcpgen_runtime::codegen::serde::Deserialize,
+            ::mcpgen_runtime::codegen::serde::Serialize,
+            Clone,
+            Copy,
+            Debug,
+            Eq,
+            Hash,
+            Ord,
+            PartialEq,
+            PartialOrd
+        )]
+        #[serde(crate = "::mcpgen_runtime::codegen::serde")]
+        pub enum JsonSchema202012ToolInputContactMethod {
+            /// The value `phone`.
+            #[serde(rename = "phone")]
+            Phone,
+            /// The value `email`.
+            #[serde(rename = "email")]
+            Email,
+        }
+        impl ::std::fmt::Display for JsonSchema202012ToolInputContactMethod {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match *self {
+                    Self::Phone => f.write_str("phone"),
+                    Self::Email => f.write_str("email"),
+                }
+            }
+        }
+        impl ::std::str::FromStr for JsonSchema202012ToolInputContactMethod {
+            type Err = self::error::ConversionError;
+            fn from_str(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+                match value {
+                    "phone" => Ok(Self::Phone),
+                    "email" => Ok(Self::Email),
+                    _ => Err("invalid value".into()),
+                }
+            }
+        }
+        impl ::std::convert::TryFrom<&str> for JsonSchema202012ToolInputContactMethod {
+            type Error = self::error::ConversionError;
+            fn try_from(
+                value: &str,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+                value.parse()
+            }
+        }
+        impl ::std::convert::TryFrom<::std::string::String>
+        for JsonSchema202012ToolInputContactMethod {
+            type Error = self::error::ConversionError;
+            fn try_from(
+                value: ::std::string::String,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+                value.parse()
+            }
+        }
+        /// Error types.
+        pub mod error {
+            /// Error from a `TryFrom` or `FromStr` implementation.
+            pub struct ConversionError(::std::borrow::Cow<'static, str>);
+            impl ::std::error::Error for ConversionError {}
+            impl ::std::fmt::Display for ConversionError {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
+                    ::std::fmt::Display::fmt(&self.0, f)
+                }
+            }
+            impl ::std::fmt::Debug for ConversionError {
+                fn fmt(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> Result<(), ::std::fmt::Error> {
+                    ::std::fmt::Debug::fmt(&self.0, f)
+                }
+            }
+            impl From<&'static str> for ConversionError {
+                fn from(value: &'static str) -> Self {
+                    Self(value.into())
+                }
+            }
+            impl From<String> for ConversionError {
+                fn from(value: String) -> Self {
+                    Self(value.into())
+                }
+            }
+        }
+    }
+    pub use self::__json_schema_2020_12_tool_input::{
+        JsonSchema202012ToolInput, JsonSchema202012ToolInputAddress,
+        JsonSchema202012ToolInputContactMethod,
+    };
     mod __add_input {
         /// The input of the `add` tool.
         #[derive(

@@ -5,6 +5,8 @@
     // Items are `pub` so that the file can be included in any module; typify's
     // helper items live in private modules.
     unreachable_pub,
+    // typify writes one generic default helper per integer kind, used or not.
+    dead_code,
     // typify implements `Default` by hand for enums with a default value.
     clippy::derivable_impls,
     // Types are as nested as the author's schemas (`Vec<Vec<…>>`).

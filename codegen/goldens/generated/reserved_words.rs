@@ -5,6 +5,8 @@
     // Items are `pub` so that the file can be included in any module; typify's
     // helper items live in private modules.
     unreachable_pub,
+    // typify writes one generic default helper per integer kind, used or not.
+    dead_code,
     // typify implements `Default` by hand for enums with a default value.
     clippy::derivable_impls,
     // Types are as nested as the author's schemas (`Vec<Vec<…>>`).
@@ -327,14 +329,31 @@ mod __mcpgen_reserved_words {
         }
     }
     pub use self::__super_input::{SuperInput, SuperInputLoop};
-    /// The input of the `dyn` tool.
-    ///
-    /// A JSON map: `Self` and `self` both become `self_` in the Rust type `DynInput`.
-    pub type DynInput = Map<String, Value>;
-    /// The input of the `impl` tool.
-    ///
-    /// A JSON map: typify panicked on it.
-    pub type ImplInput = Map<String, Value>;
+    mod __dyn_input {
+        /// The input of the `dyn` tool.
+        pub type DynInput = ::mcpgen_runtime::codegen::serde_json::Map<
+            ::std::string::String,
+            ::mcpgen_runtime::codegen::serde_json::Value,
+        >;
+    }
+    pub use self::__dyn_input::DynInput;
+    mod __impl_input {
+        /// The input of the `impl` tool.
+        #[derive(
+            ::mcpgen_runtime::codegen::serde::Deserialize,
+            ::mcpgen_runtime::codegen::serde::Serialize,
+            Clone,
+            Debug,
+            Default
+        )]
+        #[serde(crate = "::mcpgen_runtime::codegen::serde")]
+        pub struct ImplInput {
+            /// Either
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub which: ::std::option::Option<::std::string::String>,
+        }
+    }
+    pub use self::__impl_input::ImplInput;
     mod __context_input {
         /// The input of the `context` tool.
         #[derive(

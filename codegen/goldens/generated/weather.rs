@@ -5,6 +5,8 @@
     // Items are `pub` so that the file can be included in any module; typify's
     // helper items live in private modules.
     unreachable_pub,
+    // typify writes one generic default helper per integer kind, used or not.
+    dead_code,
     // typify implements `Default` by hand for enums with a default value.
     clippy::derivable_impls,
     // Types are as nested as the author's schemas (`Vec<Vec<…>>`).
@@ -35,8 +37,8 @@ mod __mcpgen_weather {
             /// City name, e.g. Paris.
             pub city: ::std::string::String,
             /// How many days to forecast.
-            #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 3>")]
-            pub days: ::std::num::NonZeroU64,
+            #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU8, 3>")]
+            pub days: ::std::num::NonZeroU8,
             /// Temperature units.
             #[serde(default = "defaults::get_forecast_input_units")]
             pub units: GetForecastInputUnits,

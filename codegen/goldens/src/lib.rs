@@ -35,6 +35,11 @@ pub mod reserved_words {
     include!("../generated/reserved_words.rs");
 }
 
+/// Generated from `schemas`.
+pub mod schemas {
+    include!("../generated/schemas.rs");
+}
+
 /// Generated from `ui_kinds`.
 pub mod ui_kinds {
     include!("../generated/ui_kinds.rs");
