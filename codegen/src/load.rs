@@ -1358,7 +1358,7 @@ fn first_sentence(text: &str) -> String {
 }
 
 /// `a`, `b` and `c`, backticked.
-fn backticks(names: &[&str]) -> String {
+pub(crate) fn backticks(names: &[&str]) -> String {
     names
         .iter()
         .map(|n| format!("`{n}`"))

@@ -1725,18 +1725,7 @@ fn integer_keywords(own: &mut Map<String, Value>, m: &Map<String, Value>) {
     .reduce(f64::min);
     let fits = |max: f64| hi.is_some_and(|h| h <= max);
     let (format, nonzero) = match lo {
-        Some(lo) if lo >= 1.0 => {
-            let f = if fits(f64::from(u8::MAX)) {
-                "uint8"
-            } else if fits(f64::from(u16::MAX)) {
-                "uint16"
-            } else if fits(f64::from(u32::MAX)) {
-                "uint32"
-            } else {
-                "uint64"
-            };
-            (f, true)
-        }
+        // Unsigned, and non-zero when zero is excluded.
         Some(lo) if lo >= 0.0 => {
             let f = if fits(f64::from(u8::MAX)) {
                 "uint8"
@@ -1747,7 +1736,7 @@ fn integer_keywords(own: &mut Map<String, Value>, m: &Map<String, Value>) {
             } else {
                 "uint64"
             };
-            (f, false)
+            (f, lo >= 1.0)
         }
         Some(lo) => {
             let within = |min: f64, max: f64| lo >= min && fits(max);

@@ -311,14 +311,7 @@ fn merge(used: &mut Option<HashSet<String>>, found: Option<Vec<String>>) {
     }
 }
 
-/// `a`, `b`, `c`, backticked.
-fn backticks(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(crate) use crate::load::backticks;
 
 /// A file in the same directory as `abs` whose name is close to its name, as a
 /// path like `rel`.

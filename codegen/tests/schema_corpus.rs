@@ -209,7 +209,7 @@ fn a_fallback_warning_renders_with_its_source_line() {
              {gutter}--> {CORPUS}:{line}:11\n\
              {gutter} |\n\
              {line} | {}\n\
-             {gutter} |           ^\n\
+             {gutter} |           ^^^^^^^^^^^\n\
              {gutter} = path: tools.tuples.input.properties.header_then_rows.prefixItems\n\
              {gutter} = hint: {CHECKED_AT_RUNTIME}\n",
             source.trim_end()
@@ -260,7 +260,7 @@ fn served_schemas_are_the_manifest_verbatim() {
 /// than it can follow.
 fn hostile_manifest() -> String {
     let mut deep = r#"{"type":"string"}"#.to_owned();
-    for _ in 0..40 {
+    for _ in 0..52 {
         deep = format!(r#"{{"type":"object","properties":{{"a":{deep}}}}}"#);
     }
     format!(
@@ -294,7 +294,7 @@ fn hostile_manifest() -> String {
       "description": "An integer default no Rust integer holds.",
       "input": {{ "type": "object", "properties": {{ "n": {{ "type": ["integer", "string"], "default": 1e20 }} }} }}
     }},
-    "deep": {{ "description": "Forty levels of objects.", "input": {deep} }}
+    "deep": {{ "description": "Fifty-two levels of objects.", "input": {deep} }}
   }}
 }}"##
     )
@@ -355,7 +355,7 @@ fn hostile_schemas_generate_code_and_say_which_parts_fall_back() {
     assert!(
         deep[0]
             .message
-            .starts_with("a schema nested more than 16 levels deep has no Rust type"),
+            .starts_with("a schema nested more than 48 levels deep has no Rust type"),
         "{}",
         deep[0].message
     );
