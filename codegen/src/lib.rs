@@ -44,6 +44,7 @@
 
 mod diag;
 mod emit;
+mod guard;
 mod load;
 mod model;
 mod names;

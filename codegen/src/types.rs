@@ -32,12 +32,11 @@
 //! panics still print). When a run fails, each part of the schema is tried alone,
 //! innermost first, and only the parts that fail fall back.
 
-use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
 
 use heck::ToUpperCamelCase;
+
+use crate::guard::quietly;
 use proc_macro2::{Group, Literal, Punct, Spacing, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
@@ -1971,30 +1970,6 @@ fn unmarked(v: &Value) -> Value {
 // ---------------------------------------------------------------------------
 // Running typify.
 
-thread_local! {
-    /// Set while this thread runs code whose panics are caught and handled.
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f`, catching a panic without printing it. The panic hook is wrapped once
-/// per process: it stays silent only on a thread inside `quietly`, so panics
-/// elsewhere (a failing test, the user's build script) print as before.
-fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    let was = QUIET.with(|q| q.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(was));
-    result
-}
-
 /// What one typify run produced.
 struct Generated {
     /// The items (types, `defaults`, `error`), naming serde through the runtime.
@@ -2502,13 +2477,5 @@ mod tests {
             pick(json!({"exclusiveMaximum": 0.5, "minimum": -3})),
             json!({"format": "int8"})
         );
-    }
-
-    #[test]
-    fn panics_inside_quietly_are_caught() {
-        let r = quietly(|| -> u8 { panic!("typify says no") });
-        assert!(r.is_err());
-        assert_eq!(quietly(|| 7).ok(), Some(7));
-        assert!(!QUIET.with(Cell::get), "the flag is reset after the call");
     }
 }

@@ -408,7 +408,7 @@ impl Walk<'_, '_, '_> {
 
 /// Meta-validation against JSON Schema 2020-12; whether the schema passed.
 fn meta(value: &Value, path: &str, what: &str, cx: &mut Ctx<'_, '_>) -> bool {
-    let found = std::panic::catch_unwind(|| {
+    let found = crate::guard::quietly(|| {
         let validator = jsonschema::draft202012::meta::validator();
         validator
             .iter_errors(value)
@@ -442,7 +442,7 @@ fn meta(value: &Value, path: &str, what: &str, cx: &mut Ctx<'_, '_>) -> bool {
 /// Compiles the schema as the runtime will; reports what only compilation finds
 /// (a `pattern` that is no regular expression, …).
 fn compiles(value: &Value, path: &str, what: &str, cx: &mut Ctx<'_, '_>) {
-    let compiled = std::panic::catch_unwind(|| {
+    let compiled = crate::guard::quietly(|| {
         jsonschema::validator_for(value)
             .err()
             .map(|e| (e.instance_path().as_str().to_owned(), e.to_string()))
