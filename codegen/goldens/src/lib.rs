@@ -10,6 +10,11 @@ pub mod deep_nesting {
     include!("../generated/deep_nesting.rs");
 }
 
+/// Generated from `echo`.
+pub mod echo {
+    include!("../generated/echo.rs");
+}
+
 /// Generated from `everything`.
 pub mod everything {
     include!("../generated/everything.rs");
