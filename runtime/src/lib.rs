@@ -22,6 +22,9 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals;
 mod cli;
 pub mod codegen;
 mod context;

@@ -11,6 +11,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,6 +24,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+use super::poll_once;
 use super::sse::{self, Stream, StreamOutbound};
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, ErrorCode, Incoming, RequestId};
@@ -74,7 +76,7 @@ const KEPT_STREAMS: usize = 16;
 const SHARDS: usize = 16;
 
 /// The HTTP side of a session.
-struct HttpSession {
+pub(crate) struct HttpSession {
     core: Arc<Session>,
     next_stream: AtomicU64,
     /// Stream 0 is the standalone GET stream; others answer POSTs.
@@ -82,7 +84,7 @@ struct HttpSession {
 }
 
 impl HttpSession {
-    fn new() -> HttpSession {
+    pub(crate) fn new() -> HttpSession {
         HttpSession {
             core: Arc::new(Session::new()),
             next_stream: AtomicU64::new(1),
@@ -134,13 +136,13 @@ impl Outbound for StandaloneOutbound {
 }
 
 /// Sessions in a sharded map: nothing global is locked on the request path.
-struct SessionStore {
+pub(crate) struct SessionStore {
     shards: Vec<Mutex<HashMap<String, Arc<HttpSession>>>>,
     hasher: RandomState,
 }
 
 impl SessionStore {
-    fn new() -> SessionStore {
+    pub(crate) fn new() -> SessionStore {
         SessionStore {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: RandomState::new(),
@@ -149,10 +151,10 @@ impl SessionStore {
     fn shard(&self, id: &str) -> &Mutex<HashMap<String, Arc<HttpSession>>> {
         &self.shards[(self.hasher.hash_one(id) as usize) % SHARDS]
     }
-    fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
         lock(self.shard(id)).get(id).cloned()
     }
-    fn insert(&self, id: String, session: Arc<HttpSession>) {
+    pub(crate) fn insert(&self, id: String, session: Arc<HttpSession>) {
         lock(self.shard(&id)).insert(id, session);
     }
     fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
@@ -185,7 +187,7 @@ struct EndpointInner {
     sessions: SessionStore,
 }
 
-fn new_session_id() -> String {
+pub(crate) fn new_session_id() -> String {
     use rand::RngCore as _;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
@@ -223,13 +225,18 @@ fn json_response(status: StatusCode, body: &Value) -> Response<ResponseBody> {
     r
 }
 
-fn sse_response(rx: mpsc::UnboundedReceiver<Bytes>) -> Response<ResponseBody> {
+/// A body that carries events as they are pushed, until the stream ends.
+fn streamed(rx: mpsc::UnboundedReceiver<Bytes>) -> ResponseBody {
     let events = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
             .map(|bytes| (Ok::<_, Infallible>(Frame::data(bytes)), rx))
     });
-    let mut r = Response::new(StreamBody::new(events).boxed_unsync());
+    StreamBody::new(events).boxed_unsync()
+}
+
+fn sse_response(body: ResponseBody) -> Response<ResponseBody> {
+    let mut r = Response::new(body);
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -466,7 +473,7 @@ impl Endpoint {
         if self.inner.config.json_responses {
             self.answer_json(session, requests, is_batch).await
         } else {
-            self.answer_sse(session, requests)
+            self.answer_sse(session, requests).await
         }
     }
 
@@ -513,7 +520,7 @@ impl Endpoint {
         }
     }
 
-    fn answer_sse(
+    async fn answer_sse(
         &self,
         session: Arc<HttpSession>,
         requests: Vec<(RequestId, String, Option<Value>)>,
@@ -523,29 +530,39 @@ impl Endpoint {
         let priming = version
             .has_sse_polling()
             .then(|| sse::priming(stream.id, self.inner.config.sse_retry.as_millis() as u64));
-        let Some(rx) = stream.attach(None, priming, true) else {
+        let Some(mut rx) = stream.attach(None, priming, true) else {
             return status_only(StatusCode::INTERNAL_SERVER_ERROR);
         };
         let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
+        let mut unfinished = Vec::new();
         for (id, method, params) in requests {
-            let response = self.inner.shared.handle_request(
+            let mut response = Box::pin(self.inner.shared.handle_request(
                 &session.core,
                 id,
                 method,
                 params,
                 outbound.clone(),
-            );
-            let stream = stream.clone();
-            tokio::spawn(async move {
-                match response.await {
-                    Some(response) => {
-                        stream.push(&response, true);
-                    }
-                    None => stream.forgo_response(),
-                }
-            });
+            ));
+            // Most handlers finish on their first poll; running that poll here lets
+            // the whole stream go out as one write instead of a chunk per event.
+            match poll_once(response.as_mut()).await {
+                Poll::Ready(answer) => finish(&stream, answer),
+                Poll::Pending => unfinished.push(response),
+            }
         }
-        sse_response(rx)
+        if unfinished.is_empty() {
+            // The stream is complete: everything it will ever carry is queued.
+            let mut body = Vec::new();
+            while let Ok(event) = rx.try_recv() {
+                body.extend_from_slice(&event);
+            }
+            return sse_response(full(body));
+        }
+        for response in unfinished {
+            let stream = stream.clone();
+            tokio::spawn(async move { finish(&stream, response.await) });
+        }
+        sse_response(streamed(rx))
     }
 
     fn get(&self, headers: &HeaderMap) -> Response<ResponseBody> {
@@ -586,7 +603,7 @@ impl Endpoint {
                     if stream_id == 0 {
                         self.forward_events(&session);
                     }
-                    sse_response(rx)
+                    sse_response(streamed(rx))
                 }
                 None => status_only(StatusCode::CONFLICT),
             };
@@ -599,7 +616,7 @@ impl Endpoint {
         match stream.attach(None, priming, false) {
             Some(rx) => {
                 self.forward_events(&session);
-                sse_response(rx)
+                sse_response(streamed(rx))
             }
             None => http_error(
                 StatusCode::CONFLICT,
@@ -657,6 +674,16 @@ impl Endpoint {
         self.inner
             .sessions
             .expire(self.inner.config.session_idle_timeout);
+    }
+}
+
+/// Puts a request's answer on its stream; a cancelled request owes none.
+fn finish(stream: &Stream, answer: Option<Value>) {
+    match answer {
+        Some(response) => {
+            stream.push(&response, true);
+        }
+        None => stream.forgo_response(),
     }
 }
 

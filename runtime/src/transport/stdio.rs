@@ -2,12 +2,14 @@
 //! the life of the process. Nothing but protocol messages is written to stdout.
 
 use std::sync::Arc;
+use std::task::Poll;
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::poll_once;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, ErrorCode, Incoming};
 use crate::server::Shared;
@@ -124,7 +126,7 @@ where
                 let _ = tx.send(jsonrpc::error_response(None, &e));
             }
             Ok(Body::Single(value)) => {
-                handle_message(&shared, &session, &outbound, &tx, &mut tasks, value);
+                handle_message(&shared, &session, &outbound, &tx, &mut tasks, value).await;
             }
             Ok(Body::Batch(items)) => {
                 if !session.version().accepts_batches() || session.negotiated().is_none() {
@@ -161,8 +163,9 @@ fn trim_line(line: &[u8]) -> &[u8] {
     &line[start..end]
 }
 
-/// Answers what can be answered at once; spawns a task for a request.
-fn handle_message(
+/// Answers what can be answered at once; a request that does not finish on its
+/// first poll gets a task.
+async fn handle_message(
     shared: &Arc<Shared>,
     session: &Arc<Session>,
     outbound: &Arc<dyn Outbound>,
@@ -185,13 +188,22 @@ fn handle_message(
                 let _ = tx.send(early);
                 return;
             }
-            let response = shared.handle_request(session, id, method, params, outbound.clone());
-            let tx = tx.clone();
-            tasks.spawn(async move {
-                if let Some(response) = response.await {
-                    let _ = tx.send(response);
+            let mut response =
+                Box::pin(shared.handle_request(session, id, method, params, outbound.clone()));
+            match poll_once(response.as_mut()).await {
+                Poll::Ready(Some(answer)) => {
+                    let _ = tx.send(answer);
                 }
-            });
+                Poll::Ready(None) => {}
+                Poll::Pending => {
+                    let tx = tx.clone();
+                    tasks.spawn(async move {
+                        if let Some(answer) = response.await {
+                            let _ = tx.send(answer);
+                        }
+                    });
+                }
+            }
         }
         Incoming::Notification { method, params } => {
             shared.handle_notification(session, &method, params.as_ref());
