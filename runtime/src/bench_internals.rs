@@ -66,14 +66,15 @@ impl Dispatcher {
             .handle_request(&self.session, id, method, params, self.outbound.clone())
             .await;
         answer
-            .and_then(|a| serde_json::to_vec(&a).ok())
+            .map(|a| a.get().as_bytes().to_vec())
             .unwrap_or_default()
     }
 }
 
-/// Frames one message as an SSE event.
+/// Encodes one message and frames it as an SSE event: the whole cost of putting a
+/// notification on a stream (answers arrive encoded and pay only the framing).
 pub fn sse_frame(stream: u64, seq: u64, message: &Value) -> Bytes {
-    sse::frame(stream, seq, message)
+    sse::frame(stream, seq, &jsonrpc::encode(message))
 }
 
 /// The HTTP session store, filled with idle sessions.

@@ -1,9 +1,10 @@
 //! JSON-RPC 2.0: ids, error codes, parsing one message (or a batch) and writing
 //! responses, requests and notifications.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::error::RequestError;
@@ -181,14 +182,63 @@ pub(crate) fn parse_body(bytes: &[u8]) -> Result<Body, RequestError> {
     }
 }
 
+/// One JSON-RPC message, serialized: what the transports write. Answers are
+/// encoded once, where they are made, so a precomputed result (a list page) is
+/// copied into the message rather than rebuilt as a `Value`.
+pub(crate) type Encoded = Box<RawValue>;
+
+/// Serializes a message. `Value`s always serialize; the fallback is unreachable.
+pub(crate) fn encode(message: &Value) -> Encoded {
+    serde_json::value::to_raw_value(message).unwrap_or_else(|_| empty_object())
+}
+
+fn empty_object() -> Encoded {
+    RawValue::from_string("{}".to_owned()).unwrap_or_default()
+}
+
+/// Wraps already-valid JSON text; `text` must be JSON (every caller builds it
+/// from encoded parts).
+pub(crate) fn from_json_text(text: String) -> Encoded {
+    RawValue::from_string(text).unwrap_or_else(|_| empty_object())
+}
+
 /// `{"jsonrpc":"2.0","id":…,"result":…}`
-pub(crate) fn response(id: &RequestId, result: Value) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "result": result })
+pub(crate) fn response(id: &RequestId, result: &RawValue) -> Encoded {
+    let mut out = String::with_capacity(result.get().len() + 40);
+    out.push_str(r#"{"jsonrpc":"2.0","id":"#);
+    write_id(&mut out, id);
+    out.push_str(r#","result":"#);
+    out.push_str(result.get());
+    out.push('}');
+    from_json_text(out)
+}
+
+fn write_id(out: &mut String, id: &RequestId) {
+    match id {
+        RequestId::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        // String ids are rare; numbers are what clients send.
+        RequestId::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+    }
+}
+
+/// A batch's answers, as one JSON array.
+pub(crate) fn batch(messages: &[Encoded]) -> Encoded {
+    let mut out = String::from("[");
+    for (i, m) in messages.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(m.get());
+    }
+    out.push(']');
+    from_json_text(out)
 }
 
 /// `{"jsonrpc":"2.0","id":…,"error":{…}}`; the id is omitted when unknown
 /// (never `null`, which the MCP schema rejects).
-pub(crate) fn error_response(id: Option<&RequestId>, error: &RequestError) -> Value {
+pub(crate) fn error_response(id: Option<&RequestId>, error: &RequestError) -> Encoded {
     let mut err = Map::new();
     err.insert("code".into(), error.code.into());
     err.insert("message".into(), error.message.clone().into());
@@ -201,7 +251,7 @@ pub(crate) fn error_response(id: Option<&RequestId>, error: &RequestError) -> Va
         obj.insert("id".into(), json!(id));
     }
     obj.insert("error".into(), Value::Object(err));
-    Value::Object(obj)
+    encode(&Value::Object(obj))
 }
 
 /// `{"jsonrpc":"2.0","method":…,"params":…}`
@@ -266,6 +316,23 @@ mod tests {
     #[test]
     fn error_without_id_omits_it() {
         let v = error_response(None, &RequestError::new(-32700, "Parse error"));
+        let v: Value = serde_json::from_str(v.get()).unwrap();
         assert!(v.get("id").is_none());
+    }
+
+    #[test]
+    fn responses_splice_the_result() {
+        let result = encode(&json!({"content": [{"type": "text", "text": "a\"b"}]}));
+        let number = response(&RequestId::Number(-7), &result);
+        let v: Value = serde_json::from_str(number.get()).unwrap();
+        assert_eq!(
+            v,
+            json!({"jsonrpc": "2.0", "id": -7, "result": {"content": [{"type": "text", "text": "a\"b"}]}})
+        );
+        let string = response(&RequestId::String("x\"y".into()), &result);
+        let v: Value = serde_json::from_str(string.get()).unwrap();
+        assert_eq!(v["id"], json!("x\"y"));
+        let both: Value = serde_json::from_str(batch(&[number, string]).get()).unwrap();
+        assert_eq!(both.as_array().map(Vec::len), Some(2));
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use crate::context::Context;
 use crate::downgrade;
 use crate::error::RequestError;
-use crate::jsonrpc::{self, ErrorCode, RequestId};
+use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
 use crate::protocol::{
     Implementation, LogLevel, ProtocolVersion, ReadResourceResult, ResourceContents,
 };
@@ -75,11 +75,12 @@ pub(crate) struct Shared {
     lists: Vec<Lists>,
 }
 
+/// List items, serialized once: a page is their JSON text spliced together.
 struct Lists {
-    tools: Vec<Value>,
-    resources: Vec<Value>,
-    templates: Vec<Value>,
-    prompts: Vec<Value>,
+    tools: Vec<Encoded>,
+    resources: Vec<Encoded>,
+    templates: Vec<Encoded>,
+    prompts: Vec<Encoded>,
 }
 
 fn version_index(v: ProtocolVersion) -> usize {
@@ -99,7 +100,7 @@ impl Server {
                         .map(|d| {
                             let mut d = d.clone();
                             f(&mut d, v);
-                            d
+                            jsonrpc::encode(&d)
                         })
                         .collect()
                 };
@@ -248,7 +249,7 @@ impl Shared {
         method: String,
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
-    ) -> impl Future<Output = Option<Value>> + Send + 'static {
+    ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
         let cancel = session.begin_request(&id);
         let shared = self.clone();
         let session = session.clone();
@@ -285,7 +286,7 @@ impl Shared {
                 )),
             };
             Some(match result {
-                Ok(value) => jsonrpc::response(&id, value),
+                Ok(result) => jsonrpc::response(&id, &result),
                 Err(e) => jsonrpc::error_response(Some(&id), &e),
             })
         }
@@ -319,13 +320,43 @@ impl Shared {
         ctx: Context,
         method: &str,
         params: Option<Value>,
-    ) -> Result<Value, RequestError> {
-        let v = ctx.protocol_version();
+    ) -> Result<Encoded, RequestError> {
         let params = match params {
             None => Map::new(),
             Some(Value::Object(m)) => m,
             Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
         };
+        if let Some((key, items)) = self.listed(method, ctx.protocol_version()) {
+            return self.list(&params, key, items);
+        }
+        self.dispatch_value(ctx, method, params)
+            .await
+            .map(|result| jsonrpc::encode(&result))
+    }
+
+    /// The items a list method serves, and the key they go under, if this server
+    /// offers the method.
+    fn listed(&self, method: &str, v: ProtocolVersion) -> Option<(&'static str, &[Encoded])> {
+        let r = &self.registry;
+        let lists = &self.lists[version_index(v)];
+        match method {
+            "tools/list" if !r.tools.is_empty() => Some(("tools", &lists.tools)),
+            "resources/list" if self.has_resources() => Some(("resources", &lists.resources)),
+            "resources/templates/list" if self.has_resources() => {
+                Some(("resourceTemplates", &lists.templates))
+            }
+            "prompts/list" if !r.prompts.is_empty() => Some(("prompts", &lists.prompts)),
+            _ => None,
+        }
+    }
+
+    /// Every method but the lists.
+    async fn dispatch_value(
+        self: &Arc<Self>,
+        ctx: Context,
+        method: &str,
+        params: Map<String, Value>,
+    ) -> Result<Value, RequestError> {
         let r = &self.registry;
         match method {
             "ping" => Ok(json!({})),
@@ -333,29 +364,13 @@ impl Shared {
                 ErrorCode::INVALID_REQUEST,
                 "Invalid request: the session is already initialized",
             )),
-            "tools/list" if !r.tools.is_empty() => {
-                self.list(&params, "tools", &self.lists[version_index(v)].tools)
-            }
             "tools/call" if !r.tools.is_empty() => self.call_tool(ctx, params).await,
-            "resources/list" if self.has_resources() => self.list(
-                &params,
-                "resources",
-                &self.lists[version_index(v)].resources,
-            ),
-            "resources/templates/list" if self.has_resources() => self.list(
-                &params,
-                "resourceTemplates",
-                &self.lists[version_index(v)].templates,
-            ),
             "resources/read" if self.has_resources() => self.read_resource(ctx, &params).await,
             "resources/subscribe" if self.has_resources() => {
                 ctx_session(&ctx, &params, |s, uri| s.subscribe(uri))
             }
             "resources/unsubscribe" if self.has_resources() => {
                 ctx_session(&ctx, &params, |s, uri| s.unsubscribe(uri))
-            }
-            "prompts/list" if !r.prompts.is_empty() => {
-                self.list(&params, "prompts", &self.lists[version_index(v)].prompts)
             }
             "prompts/get" if !r.prompts.is_empty() => self.get_prompt(ctx, params).await,
             "completion/complete" => self.complete(ctx, &params).await,
@@ -380,8 +395,8 @@ impl Shared {
         &self,
         params: &Map<String, Value>,
         key: &str,
-        items: &[Value],
-    ) -> Result<Value, RequestError> {
+        items: &[Encoded],
+    ) -> Result<Encoded, RequestError> {
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
             Some(Value::String(c)) => decode_cursor(c)
@@ -390,12 +405,23 @@ impl Shared {
             Some(_) => return Err(RequestError::invalid_params("Invalid cursor")),
         };
         let end = (start + self.page_size).min(items.len());
-        let mut result = Map::new();
-        result.insert(key.into(), Value::Array(items[start..end].to_vec()));
-        if end < items.len() {
-            result.insert("nextCursor".into(), encode_cursor(end).into());
+        let page = &items[start..end];
+        let mut result =
+            String::with_capacity(page.iter().map(|i| i.get().len() + 1).sum::<usize>() + 64);
+        // `key` is one of the list keys above: plain ASCII, no escaping needed.
+        result.push_str(&format!("{{\"{key}\":["));
+        for (i, item) in page.iter().enumerate() {
+            if i > 0 {
+                result.push(',');
+            }
+            result.push_str(item.get());
         }
-        Ok(Value::Object(result))
+        result.push(']');
+        if end < items.len() {
+            result.push_str(&format!(",\"nextCursor\":\"{}\"", encode_cursor(end)));
+        }
+        result.push('}');
+        Ok(jsonrpc::from_json_text(result))
     }
 
     async fn call_tool(

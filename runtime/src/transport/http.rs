@@ -21,13 +21,14 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming as IncomingBody};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::poll_once;
 use super::sse::{self, Stream, StreamOutbound};
 use crate::error::RequestError;
-use crate::jsonrpc::{self, Body, ErrorCode, Incoming, RequestId};
+use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::protocol::ProtocolVersion;
 use crate::server::Shared;
 use crate::session::{Outbound, Session, lock, now_secs};
@@ -131,7 +132,7 @@ struct StandaloneOutbound(Arc<HttpSession>);
 impl Outbound for StandaloneOutbound {
     fn send(&self, message: Value) -> bool {
         let s = self.0.standalone();
-        s.is_connected() && s.push(&message, false)
+        s.is_connected() && s.push(&jsonrpc::encode(&message), false)
     }
 }
 
@@ -214,9 +215,8 @@ fn http_error(status: StatusCode, code: i32, message: &str) -> Response<Response
     )
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response<ResponseBody> {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut r = Response::new(full(bytes));
+fn json_response(status: StatusCode, body: &RawValue) -> Response<ResponseBody> {
+    let mut r = Response::new(full(body.get().to_owned()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -484,7 +484,10 @@ impl Endpoint {
                 session.core.negotiate(negotiated);
                 let session_id = new_session_id();
                 self.inner.sessions.insert(session_id.clone(), session);
-                let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, result));
+                let mut r = json_response(
+                    StatusCode::OK,
+                    &jsonrpc::response(&id, &jsonrpc::encode(&result)),
+                );
                 if let Ok(v) = HeaderValue::from_str(&session_id) {
                     r.headers_mut().insert("mcp-session-id", v);
                 }
@@ -508,7 +511,7 @@ impl Endpoint {
                 shared.handle_request(&session.core, id, method, params, outbound.clone())
             })
             .collect();
-        let mut responses: Vec<Value> = futures_util::future::join_all(futures)
+        let mut responses: Vec<Encoded> = futures_util::future::join_all(futures)
             .await
             .into_iter()
             .flatten()
@@ -516,7 +519,7 @@ impl Endpoint {
         match (is_batch, responses.len()) {
             (_, 0) => status_only(StatusCode::ACCEPTED),
             (false, _) => json_response(StatusCode::OK, &responses.remove(0)),
-            (true, _) => json_response(StatusCode::OK, &Value::Array(responses)),
+            (true, _) => json_response(StatusCode::OK, &jsonrpc::batch(&responses)),
         }
     }
 
@@ -645,7 +648,7 @@ impl Endpoint {
                             break;
                         }
                         if let Some(n) = event.notification_for(&session.core) {
-                            stream.push(&n, false);
+                            stream.push(&jsonrpc::encode(&n), false);
                         }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
@@ -678,7 +681,7 @@ impl Endpoint {
 }
 
 /// Puts a request's answer on its stream; a cancelled request owes none.
-fn finish(stream: &Stream, answer: Option<Value>) {
+fn finish(stream: &Stream, answer: Option<Encoded>) {
     match answer {
         Some(response) => {
             stream.push(&response, true);

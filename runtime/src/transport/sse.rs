@@ -7,8 +7,10 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
+use crate::jsonrpc;
 use crate::session::{Outbound, lock};
 
 /// Events kept per stream for resumption; older ones are dropped.
@@ -30,11 +32,13 @@ struct State {
 }
 
 /// Formats one SSE event carrying a JSON-RPC message.
-pub(crate) fn frame(stream: u64, seq: u64, message: &Value) -> Bytes {
-    let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(format!("id: {stream}-{seq}\nevent: message\ndata: ").as_bytes());
+pub(crate) fn frame(stream: u64, seq: u64, message: &RawValue) -> Bytes {
+    use std::io::Write as _;
+    let json = message.get().as_bytes();
+    let mut out = Vec::with_capacity(json.len() + 48);
+    let _ = write!(out, "id: {stream}-{seq}\nevent: message\ndata: ");
     // serde_json never writes a raw newline, so one `data:` line holds the message.
-    let _ = serde_json::to_writer(&mut out, message);
+    out.extend_from_slice(json);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
 }
@@ -108,7 +112,7 @@ impl Stream {
     /// Appends a message: logged, and written to the live connection if any.
     /// `is_response` counts it against the responses owed. False when the stream
     /// is already complete.
-    pub(crate) fn push(&self, message: &Value, is_response: bool) -> bool {
+    pub(crate) fn push(&self, message: &RawValue, is_response: bool) -> bool {
         let mut s = lock(&self.state);
         if s.complete {
             return false;
@@ -162,7 +166,7 @@ pub(crate) struct StreamOutbound(pub std::sync::Arc<Stream>);
 
 impl Outbound for StreamOutbound {
     fn send(&self, message: Value) -> bool {
-        self.0.push(&message, false)
+        self.0.push(&jsonrpc::encode(&message), false)
     }
     fn close_connection(&self) {
         self.0.disconnect();
@@ -176,7 +180,7 @@ mod tests {
 
     #[test]
     fn event_ids_round_trip() {
-        let f = frame(3, 7, &json!({"a":1}));
+        let f = frame(3, 7, &jsonrpc::encode(&json!({"a":1})));
         assert!(f.starts_with(b"id: 3-7\n"));
         assert_eq!(parse_event_id("3-7"), Some((3, 7)));
         assert_eq!(parse_event_id("garbage"), None);
@@ -186,10 +190,10 @@ mod tests {
     fn resumption_replays_only_later_events() {
         let s = Stream::new(1, 1);
         let rx = s.attach(None, None, false).unwrap();
-        s.push(&json!({"n":1}), false);
+        s.push(&jsonrpc::encode(&json!({"n":1})), false);
         s.disconnect();
         drop(rx);
-        s.push(&json!({"n":2}), true);
+        s.push(&jsonrpc::encode(&json!({"n":2})), true);
         assert!(s.is_complete());
         let mut rx = s.attach(Some(1), None, false).unwrap();
         let replayed = rx.try_recv().unwrap();
@@ -204,7 +208,7 @@ mod tests {
     fn the_log_is_bounded() {
         let s = Stream::new(1, 0);
         for n in 0..(LOG_CAPACITY + 10) {
-            s.push(&json!({ "n": n }), false);
+            s.push(&jsonrpc::encode(&json!({ "n": n })), false);
         }
         let mut rx = s.attach(Some(0), None, false).unwrap();
         let mut count = 0;

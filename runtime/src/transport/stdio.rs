@@ -11,18 +11,18 @@ use tokio::task::JoinSet;
 
 use super::poll_once;
 use crate::error::RequestError;
-use crate::jsonrpc::{self, Body, ErrorCode, Incoming};
+use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming};
 use crate::server::Shared;
 use crate::session::{Outbound, Session};
 
 /// Longest accepted line; longer input is answered with an error and skipped.
 const MAX_LINE: usize = 16 * 1024 * 1024;
 
-struct StdoutOutbound(mpsc::UnboundedSender<Value>);
+struct StdoutOutbound(mpsc::UnboundedSender<Encoded>);
 
 impl Outbound for StdoutOutbound {
     fn send(&self, message: Value) -> bool {
-        self.0.send(message).is_ok()
+        self.0.send(jsonrpc::encode(&message)).is_ok()
     }
 }
 
@@ -49,17 +49,17 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Encoded>();
     let writer = tokio::spawn(async move {
         let mut output = output;
         let mut buf = Vec::with_capacity(4096);
         while let Some(message) = rx.recv().await {
             buf.clear();
-            serde_json::to_writer(&mut buf, &message).map_err(std::io::Error::other)?;
+            buf.extend_from_slice(message.get().as_bytes());
             buf.push(b'\n');
             // Write whatever else is queued in the same syscall.
             while let Ok(more) = rx.try_recv() {
-                serde_json::to_writer(&mut buf, &more).map_err(std::io::Error::other)?;
+                buf.extend_from_slice(more.get().as_bytes());
                 buf.push(b'\n');
             }
             output.write_all(&buf).await?;
@@ -80,7 +80,7 @@ where
                     Ok(event) => {
                         if session.negotiated().is_some() {
                             if let Some(n) = event.notification_for(&session) {
-                                let _ = tx.send(n);
+                                let _ = tx.send(jsonrpc::encode(&n));
                             }
                         }
                     }
@@ -169,7 +169,7 @@ async fn handle_message(
     shared: &Arc<Shared>,
     session: &Arc<Session>,
     outbound: &Arc<dyn Outbound>,
-    tx: &mpsc::UnboundedSender<Value>,
+    tx: &mpsc::UnboundedSender<Encoded>,
     tasks: &mut JoinSet<()>,
     value: Value,
 ) {
@@ -221,7 +221,7 @@ fn answer_before_dispatch(
     id: &jsonrpc::RequestId,
     method: &str,
     params: Option<&Value>,
-) -> Option<Value> {
+) -> Option<Encoded> {
     if method == "initialize" {
         if session.negotiated().is_some() {
             let e = RequestError::new(
@@ -233,7 +233,7 @@ fn answer_before_dispatch(
         return Some(match shared.initialize(params) {
             Ok((negotiated, result)) => {
                 session.negotiate(negotiated);
-                jsonrpc::response(id, result)
+                jsonrpc::response(id, &jsonrpc::encode(&result))
             }
             Err(e) => jsonrpc::error_response(Some(id), &e),
         });
@@ -258,7 +258,7 @@ fn handle_batch(
     shared: &Arc<Shared>,
     session: &Arc<Session>,
     outbound: &Arc<dyn Outbound>,
-    tx: &mpsc::UnboundedSender<Value>,
+    tx: &mpsc::UnboundedSender<Encoded>,
     tasks: &mut JoinSet<()>,
     items: Vec<Value>,
 ) {
@@ -301,7 +301,7 @@ fn handle_batch(
                 .flatten(),
         );
         if !responses.is_empty() {
-            let _ = tx.send(Value::Array(responses));
+            let _ = tx.send(jsonrpc::batch(&responses));
         }
     });
 }
