@@ -190,9 +190,14 @@ struct EndpointInner {
 
 pub(crate) fn new_session_id() -> String {
     use rand::RngCore as _;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]])
+        .map(char::from)
+        .collect()
 }
 
 fn full(bytes: impl Into<Bytes>) -> ResponseBody {
