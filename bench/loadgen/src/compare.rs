@@ -410,6 +410,9 @@ pub struct Comparison {
 
 /// Runs every scenario. Fails only if a server cannot be started or set up.
 pub async fn run(config: &CompareConfig) -> Result<Comparison, String> {
+    for program in [&config.ours, &config.peer] {
+        check_executable(program)?;
+    }
     let machine = Machine::now();
     let sizes = Sizes::new(config.quick);
     let rounds = config.rounds.max(1);
@@ -574,6 +577,16 @@ fn combine(kind: Kind, runs: &[Run]) -> Vec<Figure> {
         .collect()
 }
 
+/// Refuses, before any run, a server that cannot be started.
+fn check_executable(program: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::metadata(program).map_err(|e| format!("{}: {e}", program.display()))?;
+    if !metadata.is_file() || metadata.permissions().mode() & 0o111 == 0 {
+        return Err(format!("{} is not an executable file", program.display()));
+    }
+    Ok(())
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
@@ -717,6 +730,15 @@ mod tests {
         assert_eq!(errors.peer, Some(3.0));
         assert_eq!(errors.met, Some(true));
         assert_eq!(figures[2].met, None);
+    }
+
+    #[test]
+    fn servers_must_be_executables() {
+        assert!(check_executable(Path::new("/nonexistent/server")).is_err());
+        assert!(check_executable(Path::new("/")).is_err());
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        assert!(check_executable(Path::new(manifest)).is_err());
+        assert!(check_executable(&std::env::current_exe().unwrap()).is_ok());
     }
 
     #[test]
