@@ -95,7 +95,7 @@ pub async fn run(
     }
     let mut sessions = Vec::with_capacity(config.sessions);
     for _ in 0..config.sessions.max(1) {
-        let session = within_timeout(connections[0].open_session())
+        let session = within_timeout(connections[0].initialize())
             .await
             .map_err(|e| format!("opening a session: {e}"))?;
         sessions.push(session);
@@ -161,7 +161,7 @@ pub async fn run(
 
     // Leave the server as found; failures here do not matter to the figures.
     if let Ok(mut connection) = Connection::open(&target).await {
-        for session in &sessions {
+        for session in sessions.iter().flatten() {
             let _ = connection.delete(session).await;
         }
     }
@@ -201,7 +201,8 @@ pub async fn run(
 struct Worker {
     connection: Connection,
     target: Arc<Target>,
-    session: String,
+    /// `None` against a stateless server.
+    session: Option<String>,
     phase: Arc<AtomicU8>,
     next_id: Arc<AtomicU64>,
     text_bytes: usize,
@@ -219,7 +220,10 @@ impl Worker {
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let text = text_for(id, self.text_bytes);
             let start = Instant::now();
-            let outcome = self.connection.echo(&self.session, id, &text).await;
+            let outcome = self
+                .connection
+                .echo(self.session.as_deref(), id, &text)
+                .await;
             let latency = start.elapsed();
             let outcome = outcome.and_then(|format| match self.expect {
                 Some(expected) if expected != format => Err(Failure::Reply(format!(

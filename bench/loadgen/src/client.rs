@@ -190,8 +190,19 @@ impl Connection {
     }
 
     /// Opens a session: `initialize`, then `notifications/initialized`. Returns the
-    /// session id.
+    /// session id; a server that gives none is refused.
     pub async fn open_session(&mut self) -> Result<String, Failure> {
+        self.initialize().await?.ok_or_else(|| {
+            "initialize answered without an mcp-session-id header"
+                .to_owned()
+                .into()
+        })
+    }
+
+    /// `initialize`, then `notifications/initialized`: the session id, or `None`
+    /// from a stateless server (rmcp answers JSON only without sessions), whose
+    /// later requests then carry no session header.
+    pub async fn initialize(&mut self) -> Result<Option<String>, Failure> {
         let reply = self.post(None, &initialize_request()).await?;
         let (_, response) = check::response_in_http_reply(
             reply.status,
@@ -200,11 +211,9 @@ impl Connection {
             0,
         )?;
         check::check_success(&response, 0).map_err(|e| format!("initialize: {e}"))?;
-        let session = reply
-            .session_id
-            .ok_or_else(|| "initialize answered without an mcp-session-id header".to_owned())?;
+        let session = reply.session_id;
         let initialized = self
-            .post(Some(&session), initialized_notification())
+            .post(session.as_deref(), initialized_notification())
             .await?;
         if !(200..300).contains(&initialized.status) {
             return Err(format!("notifications/initialized: HTTP {}", initialized.status).into());
@@ -215,13 +224,13 @@ impl Connection {
     /// Calls the `echo` tool with `text` (request id `id`) and checks the answer.
     pub async fn echo(
         &mut self,
-        session: &str,
+        session: Option<&str>,
         id: u64,
         text: &str,
     ) -> Result<check::Format, Failure> {
         let mut body = Vec::with_capacity(100 + text.len());
         write_echo_request(&mut body, id, text);
-        let reply = self.post(Some(session), &body).await?;
+        let reply = self.post(session, &body).await?;
         let format = check::check_echo_http_reply(
             reply.status,
             reply.content_type.as_deref(),
@@ -374,13 +383,13 @@ mod tests {
         let mut connection = Connection::open(&target).await.unwrap();
         for id in 1..=2 {
             let format = connection
-                .echo("session-1", id, &text_for(id, 8))
+                .echo(Some("session-1"), id, &text_for(id, 8))
                 .await
                 .unwrap();
             assert_eq!(format, check::Format::Sse);
         }
         let wrong = connection
-            .echo("session-1", 3, &text_for(3, 8))
+            .echo(Some("session-1"), 3, &text_for(3, 8))
             .await
             .unwrap_err();
         assert!(
@@ -415,7 +424,10 @@ mod tests {
         });
         let target = Arc::new(Target::parse(&url).unwrap());
         let mut connection = Connection::open(&target).await.unwrap();
-        let failure = connection.echo("s", 1, &text_for(1, 8)).await.unwrap_err();
+        let failure = connection
+            .echo(Some("s"), 1, &text_for(1, 8))
+            .await
+            .unwrap_err();
         assert!(matches!(failure, Failure::Transport(_)), "{failure}");
     }
 }

@@ -602,7 +602,8 @@ impl Comparison {
             "### {} vs {}, {}\n\n\
              `nproc` {}, {}, load average at start {}. Server pinned to core {}, load \
              generator to core {}; a fresh server per run, ours and the peer alternating; \
-             median of {} round{} (errors: sum).{}\n\n\
+             median of {} round{} (errors: sum). A server that opens no session in \
+             `calls-json` (rmcp answers JSON only when stateless) is measured without one.{}\n\n\
              | scenario | figure | ours | peer | ours/peer | budget | met |\n\
              |---|---|---|---|---|---|---|\n",
             self.ours,
