@@ -450,7 +450,8 @@ impl Shared {
             .ok_or_else(|| RequestError::invalid_params(format!("Unknown tool: {name}")))?;
         let v = ctx.protocol_version();
         let args_value = Value::Object(args);
-        if let Some(validator) = &tool.validator {
+        // `is_valid` is the cheap question; errors are collected only on failure.
+        if let Some(validator) = tool.validator.as_ref().filter(|v| !v.is_valid(&args_value)) {
             let problems: Vec<String> = validator
                 .iter_errors(&args_value)
                 .take(10)

@@ -258,6 +258,17 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(str::trim)
 }
 
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 fn is_loopback_host(host: &str) -> bool {
     let name = if let Some(rest) = host.strip_prefix('[') {
         rest.split(']')
@@ -366,12 +377,10 @@ impl Endpoint {
     }
 
     async fn post(&self, req: Request<IncomingBody>) -> Response<ResponseBody> {
-        let headers = req.headers().clone();
+        let (parts, body) = req.into_parts();
+        let headers = parts.headers;
         let content_type = header_str(&headers, "content-type").unwrap_or_default();
-        if !content_type
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
+        if !starts_with_ignore_case(content_type, "application/json") {
             return http_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 -32000,
@@ -379,11 +388,10 @@ impl Endpoint {
             );
         }
         if let Some(accept) = header_str(&headers, "accept") {
-            let a = accept.to_ascii_lowercase();
-            if !(a.contains("application/json")
-                || a.contains("text/event-stream")
-                || a.contains("*/*"))
-            {
+            let accepted = ["application/json", "text/event-stream", "*/*"]
+                .iter()
+                .any(|media| contains_ignore_case(accept, media));
+            if !accepted {
                 return http_error(
                     StatusCode::NOT_ACCEPTABLE,
                     -32000,
@@ -392,7 +400,7 @@ impl Endpoint {
             }
         }
         let limit = self.inner.config.max_body_bytes;
-        let bytes = match Limited::new(req.into_body(), limit).collect().await {
+        let bytes = match Limited::new(body, limit).collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
                 return http_error(
@@ -749,6 +757,21 @@ mod tests {
         assert!(is_loopback_host("[::1]:8080"));
         assert!(!is_loopback_host("evil.example.com"));
         assert!(!is_loopback_host("localhost.evil.com:80"));
+    }
+
+    #[test]
+    fn media_types_match_without_case() {
+        assert!(starts_with_ignore_case(
+            "Application/JSON; charset=utf-8",
+            "application/json"
+        ));
+        assert!(!starts_with_ignore_case("text/plain", "application/json"));
+        assert!(!starts_with_ignore_case("app", "application/json"));
+        assert!(contains_ignore_case(
+            "text/html, TEXT/Event-Stream",
+            "text/event-stream"
+        ));
+        assert!(!contains_ignore_case("text/html", "*/*"));
     }
 
     #[test]
