@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
 use crate::diag::Reporter;
+use crate::items::{Part, doc_attribute};
 use crate::load::join;
 use crate::model::{Annotations, Icon, Theme, VarType};
 use crate::names::{camel, ident, snake};
@@ -342,7 +343,7 @@ pub(crate) fn emit(
                     crate::types::Role::Output
                 },
             };
-            types.push(crate::types::schema_types(
+            types.extend(crate::types::schema_types(
                 schema,
                 &target,
                 runtime,
@@ -507,7 +508,7 @@ pub(crate) fn emit(
                         ..f
                     })
                     .collect();
-                types.push(data_struct(
+                types.push(Part::parse(data_struct(
                     &vars_ty,
                     &format!(
                         "The variables of the `{}` resource template (`{}`).",
@@ -517,7 +518,7 @@ pub(crate) fn emit(
                     "variable",
                     &serde,
                     &krate,
-                ));
+                )));
                 let vars_ty = format_ident!("{}", vars_ty);
                 let docs = doc_attrs(&format!(
                     "{}\n\nReads a resource of the template `{}`.",
@@ -586,14 +587,14 @@ pub(crate) fn emit(
                         doc: a.description.as_deref(),
                     })
                     .collect();
-                types.push(data_struct(
+                types.push(Part::parse(data_struct(
                     &args_ty,
                     &format!("The arguments of the `{name}` prompt."),
                     &fields,
                     "argument",
                     &serde,
                     &krate,
-                ));
+                )));
                 let args_ty = format_ident!("{}", args_ty);
                 let docs = doc_attrs(&format!(
                     "{}\n\nComposes the `{name}` prompt.",
@@ -688,23 +689,23 @@ pub(crate) fn emit(
             })
             .collect();
         let ty = camel(name);
-        types.push(data_struct(
+        types.push(Part::parse(data_struct(
             &ty,
             &format!("The `{name}` elicitation form: {}", e.message),
             &fields,
             "field",
             &serde,
             &krate,
-        ));
+        )));
         let ty = format_ident!("{}", ty);
         let message = &e.message;
         let schema = json_lit(&Value::Object(e.schema.clone()));
-        types.push(quote! {
+        types.push(Part::parse(quote! {
             impl ElicitationForm for #ty {
                 const MESSAGE: &'static str = #message;
                 const SCHEMA: &'static str = #schema;
             }
-        });
+        }));
     }
 
     // The server.
@@ -756,47 +757,46 @@ pub(crate) fn emit(
             }
         }
     };
-    let tokens = quote! {
-        mod #module {
-            use #rt::codegen::*;
-
-            #(#types)*
-
-            #(#trait_doc)*
-            pub trait #trait_name: Send + Sync + 'static {
-                #(#methods)*
-            }
-
-            #(#server_doc)*
-            #server_fn
+    let mut parts = vec![Part::parse(quote!(use #rt::codegen::*;))];
+    parts.extend(types);
+    parts.push(Part::parse(quote! {
+        #(#trait_doc)*
+        pub trait #trait_name: Send + Sync + 'static {
+            #(#methods)*
         }
+
+        #(#server_doc)*
+        #server_fn
+    }));
+    let reexport = Part::parse(quote! {
         #[allow(unreachable_pub)]
         pub use #module::*;
-    };
-    let code = match syn::parse2::<syn::File>(tokens.clone()) {
+    });
+    let file = crate::items::file(module, parts, reexport)
+        .or_else(|tokens| syn::parse2::<syn::File>(tokens.clone()).map_err(|_| tokens.to_string()));
+    let code = match file {
         Ok(mut file) => {
             document(&mut file.items);
             prettyplease::unparse(&file)
         }
-        Err(_) => tokens.to_string(),
+        Err(text) => text,
     };
     // typify writes docs without the customary space after `///`.
-    let code: String = code
-        .lines()
-        .map(|line| {
-            let trimmed = line.trim_start();
-            match trimmed.strip_prefix("///") {
-                Some(rest) if !rest.is_empty() && !rest.starts_with([' ', '/']) => {
-                    format!("{}/// {rest}\n", &line[..line.len() - trimmed.len()])
-                }
-                _ => format!("{line}\n"),
+    let mut out = String::with_capacity(LINTS.len() + code.len() + code.len() / 64);
+    out.push_str(LINTS);
+    for line in code.lines() {
+        let trimmed = line.trim_start();
+        match trimmed.strip_prefix("///") {
+            Some(rest) if !rest.is_empty() && !rest.starts_with([' ', '/']) => {
+                out.push_str(&line[..line.len() - trimmed.len()]);
+                out.push_str("/// ");
+                out.push_str(rest);
             }
-        })
-        .collect();
-    Emitted {
-        code: format!("{LINTS}{code}"),
-        schemas,
+            _ => out.push_str(line),
+        }
+        out.push('\n');
     }
+    Emitted { code: out, schemas }
 }
 
 /// The lints the generated module allows, each with why: text rather than tokens,
@@ -917,35 +917,37 @@ fn docs(attrs: &mut Vec<syn::Attribute>, fallback: Option<String>) {
         },
         _ => None,
     };
-    let Some(first) = attrs.iter().position(|a| doc_value(a).is_some()) else {
+    // Each value is read once: reading one unescapes the literal.
+    let mut first = None;
+    let mut text: Vec<String> = Vec::new();
+    let mut index = 0;
+    attrs.retain(|a| {
+        let value = doc_value(a);
+        if let Some(value) = &value {
+            first.get_or_insert(index);
+            // One leading space per line is the `/// ` convention, not indentation.
+            text.extend(
+                value
+                    .split('\n')
+                    .map(|l| l.strip_prefix(' ').unwrap_or(l).to_owned()),
+            );
+        }
+        index += 1;
+        value.is_none()
+    });
+    let Some(first) = first else {
         if let Some(text) = fallback {
-            attrs.insert(0, syn::parse_quote!(#[doc = #text]));
+            attrs.insert(0, doc_attribute(&text));
             docs(attrs, None);
         }
         return;
     };
-    // One leading space per line is the `/// ` convention, not indentation.
-    let text: Vec<String> = attrs
-        .iter()
-        .filter_map(doc_value)
-        .flat_map(|value| {
-            value
-                .split('\n')
-                .map(|l| l.strip_prefix(' ').unwrap_or(l).to_owned())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    attrs.retain(|a| doc_value(a).is_none());
     let mut lines = doc_lines(&text.join("\n"));
     if lines.is_empty() {
         // A blank description documents nothing.
         lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
     }
-    let new: Vec<syn::Attribute> = lines
-        .into_iter()
-        .map(|line| syn::parse_quote!(#[doc = #line]))
-        .collect();
-    attrs.splice(first..first, new);
+    attrs.splice(first..first, lines.iter().map(|line| doc_attribute(line)));
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {

@@ -45,6 +45,7 @@
 mod diag;
 mod emit;
 mod guard;
+mod items;
 mod load;
 mod model;
 mod names;
