@@ -1,6 +1,8 @@
 //! Emission: a validated manifest → one formatted Rust file (types, the handler
 //! trait, `server()`), plus the tools' JSON Schemas.
 
+mod tools;
+
 use std::collections::HashSet;
 
 use proc_macro2::{Literal, TokenStream};
@@ -309,6 +311,8 @@ pub(crate) fn emit(
     }
 
     let mut types = Vec::new();
+    // Tools come first in the trait and in `server()`.
+    let mut tools = tools::Tools::default();
     let mut methods = Vec::new();
     let mut registrations = Vec::new();
     let mut schemas = Vec::new();
@@ -316,11 +320,6 @@ pub(crate) fn emit(
     // Tools.
     for (name, tool) in &m.tools {
         let path = join("tools", name);
-        let method = ident(&snake(name));
-        let mut input_param = quote!();
-        let mut input_decode = quote!();
-        let mut input_arg = quote!();
-        let mut args_name = quote!(_args);
         for (kind, schema) in [("Input", &tool.input), ("Output", &tool.output)] {
             let Some(schema) = schema else { continue };
             let type_name = format!("{}{kind}", camel(name));
@@ -351,33 +350,10 @@ pub(crate) fn emit(
                 rep,
             ));
         }
-        if tool.input.is_some() {
-            let ty = format_ident!("{}Input", camel(name));
-            input_param = quote!(, input: #ty);
-            input_arg = quote!(, input);
-            args_name = quote!(args);
-            input_decode = quote! {
-                let input: #ty = match tool_input(args) {
-                    Ok(input) => input,
-                    Err(result) => return Ok(result),
-                };
-            };
-        }
-        let (ret, finish) = if tool.output.is_some() {
-            let ty = format_ident!("{}Output", camel(name));
-            (quote!(ToolResult<#ty>), quote!(tool_structured_output))
-        } else {
-            (quote!(ToolResult), quote!(tool_output))
-        };
-        let docs = doc_attrs(&format!(
+        let docs = doc_lines(&format!(
             "{}\n\nThe `{name}` tool.",
             tool.description.as_deref().unwrap_or_default()
         ));
-        methods.push(quote! {
-            #(#docs)*
-            fn #method(&self, ctx: &Context #input_param) -> impl Future<Output = #ret> + Send;
-        });
-
         let mut def = Map::new();
         def.insert("name".into(), Value::String(name.clone()));
         put(&mut def, "title", string(&tool.title));
@@ -408,18 +384,18 @@ pub(crate) fn emit(
             def.insert("annotations".into(), Value::Object(o));
         }
         put(&mut def, "icons", icons_json(&tool.icons));
-        let def = json_lit(&Value::Object(def));
-        registrations.push(quote! {
-            b.tool(#def, {
-                let h = handler.clone();
-                move |ctx: Context, #args_name: Map<String, Value>| {
-                    let h = h.clone();
-                    async move {
-                        #input_decode
-                        #finish(h.#method(&ctx #input_arg).await)
-                    }
-                }
-            });
+        tools.push(tools::Tool {
+            method: ident(&snake(name)),
+            input: tool
+                .input
+                .as_ref()
+                .map(|_| format_ident!("{}Input", camel(name))),
+            output: tool
+                .output
+                .as_ref()
+                .map(|_| format_ident!("{}Output", camel(name))),
+            definition: json_lit(&Value::Object(def)),
+            docs: &docs,
         });
     }
 
@@ -734,40 +710,60 @@ pub(crate) fn emit(
         m.server.name
     ));
     // Only what the body uses, so that no lint about unused bindings fires.
-    let server_fn = if registrations.is_empty() && instructions.is_none() {
-        quote! {
-            pub fn server(_handler: impl #trait_name) -> Server {
-                ServerBuilder::new(#info).build()
+    let has_methods = !(tools.is_empty() && methods.is_empty());
+    let has_registrations = !(tools.is_empty() && registrations.is_empty());
+    let server_fn = |tool_registrations: TokenStream| {
+        if !has_registrations && instructions.is_none() {
+            quote! {
+                pub fn server(_handler: impl #trait_name) -> Server {
+                    ServerBuilder::new(#info).build()
+                }
+            }
+        } else {
+            let handler = has_methods.then(|| quote!(let handler = Arc::new(handler);));
+            let param = if has_methods {
+                quote!(handler)
+            } else {
+                quote!(_handler)
+            };
+            quote! {
+                pub fn server(#param: impl #trait_name) -> Server {
+                    #handler
+                    let mut b = ServerBuilder::new(#info);
+                    #instructions
+                    #tool_registrations
+                    #(#registrations)*
+                    b.build()
+                }
             }
         }
-    } else {
-        let handler = (!methods.is_empty()).then(|| quote!(let handler = Arc::new(handler);));
-        let param = if methods.is_empty() {
-            quote!(_handler)
-        } else {
-            quote!(handler)
-        };
+    };
+    let handlers = |tool_methods: TokenStream, tool_registrations: TokenStream| {
+        let server_fn = server_fn(tool_registrations);
         quote! {
-            pub fn server(#param: impl #trait_name) -> Server {
-                #handler
-                let mut b = ServerBuilder::new(#info);
-                #instructions
-                #(#registrations)*
-                b.build()
+            #(#trait_doc)*
+            pub trait #trait_name: Send + Sync + 'static {
+                #tool_methods
+                #(#methods)*
             }
+
+            #(#server_doc)*
+            #server_fn
         }
     };
     let mut parts = vec![Part::parse(quote!(use #rt::codegen::*;))];
     parts.extend(types);
-    parts.push(Part::parse(quote! {
-        #(#trait_doc)*
-        pub trait #trait_name: Send + Sync + 'static {
-            #(#methods)*
-        }
-
-        #(#server_doc)*
-        #server_fn
-    }));
+    parts.push(
+        match Part::parse(handlers(tools::marker(), tools::marker())) {
+            Part::Items(mut items) => {
+                tools.splice_into(&mut items);
+                Part::Items(items)
+            }
+            Part::Tokens(_) => {
+                Part::Tokens(handlers(tools.method_tokens(), tools.registration_tokens()))
+            }
+        },
+    );
     let reexport = Part::parse(quote! {
         #[allow(unreachable_pub)]
         pub use #module::*;
