@@ -914,36 +914,50 @@ fn docs(attrs: &mut Vec<syn::Attribute>, fallback: Option<String>) {
         _ => None,
     };
     // Each value is read once: reading one unescapes the literal.
-    let mut first = None;
-    let mut text: Vec<String> = Vec::new();
-    let mut index = 0;
-    attrs.retain(|a| {
-        let value = doc_value(a);
-        if let Some(value) = &value {
-            first.get_or_insert(index);
-            // One leading space per line is the `/// ` convention, not indentation.
-            text.extend(
-                value
-                    .split('\n')
-                    .map(|l| l.strip_prefix(' ').unwrap_or(l).to_owned()),
-            );
-        }
-        index += 1;
-        value.is_none()
-    });
-    let Some(first) = first else {
-        if let Some(text) = fallback {
-            attrs.insert(0, doc_attribute(&text));
-            docs(attrs, None);
-        }
-        return;
+    let values: Vec<(usize, String)> = attrs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| doc_value(a).map(|v| (i, v)))
+        .collect();
+    // One leading space per line is the `/// ` convention, not indentation.
+    let unprefixed = |values: &mut dyn Iterator<Item = &str>| {
+        let lines: Vec<&str> = values
+            .flat_map(|v| v.split('\n'))
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        doc_lines(&lines.join("\n"))
     };
-    let mut lines = doc_lines(&text.join("\n"));
-    if lines.is_empty() {
-        // A blank description documents nothing.
-        lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
+    let (at, lines) = match values.first() {
+        Some(&(first, _)) => {
+            let mut lines = unprefixed(&mut values.iter().map(|(_, v)| v.as_str()));
+            if lines.is_empty() {
+                // A blank description documents nothing.
+                lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
+            }
+            (first, lines)
+        }
+        None => match fallback {
+            Some(text) => (0, unprefixed(&mut std::iter::once(text.as_str()))),
+            None => return,
+        },
+    };
+    // Docs already written this way, one line per attribute (emit's own are) stay.
+    let unchanged = values.len() == lines.len()
+        && values
+            .iter()
+            .zip(&lines)
+            .enumerate()
+            .all(|(k, ((i, value), line))| *i == at + k && value == line);
+    if !unchanged {
+        let mut docs_at = values.iter().map(|(i, _)| *i).peekable();
+        let mut index = 0;
+        attrs.retain(|_| {
+            let is_doc = docs_at.next_if_eq(&index).is_some();
+            index += 1;
+            !is_doc
+        });
+        attrs.splice(at..at, lines.iter().map(|line| doc_attribute(line)));
     }
-    attrs.splice(first..first, lines.iter().map(|line| doc_attribute(line)));
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
