@@ -190,3 +190,31 @@ impl VisitMut for Holes<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::{ToTokens, format_ident};
+
+    #[test]
+    fn every_hole_is_filled_for_every_shape() {
+        let docs = vec![" Does it.".to_owned()];
+        let mut tools = Tools::default();
+        for (input, output) in [(false, false), (true, false), (false, true), (true, true)] {
+            tools.push(Tool {
+                method: format_ident!("act"),
+                input: input.then(|| format_ident!("ActInput")),
+                output: output.then(|| format_ident!("ActOutput")),
+                definition: Literal::string("{}"),
+                docs: &docs,
+            });
+        }
+        let code = format!("{} {}", tools.method_tokens(), tools.registration_tokens());
+        assert!(!code.contains("__mcpgen"), "{code}");
+        assert_eq!(code.matches("ActInput").count(), 4);
+        assert_eq!(code.matches("ActOutput").count(), 2);
+        assert_eq!(code.matches("fn act").count(), 4);
+        let first = tools.registrations[0].to_token_stream().to_string();
+        assert!(first.starts_with("b . tool (\"{}\""), "{first}");
+    }
+}

@@ -484,3 +484,96 @@ impl<'ast> Visit<'ast> for Finder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// typify-like output naming serde everywhere it can: derives, attributes,
+    /// types, expressions, qualified paths, macros, `use`, string literals.
+    fn sample() -> TokenStream {
+        quote! {
+            #[doc = "::serde_json in a doc string"]
+            #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+            #[serde(default = "::serde_json::Map::new")]
+            pub struct Holder {
+                pub value: ::std::vec::Vec<::serde_json::Value>,
+                pub map: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            }
+            impl<'de> ::serde::Deserialize<'de> for Wrapper {
+                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    let value = ::serde_json::from_str::<::serde_json::Value>("{}")
+                        .map_err(|e| <D::Error as ::serde::de::Error>::custom(e.to_string()))?;
+                    let _ = ::serde_json::json!({ "value": value });
+                    let _: ::serde_json::Value = ::serde_json::Value::Null;
+                    ::std::unimplemented!()
+                }
+            }
+            use ::serde::de::Error as _;
+        }
+    }
+
+    #[test]
+    fn the_tree_is_rewritten_as_the_tokens_would_be() {
+        for runtime in ["::mcpgen_runtime", "::mcpgen::runtime", "crate::rt"] {
+            let facade = Facade::new(runtime);
+            let from_tokens: syn::File =
+                syn::parse2(facade.rewrite_tokens(sample())).expect("the rewritten tokens parse");
+            let from_tree = facade.parse_file(sample()).expect("the sample parses");
+            assert_eq!(
+                prettyplease::unparse(&from_tree),
+                prettyplease::unparse(&from_tokens),
+                "runtime path {runtime}"
+            );
+            assert!(!prettyplease::unparse(&from_tree).contains(" ::serde"));
+        }
+    }
+
+    fn with_error_module(uses_it: bool) -> TokenStream {
+        let error = if uses_it {
+            quote!(self::error::ConversionError)
+        } else {
+            quote!(::std::string::String)
+        };
+        quote! {
+            pub struct Name(::std::string::String);
+            impl ::std::str::FromStr for Name {
+                type Err = #error;
+                fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                    ::std::result::Result::Ok(Self(value.into()))
+                }
+            }
+            #[doc = " Error types."]
+            pub mod error {
+                pub struct ConversionError(::std::borrow::Cow<'static, str>);
+            }
+        }
+    }
+
+    #[test]
+    fn the_error_module_is_kept_only_when_used() {
+        let facade = Facade::new("::mcpgen_runtime");
+        let names = |file: syn::File| -> Vec<String> {
+            file.items
+                .iter()
+                .filter_map(|i| match i {
+                    syn::Item::Struct(s) => Some(s.ident.to_string()),
+                    syn::Item::Mod(m) => Some(m.ident.to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let used = facade.parse(with_error_module(true)).expect("parses");
+        assert_eq!(names(used), ["Name", "error"]);
+        let unused = facade.parse(with_error_module(false)).expect("parses");
+        assert_eq!(names(unused), ["Name"]);
+        // Not where typify writes it: found by walking the parsed items.
+        let mut first = with_error_module(false).into_iter().collect::<Vec<_>>();
+        first.rotate_right(6);
+        let unused = facade.parse(first.into_iter().collect()).expect("parses");
+        assert_eq!(names(unused), ["Name"]);
+    }
+}
