@@ -3,9 +3,8 @@
 //!
 //! Parsing the whole file from tokens again was a quarter of generation time, and
 //! typify's output was parsed twice (once to edit it, once to format it). A part
-//! that does not parse keeps its tokens: the file then falls back to the one
-//! whole-file parse (or, failing that, to the tokens' text), exactly as when the
-//! file was built from tokens alone.
+//! that does not parse keeps its tokens: the file then falls back, as before, to
+//! one parse of all the parts' tokens (or, failing that, to their text).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, TokenStreamExt};

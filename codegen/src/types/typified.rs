@@ -62,7 +62,8 @@ impl Facade {
                 Rewriter { facade: self, path }.visit_file_mut(&mut file);
                 Ok(file)
             }
-            // A path no module can have: the tokens are rewritten as they are.
+            // A runtime path with generic arguments, which no module has: the
+            // tokens are rewritten before parsing, as they always were.
             None => syn::parse2(self.rewrite_tokens(tokens)),
         }
     }
@@ -123,8 +124,9 @@ fn is_serde(ident: &proc_macro2::Ident) -> bool {
 
 /// Names serde through the facade everywhere in a tree, as
 /// [`Facade::rewrite_tokens`] does in its tokens: paths starting with `::serde` or
-/// `::serde_json` (keeping qualified paths' `<… as …>` split where it was), string
-/// literals, and the tokens of attributes, macros and verbatim syntax.
+/// `::serde_json` (typify writes them nowhere else in a path; qualified paths keep
+/// their `<… as …>` split where it was), string literals, and the tokens of
+/// attributes, macros and verbatim syntax.
 struct Rewriter<'a> {
     facade: &'a Facade,
     /// The facade as a path.
