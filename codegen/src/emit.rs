@@ -1,6 +1,8 @@
 //! Emission: a validated manifest → one formatted Rust file (types, the handler
 //! trait, `server()`), plus the tools' JSON Schemas.
 
+mod tools;
+
 use std::collections::HashSet;
 
 use proc_macro2::{Literal, TokenStream};
@@ -8,6 +10,7 @@ use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
 use crate::diag::Reporter;
+use crate::items::{Part, doc_attribute};
 use crate::load::join;
 use crate::model::{Annotations, Icon, Theme, VarType};
 use crate::names::{camel, ident, snake};
@@ -308,6 +311,8 @@ pub(crate) fn emit(
     }
 
     let mut types = Vec::new();
+    // Tools come first in the trait and in `server()`.
+    let mut tools = tools::Tools::default();
     let mut methods = Vec::new();
     let mut registrations = Vec::new();
     let mut schemas = Vec::new();
@@ -315,11 +320,6 @@ pub(crate) fn emit(
     // Tools.
     for (name, tool) in &m.tools {
         let path = join("tools", name);
-        let method = ident(&snake(name));
-        let mut input_param = quote!();
-        let mut input_decode = quote!();
-        let mut input_arg = quote!();
-        let mut args_name = quote!(_args);
         for (kind, schema) in [("Input", &tool.input), ("Output", &tool.output)] {
             let Some(schema) = schema else { continue };
             let type_name = format!("{}{kind}", camel(name));
@@ -342,7 +342,7 @@ pub(crate) fn emit(
                     crate::types::Role::Output
                 },
             };
-            types.push(crate::types::schema_types(
+            types.extend(crate::types::schema_types(
                 schema,
                 &target,
                 runtime,
@@ -350,33 +350,10 @@ pub(crate) fn emit(
                 rep,
             ));
         }
-        if tool.input.is_some() {
-            let ty = format_ident!("{}Input", camel(name));
-            input_param = quote!(, input: #ty);
-            input_arg = quote!(, input);
-            args_name = quote!(args);
-            input_decode = quote! {
-                let input: #ty = match tool_input(args) {
-                    Ok(input) => input,
-                    Err(result) => return Ok(result),
-                };
-            };
-        }
-        let (ret, finish) = if tool.output.is_some() {
-            let ty = format_ident!("{}Output", camel(name));
-            (quote!(ToolResult<#ty>), quote!(tool_structured_output))
-        } else {
-            (quote!(ToolResult), quote!(tool_output))
-        };
-        let docs = doc_attrs(&format!(
+        let docs = doc_lines(&format!(
             "{}\n\nThe `{name}` tool.",
             tool.description.as_deref().unwrap_or_default()
         ));
-        methods.push(quote! {
-            #(#docs)*
-            fn #method(&self, ctx: &Context #input_param) -> impl Future<Output = #ret> + Send;
-        });
-
         let mut def = Map::new();
         def.insert("name".into(), Value::String(name.clone()));
         put(&mut def, "title", string(&tool.title));
@@ -407,18 +384,18 @@ pub(crate) fn emit(
             def.insert("annotations".into(), Value::Object(o));
         }
         put(&mut def, "icons", icons_json(&tool.icons));
-        let def = json_lit(&Value::Object(def));
-        registrations.push(quote! {
-            b.tool(#def, {
-                let h = handler.clone();
-                move |ctx: Context, #args_name: Map<String, Value>| {
-                    let h = h.clone();
-                    async move {
-                        #input_decode
-                        #finish(h.#method(&ctx #input_arg).await)
-                    }
-                }
-            });
+        tools.push(tools::Tool {
+            method: ident(&snake(name)),
+            input: tool
+                .input
+                .as_ref()
+                .map(|_| format_ident!("{}Input", camel(name))),
+            output: tool
+                .output
+                .as_ref()
+                .map(|_| format_ident!("{}Output", camel(name))),
+            definition: json_lit(&Value::Object(def)),
+            docs: &docs,
         });
     }
 
@@ -507,7 +484,7 @@ pub(crate) fn emit(
                         ..f
                     })
                     .collect();
-                types.push(data_struct(
+                types.push(Part::parse(data_struct(
                     &vars_ty,
                     &format!(
                         "The variables of the `{}` resource template (`{}`).",
@@ -517,7 +494,7 @@ pub(crate) fn emit(
                     "variable",
                     &serde,
                     &krate,
-                ));
+                )));
                 let vars_ty = format_ident!("{}", vars_ty);
                 let docs = doc_attrs(&format!(
                     "{}\n\nReads a resource of the template `{}`.",
@@ -586,14 +563,14 @@ pub(crate) fn emit(
                         doc: a.description.as_deref(),
                     })
                     .collect();
-                types.push(data_struct(
+                types.push(Part::parse(data_struct(
                     &args_ty,
                     &format!("The arguments of the `{name}` prompt."),
                     &fields,
                     "argument",
                     &serde,
                     &krate,
-                ));
+                )));
                 let args_ty = format_ident!("{}", args_ty);
                 let docs = doc_attrs(&format!(
                     "{}\n\nComposes the `{name}` prompt.",
@@ -688,23 +665,23 @@ pub(crate) fn emit(
             })
             .collect();
         let ty = camel(name);
-        types.push(data_struct(
+        types.push(Part::parse(data_struct(
             &ty,
             &format!("The `{name}` elicitation form: {}", e.message),
             &fields,
             "field",
             &serde,
             &krate,
-        ));
+        )));
         let ty = format_ident!("{}", ty);
         let message = &e.message;
         let schema = json_lit(&Value::Object(e.schema.clone()));
-        types.push(quote! {
+        types.push(Part::parse(quote! {
             impl ElicitationForm for #ty {
                 const MESSAGE: &'static str = #message;
                 const SCHEMA: &'static str = #schema;
             }
-        });
+        }));
     }
 
     // The server.
@@ -733,70 +710,89 @@ pub(crate) fn emit(
         m.server.name
     ));
     // Only what the body uses, so that no lint about unused bindings fires.
-    let server_fn = if registrations.is_empty() && instructions.is_none() {
-        quote! {
-            pub fn server(_handler: impl #trait_name) -> Server {
-                ServerBuilder::new(#info).build()
+    let has_methods = !(tools.is_empty() && methods.is_empty());
+    let has_registrations = !(tools.is_empty() && registrations.is_empty());
+    let server_fn = |tool_registrations: TokenStream| {
+        if !has_registrations && instructions.is_none() {
+            quote! {
+                pub fn server(_handler: impl #trait_name) -> Server {
+                    ServerBuilder::new(#info).build()
+                }
             }
-        }
-    } else {
-        let handler = (!methods.is_empty()).then(|| quote!(let handler = Arc::new(handler);));
-        let param = if methods.is_empty() {
-            quote!(_handler)
         } else {
-            quote!(handler)
-        };
-        quote! {
-            pub fn server(#param: impl #trait_name) -> Server {
-                #handler
-                let mut b = ServerBuilder::new(#info);
-                #instructions
-                #(#registrations)*
-                b.build()
+            let handler = has_methods.then(|| quote!(let handler = Arc::new(handler);));
+            let param = if has_methods {
+                quote!(handler)
+            } else {
+                quote!(_handler)
+            };
+            quote! {
+                pub fn server(#param: impl #trait_name) -> Server {
+                    #handler
+                    let mut b = ServerBuilder::new(#info);
+                    #instructions
+                    #tool_registrations
+                    #(#registrations)*
+                    b.build()
+                }
             }
         }
     };
-    let tokens = quote! {
-        mod #module {
-            use #rt::codegen::*;
-
-            #(#types)*
-
+    let handlers = |tool_methods: TokenStream, tool_registrations: TokenStream| {
+        let server_fn = server_fn(tool_registrations);
+        quote! {
             #(#trait_doc)*
             pub trait #trait_name: Send + Sync + 'static {
+                #tool_methods
                 #(#methods)*
             }
 
             #(#server_doc)*
             #server_fn
         }
+    };
+    let mut parts = vec![Part::parse(quote!(use #rt::codegen::*;))];
+    parts.extend(types);
+    parts.push(
+        match Part::parse(handlers(tools::marker(), tools::marker())) {
+            Part::Items(mut items) => {
+                tools.splice_into(&mut items);
+                Part::Items(items)
+            }
+            Part::Tokens(_) => {
+                Part::Tokens(handlers(tools.method_tokens(), tools.registration_tokens()))
+            }
+        },
+    );
+    let reexport = Part::parse(quote! {
         #[allow(unreachable_pub)]
         pub use #module::*;
-    };
-    let code = match syn::parse2::<syn::File>(tokens.clone()) {
+    });
+    let file = crate::items::file(module, parts, reexport)
+        .or_else(|tokens| syn::parse2::<syn::File>(tokens.clone()).map_err(|_| tokens.to_string()));
+    let code = match file {
         Ok(mut file) => {
             document(&mut file.items);
             prettyplease::unparse(&file)
         }
-        Err(_) => tokens.to_string(),
+        Err(text) => text,
     };
     // typify writes docs without the customary space after `///`.
-    let code: String = code
-        .lines()
-        .map(|line| {
-            let trimmed = line.trim_start();
-            match trimmed.strip_prefix("///") {
-                Some(rest) if !rest.is_empty() && !rest.starts_with([' ', '/']) => {
-                    format!("{}/// {rest}\n", &line[..line.len() - trimmed.len()])
-                }
-                _ => format!("{line}\n"),
+    let mut out = String::with_capacity(LINTS.len() + code.len() + code.len() / 64);
+    out.push_str(LINTS);
+    for line in code.lines() {
+        let trimmed = line.trim_start();
+        match trimmed.strip_prefix("///") {
+            Some(rest) if !rest.is_empty() && !rest.starts_with([' ', '/']) => {
+                out.push_str(&line[..line.len() - trimmed.len()]);
+                out.push_str("/// ");
+                out.push_str(rest);
             }
-        })
-        .collect();
-    Emitted {
-        code: format!("{LINTS}{code}"),
-        schemas,
+            _ => out.push_str(line),
+        }
+        out.push('\n');
     }
+    Emitted { code: out, schemas }
 }
 
 /// The lints the generated module allows, each with why: text rather than tokens,
@@ -917,35 +913,51 @@ fn docs(attrs: &mut Vec<syn::Attribute>, fallback: Option<String>) {
         },
         _ => None,
     };
-    let Some(first) = attrs.iter().position(|a| doc_value(a).is_some()) else {
-        if let Some(text) = fallback {
-            attrs.insert(0, syn::parse_quote!(#[doc = #text]));
-            docs(attrs, None);
-        }
-        return;
-    };
-    // One leading space per line is the `/// ` convention, not indentation.
-    let text: Vec<String> = attrs
+    // Each value is read once: reading one unescapes the literal.
+    let values: Vec<(usize, String)> = attrs
         .iter()
-        .filter_map(doc_value)
-        .flat_map(|value| {
-            value
-                .split('\n')
-                .map(|l| l.strip_prefix(' ').unwrap_or(l).to_owned())
-                .collect::<Vec<_>>()
-        })
+        .enumerate()
+        .filter_map(|(i, a)| doc_value(a).map(|v| (i, v)))
         .collect();
-    attrs.retain(|a| doc_value(a).is_none());
-    let mut lines = doc_lines(&text.join("\n"));
-    if lines.is_empty() {
-        // A blank description documents nothing.
-        lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
+    // One leading space per line is the `/// ` convention, not indentation.
+    let unprefixed = |values: &mut dyn Iterator<Item = &str>| {
+        let lines: Vec<&str> = values
+            .flat_map(|v| v.split('\n'))
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        doc_lines(&lines.join("\n"))
+    };
+    let (at, lines) = match values.first() {
+        Some(&(first, _)) => {
+            let mut lines = unprefixed(&mut values.iter().map(|(_, v)| v.as_str()));
+            if lines.is_empty() {
+                // A blank description documents nothing.
+                lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
+            }
+            (first, lines)
+        }
+        None => match fallback {
+            Some(text) => (0, unprefixed(&mut std::iter::once(text.as_str()))),
+            None => return,
+        },
+    };
+    // Docs already written this way, one line per attribute (emit's own are) stay.
+    let unchanged = values.len() == lines.len()
+        && values
+            .iter()
+            .zip(&lines)
+            .enumerate()
+            .all(|(k, ((i, value), line))| *i == at + k && value == line);
+    if !unchanged {
+        let mut docs_at = values.iter().map(|(i, _)| *i).peekable();
+        let mut index = 0;
+        attrs.retain(|_| {
+            let is_doc = docs_at.next_if_eq(&index).is_some();
+            index += 1;
+            !is_doc
+        });
+        attrs.splice(at..at, lines.iter().map(|line| doc_attribute(line)));
     }
-    let new: Vec<syn::Attribute> = lines
-        .into_iter()
-        .map(|line| syn::parse_quote!(#[doc = #line]))
-        .collect();
-    attrs.splice(first..first, new);
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {

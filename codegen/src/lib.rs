@@ -45,6 +45,7 @@
 mod diag;
 mod emit;
 mod guard;
+mod items;
 mod load;
 mod model;
 mod names;
@@ -589,8 +590,11 @@ fn write_output(dir: &Path, output: &Output) -> std::io::Result<Vec<PathBuf>> {
         write_if_changed(&path, text.as_bytes())?;
         written.push(path);
     }
+    // A set: a thousand tools write a thousand schemas, and comparing paths
+    // pairwise cost more than writing them.
+    let kept: std::collections::HashSet<&PathBuf> = written.iter().collect();
     for old in schema_files(&schema_dir) {
-        if !written.contains(&old) {
+        if !kept.contains(&old) {
             std::fs::remove_file(&old)?;
         }
     }

@@ -217,13 +217,23 @@ pub(crate) fn join(path: &str, key: &str) -> String {
     } else if path.is_empty() {
         key.to_owned()
     } else {
-        format!("{path}.{key}")
+        // Not `format!`: the span index joins once per node of the manifest.
+        let mut joined = String::with_capacity(path.len() + 1 + key.len());
+        joined.push_str(path);
+        joined.push('.');
+        joined.push_str(key);
+        joined
     }
 }
 
 /// Joins a manifest path and a sequence index.
 pub(crate) fn index(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
+    let mut indexed = String::with_capacity(path.len() + 8);
+    indexed.push_str(path);
+    indexed.push('[');
+    indexed.push_str(&i.to_string());
+    indexed.push(']');
+    indexed
 }
 
 /// Where each segment of a manifest path starts (its `.` or `[`).

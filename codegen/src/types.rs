@@ -32,17 +32,21 @@
 //! panics still print). When a run fails, each part of the schema is tried alone,
 //! innermost first, and only the parts that fail fall back.
 
+mod typified;
+
 use std::collections::{HashMap, HashSet};
 
 use heck::ToUpperCamelCase;
 
 use crate::guard::quietly;
-use proc_macro2::{Group, Literal, Punct, Spacing, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 use typify::{TypeDetails, TypeSpace, TypeSpaceSettings};
 
+use self::typified::Facade;
 use crate::diag::Reporter;
+use crate::items::{self, Part};
 use crate::load::{index, join};
 
 /// Which of a tool's schemas a type is for; decides what warnings promise.
@@ -81,7 +85,7 @@ pub(crate) fn schema_types(
     runtime: &str,
     reserved: &mut HashSet<String>,
     rep: &mut Reporter<'_>,
-) -> TokenStream {
+) -> Vec<Part> {
     let root = Value::Object(schema.clone());
     let mut norm = Normalizer::new(&root, target);
     let mut copy = norm.run();
@@ -94,8 +98,8 @@ pub(crate) fn schema_types(
             attempt(&copy, target.type_name, runtime)
         }
     };
-    let tokens = match generated {
-        Ok(generated) => module_tokens(generated, target, reserved),
+    let parts = match generated {
+        Ok(generated) => module_parts(generated, target, reserved),
         Err(why) => {
             // Unreachable in practice (the localized copy always types), kept so
             // that no input can fail the build.
@@ -109,7 +113,9 @@ pub(crate) fn schema_types(
             });
             let id = format_ident!("{}", target.type_name);
             let docs = crate::emit::doc_attrs(target.doc);
-            quote! { #(#docs)* pub type #id = Map<String, Value>; }
+            vec![Part::parse(
+                quote! { #(#docs)* pub type #id = Map<String, Value>; },
+            )]
         }
     };
     // In source order, as the author reads the manifest.
@@ -121,7 +127,7 @@ pub(crate) fn schema_types(
     for note in notes {
         rep.warning(&note.path, note.message, note.hint);
     }
-    tokens
+    parts
 }
 
 /// A warning about a part of a schema the type does not express.
@@ -2019,14 +2025,16 @@ fn attempt(copy: &TypingCopy, type_name: &str, runtime: &str) -> Result<Generate
             return Err(Failure(explain(message)));
         }
     };
-    let mut file: syn::File = syn::parse2(rewrite_paths(tokens, runtime))
+    let facade = Facade::new(runtime);
+    let mut file = facade
+        .parse(tokens)
         .map_err(|e| Failure(format!("typify wrote code that does not parse: {e}")))?;
     check_items(&file.items).map_err(Failure)?;
-    add_serde_crate(&mut file, runtime);
+    typified::add_serde_crate(&mut file.items, runtime);
     Ok(Generated {
         file,
         names,
-        alias: alias.map(|ty| rewrite_paths(ty, runtime)),
+        alias: alias.map(|ty| facade.rewrite_tokens(ty)),
     })
 }
 
@@ -2297,11 +2305,11 @@ fn children(node: &mut Value) -> Vec<&mut Value> {
 // Tokens.
 
 /// The private module of one schema's types and the `pub use` of them.
-fn module_tokens(
+fn module_parts(
     generated: Generated,
     target: &Target<'_>,
     reserved: &mut HashSet<String>,
-) -> TokenStream {
+) -> Vec<Part> {
     let Generated { file, names, alias } = generated;
     let module = format_ident!("{}", target.module);
     let root = format_ident!("{}", target.type_name);
@@ -2315,117 +2323,25 @@ fn module_tokens(
         let docs = crate::emit::doc_attrs(target.doc);
         quote! { #(#docs)* pub type #root = #ty; }
     });
-    quote! {
-        mod #module {
-            #file
-            #alias
+    let exports = quote! { pub use self::#module::{#(#exports),*}; };
+    match alias.clone().map(items::parse_items).transpose() {
+        Ok(alias) => {
+            let mut items = file.items;
+            items.extend(alias.into_iter().flatten());
+            vec![
+                Part::Items(vec![items::module(module, file.attrs, items)]),
+                Part::parse(exports),
+            ]
         }
-        pub use self::#module::{#(#exports),*};
-    }
-}
-
-/// `::serde…` and `::serde_json…` (in paths and in string attributes) → the facade's.
-fn rewrite_paths(tokens: TokenStream, runtime: &str) -> TokenStream {
-    let facade: TokenStream = format!("{runtime}::codegen").parse().unwrap_or_default();
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(trees.len());
-    let mut i = 0;
-    while i < trees.len() {
-        let is_crate_path = matches!(
-            (&trees[i], trees.get(i + 1), trees.get(i + 2)),
-            (TokenTree::Punct(a), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(id)))
-                if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':'
-                    && (id == "serde" || id == "serde_json")
-        );
-        if is_crate_path {
-            out.extend(facade.clone());
-            let mut colon = Punct::new(':', Spacing::Joint);
-            colon.set_span(proc_macro2::Span::call_site());
-            out.push(TokenTree::Punct(colon));
-            out.push(TokenTree::Punct(Punct::new(':', Spacing::Alone)));
-            out.push(trees[i + 2].clone());
-            i += 3;
-            continue;
-        }
-        match &trees[i] {
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), rewrite_paths(g.stream(), runtime));
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
+        // Kept as tokens, as the whole file then is.
+        Err(_) => vec![Part::Tokens(quote! {
+            mod #module {
+                #file
+                #alias
             }
-            TokenTree::Literal(lit) => {
-                let text = lit.to_string();
-                if text.starts_with("\"::serde") {
-                    let new = format!("\"{runtime}::codegen{}", &text[1..]);
-                    out.push(TokenTree::Literal(
-                        new.parse::<Literal>().unwrap_or_else(|_| lit.clone()),
-                    ));
-                } else {
-                    out.push(trees[i].clone());
-                }
-            }
-            other => out.push(other.clone()),
-        }
-        i += 1;
+            #exports
+        })],
     }
-    out.into_iter().collect()
-}
-
-/// Adds `#[serde(crate = "<runtime>::codegen::serde")]` to every item that derives
-/// a serde trait, so the derives work without a `serde` dependency.
-fn add_serde_crate(file: &mut syn::File, runtime: &str) {
-    let krate = format!("{runtime}::codegen::serde");
-    let attr: syn::Attribute = syn::parse_quote!(#[serde(crate = #krate)]);
-    fn visit(items: &mut [syn::Item], attr: &syn::Attribute) {
-        for item in items {
-            let attrs = match item {
-                syn::Item::Struct(s) => &mut s.attrs,
-                syn::Item::Enum(e) => &mut e.attrs,
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &mut m.content {
-                        visit(items, attr);
-                    }
-                    continue;
-                }
-                _ => continue,
-            };
-            let derives_serde = attrs.iter().any(|a| {
-                a.path().is_ident("derive") && {
-                    let meta = &a.meta;
-                    let text = quote!(#meta).to_string();
-                    text.contains("Serialize") || text.contains("Deserialize")
-                }
-            });
-            if derives_serde {
-                // After the derive, so the helper attribute is in scope.
-                let pos = attrs
-                    .iter()
-                    .rposition(|a| a.path().is_ident("derive"))
-                    .map_or(attrs.len(), |p| p + 1);
-                attrs.insert(pos, attr.clone());
-            }
-        }
-    }
-    visit(&mut file.items, &attr);
-    // typify always emits its conversion error type; drop it when nothing uses it.
-    let uses_error = file
-        .items
-        .iter()
-        .filter(|i| !matches!(i, syn::Item::Mod(m) if m.ident == "error"))
-        .any(|i| mentions(quote!(#i), "ConversionError"));
-    if !uses_error {
-        file.items
-            .retain(|i| !matches!(i, syn::Item::Mod(m) if m.ident == "error"));
-    }
-}
-
-/// Whether `tokens` contain the identifier `name`.
-fn mentions(tokens: TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|t| match t {
-        TokenTree::Ident(i) => i == name,
-        TokenTree::Group(g) => mentions(g.stream(), name),
-        _ => false,
-    })
 }
 
 #[cfg(test)]
