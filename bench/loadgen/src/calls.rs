@@ -11,6 +11,7 @@ use crate::check::Format;
 use crate::client::{Connection, Failure, text_for, within_timeout};
 use crate::errors::ErrorLog;
 use crate::procfs;
+use crate::stats;
 use crate::stats::{Latencies, LatencySummary};
 use crate::target::Target;
 
@@ -167,13 +168,6 @@ pub async fn run(
     }
 
     let requests = total.ok + total.errors_in_window;
-    let per_request = |seconds: f64| {
-        if requests == 0 {
-            0.0
-        } else {
-            seconds * 1e6 / requests as f64
-        }
-    };
     Ok(CallsReport {
         scenario: "calls",
         url: target.url.clone(),
@@ -191,9 +185,9 @@ pub async fn run(
         replies_json: total.json,
         replies_sse: total.sse,
         server_cpu_s: server_cpu,
-        server_cpu_us_per_request: per_request(server_cpu),
+        server_cpu_us_per_request: stats::micros_each(server_cpu, requests),
         generator_cpu_s: own_cpu,
-        generator_cpu_us_per_request: per_request(own_cpu),
+        generator_cpu_us_per_request: stats::micros_each(own_cpu, requests),
     })
 }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::client::{Connection, Failure, within_timeout};
 use crate::errors::ErrorLog;
 use crate::procfs;
+use crate::stats;
 use crate::stats::{Latencies, LatencySummary};
 use crate::target::Target;
 
@@ -92,13 +93,6 @@ pub async fn run_open(
     let own_cpu = procfs::own_cpu_seconds()? - own_start;
     let delete_errors = delete_all(batch.connections, &batch.sessions).await;
     let opened = batch.sessions.len();
-    let per_session = |seconds: f64| {
-        if opened == 0 {
-            0.0
-        } else {
-            seconds * 1e6 / opened as f64
-        }
-    };
     Ok(OpenReport {
         scenario: "open",
         url: target.url.clone(),
@@ -111,8 +105,8 @@ pub async fn run_open(
         errors: batch.failures,
         error_samples: batch.errors.samples,
         server_cpu_s: server_cpu,
-        server_cpu_us_per_session: per_session(server_cpu),
-        generator_cpu_us_per_session: per_session(own_cpu),
+        server_cpu_us_per_session: stats::micros_each(server_cpu, opened as u64),
+        generator_cpu_us_per_session: stats::micros_each(own_cpu, opened as u64),
         delete_errors,
     })
 }

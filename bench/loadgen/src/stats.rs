@@ -68,6 +68,15 @@ pub struct LatencySummary {
     pub max_us: u64,
 }
 
+/// CPU `seconds` spread over `count` items, in µs each (0 when there are none).
+pub fn micros_each(seconds: f64, count: u64) -> f64 {
+    if count == 0 {
+        0.0
+    } else {
+        seconds * 1e6 / count as f64
+    }
+}
+
 /// The median of `values` (the mean of the middle two for an even count); `None`
 /// when empty. NaNs sort last.
 pub fn median(values: &[f64]) -> Option<f64> {

@@ -16,6 +16,7 @@ use crate::client::{initialize_request, initialized_notification, text_for, writ
 use crate::errors::ErrorLog;
 use crate::procfs;
 use crate::server::{ServerCommand, StderrTail};
+use crate::stats;
 
 /// How to run the scenario.
 #[derive(Debug, Clone)]
@@ -156,13 +157,6 @@ pub async fn run(server: &ServerCommand, config: &StdioConfig) -> Result<StdioRe
     if unanswered > 0 {
         errors.record(format!("{unanswered} calls unanswered{}", stderr.render()));
     }
-    let per_call = |seconds: f64| {
-        if received == 0 {
-            0.0
-        } else {
-            seconds * 1e6 / received as f64
-        }
-    };
     Ok(StdioReport {
         scenario: "stdio",
         command: server.describe(),
@@ -179,8 +173,8 @@ pub async fn run(server: &ServerCommand, config: &StdioConfig) -> Result<StdioRe
         errors: failures + unanswered,
         error_samples: errors.samples,
         server_cpu_s: server_cpu,
-        server_cpu_us_per_call: per_call(server_cpu),
-        generator_cpu_us_per_call: per_call(own_cpu),
+        server_cpu_us_per_call: stats::micros_each(server_cpu, received),
+        generator_cpu_us_per_call: stats::micros_each(own_cpu, received),
     })
 }
 
