@@ -225,15 +225,22 @@ fn write_id(out: &mut String, id: &RequestId) {
 
 /// A batch's answers, as one JSON array.
 pub(crate) fn batch(messages: &[Encoded]) -> Encoded {
-    let mut out = String::from("[");
-    for (i, m) in messages.iter().enumerate() {
+    let mut out = String::new();
+    push_array(&mut out, messages);
+    from_json_text(out)
+}
+
+/// Appends `[a,b,…]` made of encoded values: a batch, or a list page.
+pub(crate) fn push_array(out: &mut String, items: &[Encoded]) {
+    out.reserve(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(m.get());
+        out.push_str(item.get());
     }
     out.push(']');
-    from_json_text(out)
 }
 
 /// `{"jsonrpc":"2.0","id":…,"error":{…}}`; the id is omitted when unknown

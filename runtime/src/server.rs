@@ -405,18 +405,9 @@ impl Shared {
             Some(_) => return Err(RequestError::invalid_params("Invalid cursor")),
         };
         let end = (start + self.page_size).min(items.len());
-        let page = &items[start..end];
-        let mut result =
-            String::with_capacity(page.iter().map(|i| i.get().len() + 1).sum::<usize>() + 64);
         // `key` is one of the list keys above: plain ASCII, no escaping needed.
-        result.push_str(&format!("{{\"{key}\":["));
-        for (i, item) in page.iter().enumerate() {
-            if i > 0 {
-                result.push(',');
-            }
-            result.push_str(item.get());
-        }
-        result.push(']');
+        let mut result = format!("{{\"{key}\":");
+        jsonrpc::push_array(&mut result, &items[start..end]);
         if end < items.len() {
             result.push_str(&format!(",\"nextCursor\":\"{}\"", encode_cursor(end)));
         }
