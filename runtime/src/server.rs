@@ -193,11 +193,11 @@ impl Shared {
         Value::Object(caps)
     }
 
-    /// Answers `initialize`: negotiates the version and returns the result.
+    /// Answers `initialize`: negotiates the version and returns the result, encoded.
     pub(crate) fn initialize(
         &self,
         params: Option<&Value>,
-    ) -> Result<(Negotiated, Value), RequestError> {
+    ) -> Result<(Negotiated, Encoded), RequestError> {
         let params = params
             .and_then(Value::as_object)
             .ok_or_else(|| RequestError::invalid_params("initialize needs params"))?;
@@ -233,7 +233,7 @@ impl Shared {
                 client_capabilities,
                 client_info,
             },
-            Value::Object(result),
+            jsonrpc::encode(&Value::Object(result)),
         ))
     }
 

@@ -497,10 +497,7 @@ impl Endpoint {
                 session.core.negotiate(negotiated);
                 let session_id = new_session_id();
                 self.inner.sessions.insert(session_id.clone(), session);
-                let mut r = json_response(
-                    StatusCode::OK,
-                    &jsonrpc::response(&id, &jsonrpc::encode(&result)),
-                );
+                let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, &result));
                 if let Ok(v) = HeaderValue::from_str(&session_id) {
                     r.headers_mut().insert("mcp-session-id", v);
                 }

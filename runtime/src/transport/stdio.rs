@@ -233,7 +233,7 @@ fn answer_before_dispatch(
         return Some(match shared.initialize(params) {
             Ok((negotiated, result)) => {
                 session.negotiate(negotiated);
-                jsonrpc::response(id, &jsonrpc::encode(&result))
+                jsonrpc::response(id, &result)
             }
             Err(e) => jsonrpc::error_response(Some(id), &e),
         });
