@@ -61,7 +61,7 @@ fn integral_floats_to_integers(value: &mut Value) {
 pub fn tool_output(result: ToolResult<CallToolResult>) -> Result<CallToolResult, RequestError> {
     Ok(match result {
         Ok(r) => r,
-        Err(e) => CallToolResult::error(e.message()),
+        Err(e) => CallToolResult::error(e.into_protocol()?.message()),
     })
 }
 
@@ -81,7 +81,7 @@ pub fn tool_structured_output<T: serde::Serialize>(
                 is_error: None,
             })
         }
-        Err(e) => Ok(CallToolResult::error(e.message())),
+        Err(e) => Ok(CallToolResult::error(e.into_protocol()?.message())),
     }
 }
 

@@ -237,6 +237,12 @@ impl Context {
         serde_json::from_value(roots).map_err(|e| ClientError::InvalidResponse(e.to_string()))
     }
 
+    /// Marks where a tool declared `task_starts: on_detach` becomes a task: input
+    /// asked before this point round-trips with the client synchronously; the work
+    /// after it runs in the background while the client polls the task. Returns at
+    /// once; does nothing for calls that are not tasks.
+    pub async fn detach(&self) {}
+
     /// Tells subscribed clients that a resource changed.
     pub fn notify_resource_updated(&self, uri: &str) {
         self.inner

@@ -24,6 +24,7 @@ use crate::jsonrpc::ErrorCode;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolError {
     message: String,
+    protocol: Option<RequestError>,
 }
 
 impl ToolError {
@@ -31,11 +32,34 @@ impl ToolError {
     pub fn new(message: impl Into<String>) -> Self {
         ToolError {
             message: message.into(),
+            protocol: None,
+        }
+    }
+    /// Fails the request itself with a JSON-RPC error instead of an `isError`
+    /// result: for faults the model cannot act on (a task then ends `failed`).
+    ///
+    /// ```
+    /// use mcpgen_runtime::{RequestError, ToolError};
+    ///
+    /// let e = ToolError::protocol(RequestError::internal("the backend is down"));
+    /// assert_eq!(e.message(), "the backend is down");
+    /// ```
+    pub fn protocol(error: RequestError) -> Self {
+        ToolError {
+            message: error.message.clone(),
+            protocol: Some(error),
         }
     }
     /// The message the model will read.
     pub fn message(&self) -> &str {
         &self.message
+    }
+    /// The JSON-RPC error this tool error stands for, if it is one.
+    pub(crate) fn into_protocol(self) -> Result<ToolError, RequestError> {
+        match self.protocol {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
     }
 }
 
