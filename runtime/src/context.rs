@@ -14,6 +14,7 @@ use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
     LogLevel, ProtocolVersion, Root,
 };
+use crate::replay::Replay;
 use crate::server::{ServerEvent, Shared};
 use crate::session::{Outbound, Session};
 
@@ -44,6 +45,17 @@ struct Inner {
     outbound: Arc<dyn Outbound>,
     shared: Arc<Shared>,
     cancel: CancellationToken,
+    questions: Questions,
+}
+
+/// Where a handler's questions to the client (elicitation, sampling, roots) go.
+pub(crate) enum Questions {
+    /// A legacy session: real requests on the request's stream, answered in place.
+    Session,
+    /// A modern request: answered by the client's retry (see [`Replay`]).
+    Replay(Arc<Replay>),
+    /// Nothing can carry a question (a modern request of a method without input).
+    Unavailable,
 }
 
 impl Context {
@@ -54,6 +66,7 @@ impl Context {
         outbound: Arc<dyn Outbound>,
         shared: Arc<Shared>,
         cancel: CancellationToken,
+        questions: Questions,
     ) -> Context {
         Context {
             inner: Arc::new(Inner {
@@ -63,6 +76,7 @@ impl Context {
                 outbound,
                 shared,
                 cancel,
+                questions,
             }),
         }
     }
@@ -135,9 +149,10 @@ impl Context {
     }
 
     /// Sends a log message to the client, if `level` is at or above the level the
-    /// client set with `logging/setLevel` (default: `info`).
+    /// client set (`logging/setLevel` in a session, default `info`; a 2026 client
+    /// sets it per request and gets no logs when it does not).
     pub async fn log(&self, level: LogLevel, data: impl Serialize) {
-        if level < self.inner.session.log_level() {
+        if !self.inner.session.accepts_log(level) {
             return;
         }
         let data = serde_json::to_value(data).unwrap_or(Value::Null);
@@ -182,7 +197,7 @@ impl Context {
         params.insert("message".into(), message.into());
         params.insert("requestedSchema".into(), schema);
         let answer = self
-            .request("elicitation/create", Value::Object(params))
+            .request("elicitation", "elicitation/create", Value::Object(params))
             .await?;
         parse_elicitation(answer, |content| {
             serde_json::from_value::<T>(content)
@@ -206,10 +221,14 @@ impl Context {
         if !supported {
             return Err(ClientError::CapabilityMissing("elicitation.url"));
         }
-        let params = json!({
-            "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id,
-        });
-        let answer = self.request("elicitation/create", params).await?;
+        let mut params = json!({ "mode": "url", "message": message, "url": url });
+        // 2026 correlates through `requestState`; ids are a session notion.
+        if !self.protocol_version().is_modern() {
+            params["elicitationId"] = elicitation_id.into();
+        }
+        let answer = self
+            .request("url_elicitation", "elicitation/create", params)
+            .await?;
         parse_elicitation(answer, |_| Ok(()))
     }
 
@@ -223,7 +242,9 @@ impl Context {
         }
         let params = serde_json::to_value(params)
             .map_err(|e| ClientError::InvalidResponse(e.to_string()))?;
-        let answer = self.request("sampling/createMessage", params).await?;
+        let answer = self
+            .request("sampling", "sampling/createMessage", params)
+            .await?;
         serde_json::from_value(answer).map_err(|e| ClientError::InvalidResponse(e.to_string()))
     }
 
@@ -232,7 +253,7 @@ impl Context {
         if self.client_capabilities().get("roots").is_none() {
             return Err(ClientError::CapabilityMissing("roots"));
         }
-        let answer = self.request("roots/list", json!({})).await?;
+        let answer = self.request("roots", "roots/list", json!({})).await?;
         let roots = answer.get("roots").cloned().unwrap_or(Value::Null);
         serde_json::from_value(roots).map_err(|e| ClientError::InvalidResponse(e.to_string()))
     }
@@ -274,9 +295,18 @@ impl Context {
         }
     }
 
-    /// Sends a server-to-client request on this request's stream and awaits the
-    /// answer, with the server's timeout; on timeout the client is told to cancel.
-    async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+    /// Asks the client: in a session, a server-to-client request on this request's
+    /// stream, awaited with the server's timeout (on timeout the client is told to
+    /// cancel); for a modern request, an input request keyed `key` (see [`Replay`]).
+    async fn request(&self, key: &str, method: &str, params: Value) -> Result<Value, ClientError> {
+        match &self.inner.questions {
+            Questions::Session => {}
+            Questions::Replay(replay) => {
+                let key = replay.next_key(key);
+                return Ok(replay.ask(key, method, params).await);
+            }
+            Questions::Unavailable => return Err(ClientError::CapabilityMissing("input")),
+        }
         let session = &self.inner.session;
         let (id, answer) = session.start_client_request();
         if !self

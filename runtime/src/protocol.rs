@@ -20,18 +20,26 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// 2025-11-25: icons, SSE polling, enum elicitation, URL elicitation.
     V2025_11_25,
+    /// 2026-07-28, the stateless ("modern") revision: no handshake, version and
+    /// capabilities in every request's `_meta`, multi-round-trip input.
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
     /// Every supported revision, oldest first.
-    pub const ALL: [ProtocolVersion; 4] = [
+    pub const ALL: [ProtocolVersion; 5] = [
         ProtocolVersion::V2024_11_05,
         ProtocolVersion::V2025_03_26,
         ProtocolVersion::V2025_06_18,
         ProtocolVersion::V2025_11_25,
+        ProtocolVersion::V2026_07_28,
     ];
-    /// The revision offered when a client asks for one we do not speak.
+    /// The revision `initialize` offers when a client asks for one it cannot
+    /// negotiate: the newest with a handshake.
     pub const LATEST: ProtocolVersion = ProtocolVersion::V2025_11_25;
+    /// The revisions served statelessly, newest first (`server/discover`'s
+    /// `supportedVersions`).
+    pub const MODERN: [ProtocolVersion; 1] = [ProtocolVersion::V2026_07_28];
 
     /// The wire spelling, e.g. `"2025-11-25"`.
     pub fn as_str(self) -> &'static str {
@@ -40,7 +48,13 @@ impl ProtocolVersion {
             ProtocolVersion::V2025_03_26 => "2025-03-26",
             ProtocolVersion::V2025_06_18 => "2025-06-18",
             ProtocolVersion::V2025_11_25 => "2025-11-25",
+            ProtocolVersion::V2026_07_28 => "2026-07-28",
         }
+    }
+
+    /// Served statelessly, per request, without `initialize` (2026-07-28 on).
+    pub fn is_modern(self) -> bool {
+        self >= ProtocolVersion::V2026_07_28
     }
 
     /// JSON-RPC batches are part of this revision (2025-03-26 only).
@@ -105,21 +119,6 @@ pub enum LogLevel {
     Alert,
     /// The system is unusable.
     Emergency,
-}
-
-impl LogLevel {
-    pub(crate) fn from_u8(n: u8) -> LogLevel {
-        match n {
-            0 => LogLevel::Debug,
-            1 => LogLevel::Info,
-            2 => LogLevel::Notice,
-            3 => LogLevel::Warning,
-            4 => LogLevel::Error,
-            5 => LogLevel::Critical,
-            6 => LogLevel::Alert,
-            _ => LogLevel::Emergency,
-        }
-    }
 }
 
 impl FromStr for LogLevel {

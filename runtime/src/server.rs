@@ -9,13 +9,18 @@ use futures_util::FutureExt as _;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
-use crate::context::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::context::{Context, Questions};
 use crate::downgrade;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
+use crate::modern::{self, RequestMeta};
 use crate::protocol::{
     Implementation, LogLevel, ProtocolVersion, ReadResourceResult, ResourceContents,
 };
+use crate::replay::{Replay, Suspension};
+use crate::seal::{Binding, Sealer};
 use crate::registry::{
     CompletionSource, CompletionTarget, PromptSource, Registry, ResourceSource, TemplateSource,
     VarType,
@@ -73,7 +78,20 @@ pub(crate) struct Shared {
     /// Per protocol version (index into `ProtocolVersion::ALL`), the list items
     /// down-converted once at start-up.
     lists: Vec<Lists>,
+    /// Seals the `requestState` of modern requests that wait for client input.
+    pub sealer: Sealer,
+    /// The server's `Implementation`, as modern results carry it in `_meta`.
+    modern_info: Value,
+    /// What modern list pages end with: `resultType`, cache hints, `_meta`.
+    modern_list_suffix: String,
 }
+
+/// How long a sealed `requestState` stays valid: long enough for a person to
+/// answer a form, short enough that a leaked one soon stops working.
+const REQUEST_STATE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// Default cache hints of discover and list results (60 s, shareable).
+const DEFAULT_TTL_MS: u64 = 60_000;
 
 /// List items, serialized once: a page is their JSON text spliced together.
 struct Lists {
@@ -131,6 +149,12 @@ impl Server {
             .unwrap_or("mcpgen")
             .to_owned();
         let (events, _) = broadcast::channel(256);
+        let mut modern_info = registry.info.clone();
+        downgrade::implementation(&mut modern_info, ProtocolVersion::V2026_07_28);
+        let modern_list_suffix = format!(
+            ",\"resultType\":\"complete\",\"ttlMs\":{DEFAULT_TTL_MS},\"cacheScope\":\"public\",\"_meta\":{}",
+            json!({ modern::META_SERVER_INFO: modern_info })
+        );
         Server {
             shared: Arc::new(Shared {
                 registry,
@@ -139,6 +163,9 @@ impl Server {
                 client_request_timeout: Duration::from_secs(60),
                 page_size: 100,
                 lists,
+                sealer: Sealer::random(REQUEST_STATE_LIFETIME),
+                modern_info,
+                modern_list_suffix,
             }),
         }
     }
@@ -205,7 +232,12 @@ impl Shared {
             .get("protocolVersion")
             .and_then(Value::as_str)
             .ok_or_else(|| RequestError::invalid_params("`protocolVersion` must be a string"))?;
-        let version = requested.parse().unwrap_or(ProtocolVersion::LATEST);
+        // A handshake negotiates only handshake revisions.
+        let version = requested
+            .parse::<ProtocolVersion>()
+            .ok()
+            .filter(|v| !v.is_modern())
+            .unwrap_or(ProtocolVersion::LATEST);
         let client_capabilities = match params.get("capabilities") {
             Some(c @ Value::Object(_)) => c.clone(),
             None => json!({}),
@@ -256,9 +288,8 @@ impl Shared {
         async move {
             let progress_token = params
                 .as_ref()
-                .and_then(|p| p.pointer("/_meta/progressToken"))
-                .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
-                .cloned();
+                .and_then(Value::as_object)
+                .and_then(progress_token);
             let ctx = Context::new(
                 id.clone(),
                 progress_token,
@@ -266,8 +297,10 @@ impl Shared {
                 outbound,
                 shared.clone(),
                 cancel.clone(),
+                Questions::Session,
             );
-            let work = AssertUnwindSafe(shared.dispatch(ctx, &method, params)).catch_unwind();
+            let work =
+                AssertUnwindSafe(shared.dispatch(ctx, &method, params, false)).catch_unwind();
             let outcome = tokio::select! {
                 // Cancellation wins ties: a handler that noticed the cancellation
                 // and returned must not be answered either.
@@ -315,11 +348,253 @@ impl Shared {
         }
     }
 
+    /// Serves one modern request, already admitted (its `_meta`, headers and
+    /// capabilities checked). Like [`Shared::handle_request`], the future yields
+    /// `None` when the client cancelled.
+    pub(crate) fn handle_modern(
+        self: &Arc<Self>,
+        meta: RequestMeta,
+        id: RequestId,
+        method: String,
+        params: Option<Value>,
+        outbound: Arc<dyn Outbound>,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
+        let shared = self.clone();
+        async move {
+            let work = AssertUnwindSafe(shared.serve_modern(
+                meta,
+                &id,
+                &method,
+                params,
+                outbound,
+                cancel.clone(),
+            ))
+            .catch_unwind();
+            let outcome = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => None,
+                r = work => Some(r),
+            };
+            if cancel.is_cancelled() {
+                return None;
+            }
+            let result = outcome?.unwrap_or_else(|_| {
+                Err(RequestError::internal(
+                    "Internal error: the handler panicked",
+                ))
+            });
+            Some(match result {
+                Ok(result) => jsonrpc::response(&id, &result),
+                Err(e) => jsonrpc::error_response(Some(&id), &modern::for_modern(e)),
+            })
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn serve_modern(
+        self: &Arc<Self>,
+        meta: RequestMeta,
+        id: &RequestId,
+        method: &str,
+        params: Option<Value>,
+        outbound: Arc<dyn Outbound>,
+        cancel: CancellationToken,
+    ) -> Result<Encoded, RequestError> {
+        let mut params = match params {
+            None => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
+        };
+        if method == "server/discover" {
+            return Ok(jsonrpc::encode(&self.discover()));
+        }
+        let progress_token = progress_token(&params);
+        let session = Arc::new(Session::modern(
+            Negotiated {
+                version: meta.version,
+                client_capabilities: meta.client_capabilities,
+                client_info: meta.client_info,
+            },
+            meta.log_level,
+        ));
+        // Only these methods may answer `input_required` (SEP-2322).
+        let subject_key = match method {
+            "tools/call" | "prompts/get" => Some("name"),
+            "resources/read" => Some("uri"),
+            _ => None,
+        };
+        let Some(subject_key) = subject_key else {
+            let ctx = Context::new(
+                id.clone(),
+                progress_token,
+                session,
+                outbound,
+                self.clone(),
+                cancel,
+                Questions::Unavailable,
+            );
+            return self.dispatch(ctx, method, Some(Value::Object(params)), true).await;
+        };
+        let subject = params
+            .get(subject_key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
+        let binding = Binding {
+            purpose: method,
+            subject: &subject,
+            arguments: &arguments,
+            // No authentication layer exists yet; the binding is ready for one.
+            principal: None,
+        };
+        let replay = Arc::new(self.resume(&binding, &mut params)?);
+        let ctx = Context::new(
+            id.clone(),
+            progress_token,
+            session,
+            outbound,
+            self.clone(),
+            cancel,
+            Questions::Replay(replay.clone()),
+        );
+        tokio::select! {
+            biased;
+            r = self.dispatch(ctx, method, Some(Value::Object(params)), true) => r,
+            _ = replay.suspended() => self.input_required(&replay, &binding),
+        }
+    }
+
+    /// Reads a retry's `inputResponses` and sealed `requestState` into the answers
+    /// the handler's replay can use.
+    fn resume(
+        &self,
+        binding: &Binding<'_>,
+        params: &mut Map<String, Value>,
+    ) -> Result<Replay, RequestError> {
+        let mut answers = match params.remove("inputResponses") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(RequestError::invalid_params(
+                    "Invalid params: `inputResponses` must be an object",
+                ));
+            }
+        };
+        match params.remove("requestState") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(state)) => {
+                let opened = self.sealer.open(binding, &state).map_err(|why| {
+                    RequestError::invalid_params(format!("Invalid params: `requestState` {why}"))
+                })?;
+                let earlier = serde_json::from_slice::<Value>(&opened)
+                    .ok()
+                    .and_then(|v| match v {
+                        Value::Object(mut m) => m.remove("answers"),
+                        _ => None,
+                    });
+                // Answers sealed in earlier rounds stand; the client cannot redo them.
+                if let Some(Value::Object(earlier)) = earlier {
+                    answers.extend(earlier);
+                }
+            }
+            Some(_) => {
+                return Err(RequestError::invalid_params(
+                    "Invalid params: `requestState` must be a string",
+                ));
+            }
+        }
+        Ok(Replay::new(answers))
+    }
+
+    /// The result of a handler suspended for client input.
+    fn input_required(
+        &self,
+        replay: &Replay,
+        binding: &Binding<'_>,
+    ) -> Result<Encoded, RequestError> {
+        match replay.suspension() {
+            Suspension::Invalid(e) => Err(e),
+            Suspension::NeedInput { requests, answers } => {
+                let state = json!({ "answers": answers }).to_string();
+                let result = json!({
+                    "resultType": "input_required",
+                    "inputRequests": requests,
+                    "requestState": self.sealer.seal(binding, state.as_bytes()),
+                    "_meta": { modern::META_SERVER_INFO: self.modern_info },
+                });
+                Ok(jsonrpc::encode(&result))
+            }
+        }
+    }
+
+    /// Every check a modern request passes before it is served (§1.3 steps 2 to
+    /// 10), in order; the transport gives the HTTP headers when there are any.
+    pub(crate) fn admit_modern(
+        &self,
+        method: &str,
+        params: Option<&Value>,
+        headers: Option<&dyn modern::Headers>,
+    ) -> Result<RequestMeta, modern::Rejection> {
+        let meta = modern::read_meta(method, params, headers)?;
+        if !self.serves_modern(method) {
+            return Err(modern::Rejection {
+                status: 404,
+                error: RequestError::method_not_found(method),
+            });
+        }
+        if let Some(headers) = headers {
+            modern::check_name_header(method, params, headers)
+                .map_err(modern::Rejection::bad_request)?;
+        }
+        Ok(meta)
+    }
+
+    /// Whether a modern request may call `method` here; anything else is 404 +
+    /// `-32601`, removed methods (`initialize`, `ping`, …) included.
+    pub(crate) fn serves_modern(&self, method: &str) -> bool {
+        let r = &self.registry;
+        match method {
+            "server/discover" | "subscriptions/listen" => true,
+            "tools/list" | "tools/call" => !r.tools.is_empty(),
+            "resources/list" | "resources/templates/list" | "resources/read" => {
+                self.has_resources()
+            }
+            "prompts/list" | "prompts/get" => !r.prompts.is_empty(),
+            "completion/complete" => self.has_completions(),
+            _ => false,
+        }
+    }
+
+    fn has_completions(&self) -> bool {
+        !self.registry.prompts.is_empty() || !self.registry.templates.is_empty()
+    }
+
+    /// The `server/discover` result.
+    fn discover(&self) -> Value {
+        let mut result = Map::new();
+        let supported: Vec<&str> = ProtocolVersion::MODERN.iter().map(|v| v.as_str()).collect();
+        result.insert("supportedVersions".into(), json!(supported));
+        result.insert(
+            "capabilities".into(),
+            self.capabilities(ProtocolVersion::V2026_07_28),
+        );
+        if let Some(instructions) = &self.registry.instructions {
+            result.insert("instructions".into(), instructions.clone().into());
+        }
+        result.insert("ttlMs".into(), DEFAULT_TTL_MS.into());
+        result.insert("cacheScope".into(), "public".into());
+        modern::complete(&mut result, &self.modern_info);
+        Value::Object(result)
+    }
+
     async fn dispatch(
         self: &Arc<Self>,
         ctx: Context,
         method: &str,
         params: Option<Value>,
+        modern: bool,
     ) -> Result<Encoded, RequestError> {
         let params = match params {
             None => Map::new(),
@@ -327,11 +602,15 @@ impl Shared {
             Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
         };
         if let Some((key, items)) = self.listed(method, ctx.protocol_version()) {
-            return self.list(&params, key, items);
+            return self.list(&params, key, items, modern);
         }
-        self.dispatch_value(ctx, method, params)
-            .await
-            .map(|result| jsonrpc::encode(&result))
+        let mut result = self.dispatch_value(ctx, method, params).await?;
+        if modern {
+            if let Value::Object(result) = &mut result {
+                modern::complete(result, &self.modern_info);
+            }
+        }
+        Ok(jsonrpc::encode(&result))
     }
 
     /// The items a list method serves, and the key they go under, if this server
@@ -396,6 +675,7 @@ impl Shared {
         params: &Map<String, Value>,
         key: &str,
         items: &[Encoded],
+        modern: bool,
     ) -> Result<Encoded, RequestError> {
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
@@ -410,6 +690,9 @@ impl Shared {
         jsonrpc::push_array(&mut result, &items[start..end]);
         if end < items.len() {
             result.push_str(&format!(",\"nextCursor\":\"{}\"", encode_cursor(end)));
+        }
+        if modern {
+            result.push_str(&self.modern_list_suffix);
         }
         result.push('}');
         Ok(jsonrpc::from_json_text(result))
@@ -488,8 +771,15 @@ impl Shared {
             .ok_or_else(|| RequestError::invalid_params("`uri` must be a string"))?
             .to_owned();
         let r = &self.registry;
+        let modern = ctx.protocol_version().is_modern();
+        // Content fixed in the manifest may be cached as long as lists; computed
+        // content is fresh on every read.
+        let mut ttl_ms = 0;
         let result: ReadResourceResult = if let Some(&i) = r.resource_index.get(&uri) {
             let entry = &r.resources[i];
+            if !matches!(entry.source, ResourceSource::Handler(_)) {
+                ttl_ms = DEFAULT_TTL_MS;
+            }
             let mime = entry.mime_type.clone();
             match &entry.source {
                 ResourceSource::Text(text) => ResourceContents::Text {
@@ -534,7 +824,15 @@ impl Shared {
                 TemplateSource::Handler(h) => h(ctx, uri, vars).await?,
             }
         };
-        serde_json::to_value(result).map_err(|e| RequestError::internal(e.to_string()))
+        let mut result =
+            serde_json::to_value(result).map_err(|e| RequestError::internal(e.to_string()))?;
+        if modern {
+            if let Value::Object(m) = &mut result {
+                m.insert("ttlMs".into(), ttl_ms.into());
+                m.insert("cacheScope".into(), "public".into());
+            }
+        }
+        Ok(result)
     }
 
     async fn get_prompt(
@@ -728,6 +1026,15 @@ impl Shared {
         };
         Ok(json!({ "completion": cap_completion(completion) }))
     }
+}
+
+/// The request's `_meta.progressToken`, if it is a valid one.
+fn progress_token(params: &Map<String, Value>) -> Option<Value> {
+    params
+        .get("_meta")
+        .and_then(|m| m.get("progressToken"))
+        .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+        .cloned()
 }
 
 fn ctx_session(

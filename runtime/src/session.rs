@@ -38,6 +38,9 @@ pub(crate) trait Outbound: Send + Sync {
 
 type Pending = oneshot::Sender<Result<Value, RequestError>>;
 
+/// Above every level: no log message goes out.
+const LOGS_OFF: u8 = LogLevel::Emergency as u8 + 1;
+
 pub(crate) struct Session {
     negotiated: OnceLock<Negotiated>,
     initialized: AtomicBool,
@@ -97,8 +100,21 @@ impl Session {
         self.initialized.store(true, Ordering::Relaxed);
     }
 
-    pub(crate) fn log_level(&self) -> LogLevel {
-        LogLevel::from_u8(self.log_level.load(Ordering::Relaxed))
+    /// The state of one modern request: what its `_meta` declared, and logs only if
+    /// it asked for them.
+    pub(crate) fn modern(negotiated: Negotiated, log_level: Option<LogLevel>) -> Session {
+        let session = Session::new();
+        session.negotiate(negotiated);
+        session.mark_initialized();
+        session
+            .log_level
+            .store(log_level.map_or(LOGS_OFF, |l| l as u8), Ordering::Relaxed);
+        session
+    }
+
+    /// Whether a message at `level` goes to the client.
+    pub(crate) fn accepts_log(&self, level: LogLevel) -> bool {
+        level as u8 >= self.log_level.load(Ordering::Relaxed)
     }
 
     pub(crate) fn set_log_level(&self, level: LogLevel) {

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod modern;
 pub mod scenarios;
 pub mod schema;
 pub mod stdio;

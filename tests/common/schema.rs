@@ -116,6 +116,7 @@ pub fn result_type(method: &str) -> Option<&'static str> {
         "prompts/list" => "ListPromptsResult",
         "prompts/get" => "GetPromptResult",
         "completion/complete" => "CompleteResult",
+        "server/discover" => "DiscoverResult",
         "ping" | "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => {
             "EmptyResult"
         }
@@ -151,6 +152,21 @@ pub fn check_server_message(version: &str, message: &Value, method_of: Option<&s
         } else {
             assert_valid(version, envelope, message, what);
         }
+        // 2026 types the errors it defines: their `data` must have its shape.
+        let typed = match message["error"]["code"].as_i64() {
+            Some(-32020) => Some("HeaderMismatchError"),
+            Some(-32021) => Some("MissingRequiredClientCapabilityError"),
+            Some(-32022) => Some("UnsupportedProtocolVersionError"),
+            _ => None,
+        };
+        if let Some(def) = typed {
+            assert!(
+                has_definition(version, def),
+                "a {version} server sent code {}: {message}",
+                message["error"]["code"]
+            );
+            assert_valid(version, def, message, what);
+        }
         assert!(
             message.get("result").is_none(),
             "a response with both result and error: {message}"
@@ -162,7 +178,14 @@ pub fn check_server_message(version: &str, message: &Value, method_of: Option<&s
             "JSONRPCResponse"
         };
         assert_valid(version, envelope, message, what);
-        if let Some(def) = method_of.and_then(result_type) {
+        if message["result"]["resultType"] == "input_required" {
+            assert_valid(
+                version,
+                "InputRequiredResult",
+                &message["result"],
+                "an input_required result",
+            );
+        } else if let Some(def) = method_of.and_then(result_type) {
             assert_valid(
                 version,
                 def,

@@ -25,11 +25,14 @@ use serde_json::value::RawValue;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+use tokio_util::sync::CancellationToken;
+
 use super::poll_once;
 use super::sse::{self, Stream, StreamOutbound};
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
-use crate::protocol::ProtocolVersion;
+use crate::listen::{self, Filter};
+use crate::modern;
 use crate::server::Shared;
 use crate::session::{Outbound, Session, lock, now_secs};
 
@@ -240,6 +243,55 @@ fn streamed(rx: mpsc::UnboundedReceiver<Bytes>) -> ResponseBody {
     StreamBody::new(events).boxed_unsync()
 }
 
+/// Like [`streamed`], and `guard` is dropped with the body: when the stream ends or
+/// the client goes away.
+fn streamed_until_dropped<G: Send + 'static>(
+    rx: mpsc::UnboundedReceiver<Bytes>,
+    guard: G,
+) -> ResponseBody {
+    let events = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        rx.recv()
+            .await
+            .map(|bytes| (Ok::<_, Infallible>(Frame::data(bytes)), (rx, guard)))
+    });
+    StreamBody::new(events).boxed_unsync()
+}
+
+/// How often an idle listen stream gets a keep-alive comment.
+const LISTEN_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Sorts a POST into an era (§1.2 rows 3 to 8): a session id means legacy; modern
+/// `_meta` means modern; an `initialize` without it means legacy; a version header
+/// naming no legacy revision means modern; anything else is legacy.
+fn is_modern(headers: &HeaderMap, values: &[Value], is_batch: bool) -> bool {
+    if headers.contains_key("mcp-session-id") {
+        return false;
+    }
+    if !is_batch {
+        if let Some(v) = values.first() {
+            if modern::has_modern_meta(v.get("params")) {
+                return true;
+            }
+            if v.get("method").and_then(Value::as_str) == Some("initialize") {
+                return false;
+            }
+        }
+    }
+    header_str(headers, "mcp-protocol-version").is_some_and(|v| !modern::is_legacy_version(v))
+}
+
+/// A legacy request's `MCP-Protocol-Version`, if any, must name a legacy revision.
+fn check_legacy_version(headers: &HeaderMap) -> Result<(), Response<ResponseBody>> {
+    match header_str(headers, "mcp-protocol-version") {
+        Some(v) if !modern::is_legacy_version(v) => Err(http_error(
+            StatusCode::BAD_REQUEST,
+            -32000,
+            &format!("Bad Request: unsupported MCP-Protocol-Version `{v}`"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn sse_response(body: ResponseBody) -> Response<ResponseBody> {
     let mut r = Response::new(body);
     let h = r.headers_mut();
@@ -329,19 +381,17 @@ impl Endpoint {
         if let Err(r) = self.check_origin(req.headers()) {
             return r;
         }
-        if let Some(v) = header_str(req.headers(), "mcp-protocol-version") {
-            if v.parse::<ProtocolVersion>().is_err() {
-                return http_error(
-                    StatusCode::BAD_REQUEST,
-                    -32000,
-                    &format!("Bad Request: unsupported MCP-Protocol-Version `{v}`"),
-                );
-            }
-        }
         match *req.method() {
             Method::POST => self.post(req).await,
-            Method::GET => self.get(req.headers()),
-            Method::DELETE => self.delete(req.headers()),
+            // GET and DELETE belong to legacy sessions (§1.2 row 2).
+            Method::GET => match check_legacy_version(req.headers()) {
+                Ok(()) => self.get(req.headers()),
+                Err(r) => r,
+            },
+            Method::DELETE => match check_legacy_version(req.headers()) {
+                Ok(()) => self.delete(req.headers()),
+                Err(r) => r,
+            },
             _ => {
                 let mut r = status_only(StatusCode::METHOD_NOT_ALLOWED);
                 r.headers_mut()
@@ -423,6 +473,19 @@ impl Endpoint {
         };
         let is_batch =
             values.len() > 1 || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        if is_modern(&headers, &values, is_batch) {
+            return self.post_modern(&headers, values, is_batch).await;
+        }
+        let is_initialize = !is_batch
+            && values
+                .first()
+                .is_some_and(|v| v.get("method").and_then(Value::as_str) == Some("initialize"));
+        // An `initialize` is served whatever version header it carries (§1.2 row 5).
+        if !is_initialize {
+            if let Err(r) = check_legacy_version(&headers) {
+                return r;
+            }
+        }
         let mut messages = Vec::with_capacity(values.len());
         for v in values {
             match jsonrpc::classify(v) {
@@ -488,6 +551,142 @@ impl Endpoint {
         } else {
             self.answer_sse(session, requests).await
         }
+    }
+
+    /// A 2026-07-28 request: checked in the checklist's order (§1.3), then served
+    /// statelessly. Nothing of a session is read or made.
+    async fn post_modern(
+        &self,
+        headers: &HeaderMap,
+        mut values: Vec<Value>,
+        is_batch: bool,
+    ) -> Response<ResponseBody> {
+        let refuse = |status: StatusCode, id: Option<&RequestId>, error: RequestError| {
+            json_response(status, &jsonrpc::error_response(id, &error))
+        };
+        let value = match values.pop() {
+            Some(v) if !is_batch => v,
+            _ => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    RequestError::new(
+                        ErrorCode::INVALID_REQUEST,
+                        "Invalid request: batches are not part of 2026-07-28",
+                    ),
+                );
+            }
+        };
+        let (id, method, params) = match jsonrpc::classify(value) {
+            Ok(Incoming::Request { id, method, params }) => (id, method, params),
+            // Closing the stream is how a 2026 client cancels; other notifications
+            // need no answer.
+            Ok(Incoming::Notification { .. }) => return status_only(StatusCode::ACCEPTED),
+            Ok(Incoming::Response { id, .. }) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    Some(&id),
+                    RequestError::new(
+                        ErrorCode::INVALID_REQUEST,
+                        "Invalid request: a 2026-07-28 server sends no requests to answer",
+                    ),
+                );
+            }
+            Err(invalid) => {
+                return refuse(StatusCode::BAD_REQUEST, invalid.id.as_ref(), invalid.error);
+            }
+        };
+        let shared = &self.inner.shared;
+        let meta = match shared.admit_modern(&method, params.as_ref(), Some(headers as &dyn modern::Headers)) {
+            Ok(meta) => meta,
+            Err(rejection) => {
+                let status =
+                    StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::BAD_REQUEST);
+                return refuse(status, Some(&id), rejection.error);
+            }
+        };
+        if method == "subscriptions/listen" {
+            return match Filter::from_params(shared, params.as_ref()) {
+                Ok((filter, honoured)) => self.listen(id, filter, honoured),
+                Err(e) => refuse(StatusCode::OK, Some(&id), e),
+            };
+        }
+        let stream = Arc::new(Stream::new(1, 1));
+        let Some(mut rx) = stream.attach(None, None, true) else {
+            return status_only(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        let cancel = CancellationToken::new();
+        let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
+        let mut response = Box::pin(shared.handle_modern(
+            meta,
+            id,
+            method,
+            params,
+            outbound,
+            cancel.clone(),
+        ));
+        if let Poll::Ready(answer) = poll_once(response.as_mut()).await {
+            // Finished at once: a lone response goes out as plain JSON.
+            let mut events = Vec::new();
+            while let Ok(event) = rx.try_recv() {
+                events.push(event);
+            }
+            return match answer {
+                Some(answer) if events.is_empty() => json_response(StatusCode::OK, &answer),
+                answer => {
+                    finish(&stream, answer);
+                    while let Ok(event) = rx.try_recv() {
+                        events.push(event);
+                    }
+                    sse_response(full(events.concat()))
+                }
+            };
+        }
+        tokio::spawn(async move { finish(&stream, response.await) });
+        // The client closing the stream cancels the request (2026-07-28).
+        sse_response(streamed_until_dropped(rx, cancel.drop_guard()))
+    }
+
+    /// A `subscriptions/listen` stream: the acknowledgement, then the change events
+    /// the filter lets through, until the client goes away.
+    fn listen(&self, id: RequestId, filter: Filter, honoured: Value) -> Response<ResponseBody> {
+        let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+        let keep_alive_tx = tx.clone();
+        // Subscribe before acknowledging: no change after the ack may be missed.
+        let mut events = self.inner.shared.events.subscribe();
+        let mut seq = 0;
+        let mut send = move |message: &Value| {
+            seq += 1;
+            tx.send(sse::frame(0, seq, &jsonrpc::encode(message))).is_ok()
+        };
+        send(&listen::acknowledgement(&id, honoured));
+        let (closed_tx, closed) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let mut closed = closed;
+            let mut keep_alive = tokio::time::interval(LISTEN_KEEP_ALIVE);
+            keep_alive.tick().await;
+            loop {
+                tokio::select! {
+                    _ = &mut closed => break,
+                    _ = keep_alive.tick() => {
+                        // A comment line keeps proxies from timing the stream out.
+                        if keep_alive_tx.send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
+                            break;
+                        }
+                    }
+                    event = events.recv() => match event {
+                        Ok(event) => {
+                            if let Some(n) = filter.notification(&event, &id) {
+                                if !send(&n) { break }
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    },
+                }
+            }
+        });
+        sse_response(streamed_until_dropped(rx, closed_tx))
     }
 
     fn initialize(&self, id: RequestId, params: Option<&Value>) -> Response<ResponseBody> {

@@ -11,9 +11,14 @@ use tokio::task::JoinSet;
 
 use super::poll_once;
 use crate::error::RequestError;
-use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming};
+use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
+use crate::listen::{self, Filter};
+use crate::modern;
 use crate::server::Shared;
-use crate::session::{Outbound, Session};
+use crate::session::{Outbound, Session, lock};
+
+/// The process's `subscriptions/listen` subscriptions, by listen request id.
+type Listeners = Arc<std::sync::Mutex<Vec<(RequestId, Filter)>>>;
 
 /// Longest accepted line; longer input is answered with an error and skipped.
 const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -70,16 +75,24 @@ where
 
     let session = Arc::new(Session::new());
     let outbound: Arc<dyn Outbound> = Arc::new(StdoutOutbound(tx.clone()));
+    let listeners = Listeners::default();
     let events = {
         let mut events = shared.events.subscribe();
         let session = session.clone();
+        let listeners = listeners.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
             loop {
                 match events.recv().await {
                     Ok(event) => {
+                        // One bus: the legacy session and every modern listener.
                         if session.negotiated().is_some() {
                             if let Some(n) = event.notification_for(&session) {
+                                let _ = tx.send(jsonrpc::encode(&n));
+                            }
+                        }
+                        for (id, filter) in lock(&listeners).iter() {
+                            if let Some(n) = filter.notification(&event, id) {
                                 let _ = tx.send(jsonrpc::encode(&n));
                             }
                         }
@@ -126,7 +139,14 @@ where
                 let _ = tx.send(jsonrpc::error_response(None, &e));
             }
             Ok(Body::Single(value)) => {
-                handle_message(&shared, &session, &outbound, &tx, &mut tasks, value).await;
+                let io = Io {
+                    shared: &shared,
+                    session: &session,
+                    listeners: &listeners,
+                    outbound: &outbound,
+                    tx: &tx,
+                };
+                handle_message(&io, &mut tasks, value).await;
             }
             Ok(Body::Batch(items)) => {
                 if !session.version().accepts_batches() || session.negotiated().is_none() {
@@ -163,16 +183,28 @@ fn trim_line(line: &[u8]) -> &[u8] {
     &line[start..end]
 }
 
+/// What serving one message needs of the process.
+struct Io<'a> {
+    shared: &'a Arc<Shared>,
+    /// The legacy session, once `initialize` came; also tracks every request in
+    /// flight, of either era, for `notifications/cancelled`.
+    session: &'a Arc<Session>,
+    listeners: &'a Listeners,
+    outbound: &'a Arc<dyn Outbound>,
+    tx: &'a mpsc::UnboundedSender<Encoded>,
+}
+
 /// Answers what can be answered at once; a request that does not finish on its
-/// first poll gets a task.
-async fn handle_message(
-    shared: &Arc<Shared>,
-    session: &Arc<Session>,
-    outbound: &Arc<dyn Outbound>,
-    tx: &mpsc::UnboundedSender<Encoded>,
-    tasks: &mut JoinSet<()>,
-    value: Value,
-) {
+/// first poll gets a task. A request with modern `_meta` is served statelessly
+/// whether or not the process saw an `initialize`.
+async fn handle_message(io: &Io<'_>, tasks: &mut JoinSet<()>, value: Value) {
+    let Io {
+        shared,
+        session,
+        outbound,
+        tx,
+        ..
+    } = *io;
     let message = match jsonrpc::classify(value) {
         Ok(m) => m,
         Err(invalid) => {
@@ -181,6 +213,9 @@ async fn handle_message(
         }
     };
     match message {
+        Incoming::Request { id, method, params } if modern::has_modern_meta(params.as_ref()) => {
+            serve_modern(io, tasks, id, method, params).await;
+        }
         Incoming::Request { id, method, params } => {
             if let Some(early) =
                 answer_before_dispatch(shared, session, &id, &method, params.as_ref())
@@ -206,10 +241,78 @@ async fn handle_message(
             }
         }
         Incoming::Notification { method, params } => {
+            if method == "notifications/cancelled" {
+                // The same notification ends a listen subscription.
+                if let Some(id) = params
+                    .as_ref()
+                    .and_then(|p| p.get("requestId"))
+                    .and_then(|v| serde_json::from_value::<RequestId>(v.clone()).ok())
+                {
+                    lock(io.listeners).retain(|(listening, _)| *listening != id);
+                }
+            }
             shared.handle_notification(session, &method, params.as_ref());
         }
         Incoming::Response { id, result } => {
             session.resolve_client_request(&id, result);
+        }
+    }
+}
+
+/// A 2026-07-28 request on stdio: the checks without headers, then served on its
+/// own; a `subscriptions/listen` joins the process's listeners.
+async fn serve_modern(
+    io: &Io<'_>,
+    tasks: &mut JoinSet<()>,
+    id: RequestId,
+    method: String,
+    params: Option<Value>,
+) {
+    let shared = io.shared;
+    let meta = match shared.admit_modern(&method, params.as_ref(), None) {
+        Ok(meta) => meta,
+        Err(rejection) => {
+            let _ = io
+                .tx
+                .send(jsonrpc::error_response(Some(&id), &rejection.error));
+            return;
+        }
+    };
+    if method == "subscriptions/listen" {
+        match Filter::from_params(shared, params.as_ref()) {
+            Ok((filter, honoured)) => {
+                // The acknowledgement goes out before any event of this subscription.
+                let _ = io
+                    .tx
+                    .send(jsonrpc::encode(&listen::acknowledgement(&id, honoured)));
+                lock(io.listeners).push((id, filter));
+            }
+            Err(e) => {
+                let _ = io.tx.send(jsonrpc::error_response(Some(&id), &e));
+            }
+        }
+        return;
+    }
+    let cancel = io.session.begin_request(&id);
+    let session = io.session.clone();
+    let response = shared.handle_modern(meta, id.clone(), method, params, io.outbound.clone(), cancel);
+    let mut response = Box::pin(async move {
+        let answer = response.await;
+        session.end_request(&id);
+        answer
+    });
+    match poll_once(response.as_mut()).await {
+        Poll::Ready(Some(answer)) => {
+            let _ = io.tx.send(answer);
+        }
+        Poll::Ready(None) => {}
+        Poll::Pending => {
+            let tx = io.tx.clone();
+            tasks.spawn(async move {
+                if let Some(answer) = response.await {
+                    let _ = tx.send(answer);
+                }
+            });
         }
     }
 }

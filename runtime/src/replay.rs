@@ -1,0 +1,196 @@
+//! Client input for a modern request (multi-round-trip requests, SEP-2322).
+//!
+//! A 2026-07-28 server cannot ask the client anything mid-request. When a handler
+//! asks (`ctx.elicit`, `ctx.create_message`, `ctx.list_roots`), the answer is looked
+//! up among those the client sent with this attempt (`inputResponses`) and those
+//! carried from earlier rounds in the sealed `requestState`. A missing answer
+//! suspends the handler for good: the runtime drops it and answers
+//! `input_required` with every question asked in that poll, so questions asked
+//! concurrently go out in one round. On the retry the handler runs again from the
+//! start and, with the answers in hand, gets further: handlers must be
+//! deterministic up to their questions.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::Notify;
+
+use crate::error::RequestError;
+use crate::session::lock;
+
+/// One attempt of a modern request that may ask the client for input.
+pub(crate) struct Replay {
+    /// Answers known to this attempt, by key.
+    answers: Map<String, Value>,
+    state: Mutex<State>,
+    suspended: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    /// How many questions of each kind were asked so far, to key repeats.
+    asked_per_base: HashMap<String, u32>,
+    /// Unanswered questions, `{method, params}` by key, in the order asked.
+    missing: Map<String, Value>,
+    /// Answers the handler consumed; they ride in the next `requestState`.
+    used: Map<String, Value>,
+    /// An answer that is not what its question calls for.
+    invalid: Option<RequestError>,
+}
+
+/// Why a handler stopped before finishing.
+pub(crate) enum Suspension {
+    /// Questions to ask, and the answers gathered so far.
+    NeedInput {
+        requests: Map<String, Value>,
+        answers: Map<String, Value>,
+    },
+    /// The client answered something malformed.
+    Invalid(RequestError),
+}
+
+impl Replay {
+    pub(crate) fn new(answers: Map<String, Value>) -> Replay {
+        Replay {
+            answers,
+            state: Mutex::new(State::default()),
+            suspended: Notify::new(),
+        }
+    }
+
+    /// The key of the next question of this kind: `base`, then `base_2`, `base_3`…
+    /// Deterministic, so a replayed handler asks under the same keys.
+    pub(crate) fn next_key(&self, base: &str) -> String {
+        let mut state = lock(&self.state);
+        let n = state.asked_per_base.entry(base.to_owned()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            base.to_owned()
+        } else {
+            format!("{base}_{n}")
+        }
+    }
+
+    /// The client's answer to a question, or never (the handler is suspended).
+    pub(crate) async fn ask(&self, key: String, method: &str, params: Value) -> Value {
+        if let Some(answer) = self.answers.get(&key) {
+            match check_answer(method, answer) {
+                Ok(()) => {
+                    lock(&self.state).used.insert(key, answer.clone());
+                    return answer.clone();
+                }
+                Err(why) => {
+                    let mut state = lock(&self.state);
+                    state.invalid.get_or_insert_with(|| {
+                        RequestError::invalid_params(format!(
+                            "Invalid params: `inputResponses.{key}` {why}"
+                        ))
+                    });
+                }
+            }
+        } else {
+            lock(&self.state)
+                .missing
+                .insert(key, json!({ "method": method, "params": params }));
+        }
+        self.suspended.notify_one();
+        std::future::pending().await
+    }
+
+    /// Completes once the handler asked something it cannot be answered now.
+    pub(crate) async fn suspended(&self) {
+        self.suspended.notified().await
+    }
+
+    /// What the suspended handler needs.
+    pub(crate) fn suspension(&self) -> Suspension {
+        let mut state = lock(&self.state);
+        if let Some(e) = state.invalid.take() {
+            return Suspension::Invalid(e);
+        }
+        Suspension::NeedInput {
+            requests: std::mem::take(&mut state.missing),
+            answers: std::mem::take(&mut state.used),
+        }
+    }
+}
+
+/// Whether an answer has the shape of the result its question calls for.
+fn check_answer(method: &str, answer: &Value) -> Result<(), &'static str> {
+    let Some(answer) = answer.as_object() else {
+        return Err("must be an object");
+    };
+    let ok = match method {
+        "elicitation/create" => {
+            matches!(
+                answer.get("action").and_then(Value::as_str),
+                Some("accept" | "decline" | "cancel")
+            ) && answer.get("content").is_none_or(Value::is_object)
+        }
+        "sampling/createMessage" => {
+            answer.get("role").is_some_and(Value::is_string)
+                && answer.get("content").is_some_and(|c| c.is_object() || c.is_array())
+        }
+        "roots/list" => answer.get("roots").is_some_and(Value::is_array),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(match method {
+            "elicitation/create" => "must be an elicitation result (`action`, `content`)",
+            "sampling/createMessage" => "must be a sampling result (`role`, `content`)",
+            _ => "must be a roots result (`roots`)",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt as _;
+
+    #[test]
+    fn repeated_questions_get_distinct_stable_keys() {
+        let r = Replay::new(Map::new());
+        assert_eq!(r.next_key("confirm"), "confirm");
+        assert_eq!(r.next_key("sampling"), "sampling");
+        assert_eq!(r.next_key("confirm"), "confirm_2");
+    }
+
+    #[test]
+    fn known_answers_return_and_missing_ones_suspend() {
+        let mut answers = Map::new();
+        answers.insert("roots".into(), json!({ "roots": [] }));
+        let r = Replay::new(answers);
+        let got = r.ask("roots".into(), "roots/list", json!({})).now_or_never();
+        assert_eq!(got, Some(json!({ "roots": [] })));
+        let pending = r.ask("name".into(), "elicitation/create", json!({})).now_or_never();
+        assert!(pending.is_none());
+        assert!(r.suspended().now_or_never().is_some());
+        let Suspension::NeedInput { requests, answers } = r.suspension() else {
+            panic!("expected a request for input");
+        };
+        assert_eq!(requests["name"]["method"], "elicitation/create");
+        assert_eq!(answers["roots"], json!({ "roots": [] }));
+    }
+
+    #[test]
+    fn malformed_answers_are_errors_not_input() {
+        let mut answers = Map::new();
+        answers.insert("user_name".into(), json!(12345));
+        let r = Replay::new(answers);
+        assert!(
+            r.ask("user_name".into(), "elicitation/create", json!({}))
+                .now_or_never()
+                .is_none()
+        );
+        let Suspension::Invalid(e) = r.suspension() else {
+            panic!("expected an error");
+        };
+        assert_eq!(e.code, crate::jsonrpc::ErrorCode::INVALID_PARAMS);
+        assert!(check_answer("elicitation/create", &json!({ "action": "maybe" })).is_err());
+        assert!(check_answer("sampling/createMessage", &json!({ "role": "assistant", "content": { "type": "text", "text": "x" } })).is_ok());
+    }
+}
