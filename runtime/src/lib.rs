@@ -35,6 +35,8 @@ mod protocol;
 mod registry;
 mod server;
 mod session;
+#[allow(dead_code)] // wired in by the tasks dispatch work
+mod tasks;
 mod transport;
 mod uri_template;
 
