@@ -39,6 +39,8 @@ mod replay;
 mod seal;
 mod server;
 mod session;
+#[allow(dead_code)] // wired in by the tasks dispatch work
+mod tasks;
 mod transport;
 mod uri_template;
 
