@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::Server;
+use crate::seal::Sealer;
 use crate::transport::http::HttpConfig;
 
 /// Serve this MCP server over stdio (the default) or Streamable HTTP.
@@ -31,6 +32,14 @@ struct Args {
     /// Answer HTTP requests with JSON instead of SSE streams.
     #[arg(long)]
     json_responses: bool,
+    /// The key sealing the `requestState` of 2026 requests that wait for input (64
+    /// hex digits, or base64 of 32 bytes). Give every replica the same key so any
+    /// of them accepts a retry; without one, a random key lives as long as the process.
+    #[arg(long, env = "MCPGEN_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key)]
+    state_key: Option<[u8; 32]>,
+    /// The key used before `--state-key` during a rotation: state it sealed is still accepted.
+    #[arg(long, env = "MCPGEN_PREVIOUS_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key, requires = "state_key")]
+    previous_state_key: Option<[u8; 32]>,
     /// The server's own log filter on stderr (error, warn, info, debug, trace).
     #[arg(long, default_value = "warn", value_name = "LEVEL")]
     log_level: String,
@@ -46,8 +55,11 @@ fn parse_addr(text: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("`{text}` is not an address like 127.0.0.1:3000 or a port"))
 }
 
-pub(crate) fn main(server: Server) -> ExitCode {
+pub(crate) fn main(mut server: Server) -> ExitCode {
     let args = Args::parse();
+    if let Some(key) = args.state_key {
+        server = server.request_state_key(key, args.previous_state_key);
+    }
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()

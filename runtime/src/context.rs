@@ -14,8 +14,9 @@ use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
     LogLevel, ProtocolVersion, Root,
 };
-use crate::replay::Replay;
+use crate::replay::{self, Replay};
 use crate::server::{ServerEvent, Shared};
+use crate::tasks::Task;
 use crate::session::{Outbound, Session};
 
 /// What a handler knows about the request it serves, and what it can do meanwhile.
@@ -46,6 +47,10 @@ struct Inner {
     shared: Arc<Shared>,
     cancel: CancellationToken,
     questions: Questions,
+    /// How many questions of each kind were asked, to key repeats.
+    asked: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+    /// Set for a call that becomes a task where its handler calls [`Context::detach`].
+    detach: Option<Arc<Detach>>,
 }
 
 /// Where a handler's questions to the client (elicitation, sampling, roots) go.
@@ -54,8 +59,36 @@ pub(crate) enum Questions {
     Session,
     /// A modern request: answered by the client's retry (see [`Replay`]).
     Replay(Arc<Replay>),
+    /// A task: the task shows `input_required` until `tasks/update` answers.
+    Task(Arc<Task>),
     /// Nothing can carry a question (a modern request of a method without input).
     Unavailable,
+}
+
+/// The hand-over of a call that becomes a task mid-way: the handler asks, the
+/// dispatcher creates the task and installs it, the handler goes on as the task.
+#[derive(Default)]
+pub(crate) struct Detach {
+    requested: tokio::sync::Notify,
+    task: std::sync::OnceLock<Arc<Task>>,
+    installed: tokio::sync::Notify,
+}
+
+impl Detach {
+    /// Completes when the handler asked to become a task.
+    pub(crate) async fn requested(&self) {
+        self.requested.notified().await
+    }
+
+    /// Makes the call a task: from now on its questions go to `task`.
+    pub(crate) fn install(&self, task: Arc<Task>) {
+        let _ = self.task.set(task);
+        self.installed.notify_one();
+    }
+
+    fn task(&self) -> Option<&Arc<Task>> {
+        self.task.get()
+    }
 }
 
 impl Context {
@@ -77,7 +110,20 @@ impl Context {
                 shared,
                 cancel,
                 questions,
+                asked: Default::default(),
+                detach: None,
             }),
+        }
+    }
+
+    /// This context, for a call that becomes a task at [`Context::detach`].
+    pub(crate) fn detachable(self, detach: Arc<Detach>) -> Context {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| {
+            unreachable!("a context is made detachable before it is shared")
+        });
+        inner.detach = Some(detach);
+        Context {
+            inner: Arc::new(inner),
         }
     }
 
@@ -262,7 +308,17 @@ impl Context {
     /// asked before this point round-trips with the client synchronously; the work
     /// after it runs in the background while the client polls the task. Returns at
     /// once; does nothing for calls that are not tasks.
-    pub async fn detach(&self) {}
+    pub async fn detach(&self) {
+        let Some(detach) = &self.inner.detach else {
+            return;
+        };
+        if detach.task().is_some() {
+            return;
+        }
+        let installed = detach.installed.notified();
+        detach.requested.notify_one();
+        installed.await;
+    }
 
     /// Tells subscribed clients that a resource changed.
     pub fn notify_resource_updated(&self, uri: &str) {
@@ -299,13 +355,20 @@ impl Context {
     /// stream, awaited with the server's timeout (on timeout the client is told to
     /// cancel); for a modern request, an input request keyed `key` (see [`Replay`]).
     async fn request(&self, key: &str, method: &str, params: Value) -> Result<Value, ClientError> {
-        match &self.inner.questions {
-            Questions::Session => {}
-            Questions::Replay(replay) => {
-                let key = replay.next_key(key);
+        let task = self.inner.detach.as_ref().and_then(|d| d.task());
+        match (task, &self.inner.questions) {
+            (Some(task), _) | (None, Questions::Task(task)) => {
+                let key = self.next_key(key);
+                return self.ask_task(task, key, method, params).await;
+            }
+            (None, Questions::Replay(replay)) => {
+                let key = self.next_key(key);
                 return Ok(replay.ask(key, method, params).await);
             }
-            Questions::Unavailable => return Err(ClientError::CapabilityMissing("input")),
+            (None, Questions::Unavailable) => {
+                return Err(ClientError::CapabilityMissing("input"));
+            }
+            (None, Questions::Session) => {}
         }
         let session = &self.inner.session;
         let (id, answer) = session.start_client_request();
@@ -333,6 +396,42 @@ impl Context {
             }
         }
         outcome?.map_err(ClientError::Rejected)
+    }
+}
+
+impl Context {
+    /// The key of the next question of this kind: `base`, then `base_2`, `base_3`…
+    /// Deterministic, so a replayed handler asks under the same keys.
+    fn next_key(&self, base: &str) -> String {
+        let mut asked = crate::session::lock(&self.inner.asked);
+        let n = asked.entry(base.to_owned()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            base.to_owned()
+        } else {
+            format!("{base}_{n}")
+        }
+    }
+
+    /// A question within a task: the task waits in `input_required` until
+    /// `tasks/update` brings the answer, or the task is cancelled.
+    async fn ask_task(
+        &self,
+        task: &Task,
+        key: String,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, ClientError> {
+        let answer = task
+            .ask(key, json!({ "method": method, "params": params }))
+            .map_err(|_| ClientError::Disconnected)?;
+        let cancelled = task.cancel_token();
+        let answer = tokio::select! {
+            a = answer => a.map_err(|_| ClientError::Disconnected)?,
+            _ = cancelled.cancelled() => return Err(ClientError::Disconnected),
+        };
+        replay::check_answer(method, &answer).map_err(|why| ClientError::InvalidResponse(why.into()))?;
+        Ok(answer)
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::error::RequestError;
 use crate::jsonrpc::ErrorCode;
 use crate::protocol::{Implementation, LogLevel, ProtocolVersion};
+use crate::registry::{HeaderParam, HeaderParamKind};
 
 /// `_meta` key of the protocol version every modern request declares.
 pub(crate) const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -252,6 +253,61 @@ pub(crate) fn decode_header_value(raw: &str) -> Result<String, String> {
         .decode(encoded)
         .map_err(|_| "is not valid base64".to_owned())?;
     String::from_utf8(bytes).map_err(|_| "does not decode to UTF-8 text".to_owned())
+}
+
+/// Step 9: every `x-mcp-header` argument of a `tools/call` is repeated, exactly, in
+/// its `Mcp-Param-{Name}` header (§4.3).
+pub(crate) fn check_param_headers(
+    declared: &[HeaderParam],
+    arguments: Option<&Value>,
+    headers: &dyn Headers,
+) -> Result<(), RequestError> {
+    for param in declared {
+        let name = format!("mcp-param-{}", param.header);
+        let arg = arguments
+            .and_then(|a| param.path.iter().try_fold(a, |v, key| v.get(key)))
+            .filter(|v| !v.is_null());
+        let header = headers.header(&name);
+        let (arg, header) = match (arg, header) {
+            (None, None) => continue,
+            (Some(_), None) => {
+                return Err(header_mismatch(format!(
+                    "Header mismatch: Mcp-Param-{} is required",
+                    param.header
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(header_mismatch(format!(
+                    "Header mismatch: Mcp-Param-{} names no argument in the body",
+                    param.header
+                )));
+            }
+            (Some(a), Some(h)) => (a, h),
+        };
+        let decoded = decode_header_value(header)
+            .map_err(|why| header_mismatch(format!("Header mismatch: Mcp-Param-{} {why}", param.header)))?;
+        let matches = match param.kind {
+            HeaderParamKind::String => match arg.as_str() {
+                Some(s) => s == decoded,
+                None => continue, // the schema check reports the wrong type
+            },
+            HeaderParamKind::Integer => match arg.as_f64() {
+                Some(n) => decoded.parse::<f64>().is_ok_and(|d| d == n),
+                None => continue,
+            },
+            HeaderParamKind::Boolean => match arg.as_bool() {
+                Some(b) => decoded == if b { "true" } else { "false" },
+                None => continue,
+            },
+        };
+        if !matches {
+            return Err(header_mismatch(format!(
+                "Header mismatch: Mcp-Param-{} differs from the argument",
+                param.header
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether `caps` (a `ClientCapabilities` object) declares everything `required`

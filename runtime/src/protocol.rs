@@ -52,6 +52,12 @@ impl ProtocolVersion {
         }
     }
 
+    /// The experimental tasks of 2025-11-25 (`task` param, `tasks/*`); 2026-07-28
+    /// moved tasks to an extension.
+    pub fn has_tasks(self) -> bool {
+        self == ProtocolVersion::V2025_11_25
+    }
+
     /// Served statelessly, per request, without `initialize` (2026-07-28 on).
     pub fn is_modern(self) -> bool {
         self >= ProtocolVersion::V2026_07_28

@@ -10,7 +10,6 @@
 //! start and, with the answers in hand, gets further: handlers must be
 //! deterministic up to their questions.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::{Map, Value, json};
@@ -29,8 +28,6 @@ pub(crate) struct Replay {
 
 #[derive(Default)]
 struct State {
-    /// How many questions of each kind were asked so far, to key repeats.
-    asked_per_base: HashMap<String, u32>,
     /// Unanswered questions, `{method, params}` by key, in the order asked.
     missing: Map<String, Value>,
     /// Answers the handler consumed; they ride in the next `requestState`.
@@ -56,19 +53,6 @@ impl Replay {
             answers,
             state: Mutex::new(State::default()),
             suspended: Notify::new(),
-        }
-    }
-
-    /// The key of the next question of this kind: `base`, then `base_2`, `base_3`…
-    /// Deterministic, so a replayed handler asks under the same keys.
-    pub(crate) fn next_key(&self, base: &str) -> String {
-        let mut state = lock(&self.state);
-        let n = state.asked_per_base.entry(base.to_owned()).or_insert(0);
-        *n += 1;
-        if *n == 1 {
-            base.to_owned()
-        } else {
-            format!("{base}_{n}")
         }
     }
 
@@ -117,7 +101,7 @@ impl Replay {
 }
 
 /// Whether an answer has the shape of the result its question calls for.
-fn check_answer(method: &str, answer: &Value) -> Result<(), &'static str> {
+pub(crate) fn check_answer(method: &str, answer: &Value) -> Result<(), &'static str> {
     let Some(answer) = answer.as_object() else {
         return Err("must be an object");
     };
@@ -150,14 +134,6 @@ fn check_answer(method: &str, answer: &Value) -> Result<(), &'static str> {
 mod tests {
     use super::*;
     use futures_util::FutureExt as _;
-
-    #[test]
-    fn repeated_questions_get_distinct_stable_keys() {
-        let r = Replay::new(Map::new());
-        assert_eq!(r.next_key("confirm"), "confirm");
-        assert_eq!(r.next_key("sampling"), "sampling");
-        assert_eq!(r.next_key("confirm"), "confirm_2");
-    }
 
     #[test]
     fn known_answers_return_and_missing_ones_suspend() {

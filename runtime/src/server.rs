@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{Context, Questions};
+use crate::context::{Context, Detach, Questions};
 use crate::downgrade;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
@@ -20,12 +20,14 @@ use crate::protocol::{
     Implementation, LogLevel, ProtocolVersion, ReadResourceResult, ResourceContents,
 };
 use crate::replay::{Replay, Suspension};
+use crate::registry::{CacheHints, TaskStarts, TaskSupport};
 use crate::seal::{Binding, Sealer};
+use crate::tasks::{self, Owner, Task, TaskStore};
 use crate::registry::{
-    CompletionSource, CompletionTarget, PromptSource, Registry, ResourceSource, TemplateSource,
-    VarType,
+    BoxFuture, CompletionSource, CompletionTarget, PromptSource, Registry, ResourceSource,
+    TemplateSource, VarType,
 };
-use crate::session::{Negotiated, Outbound, Session};
+use crate::session::{Discard, Negotiated, Outbound, Session};
 
 /// A change clients may be told about.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +82,8 @@ pub(crate) struct Shared {
     lists: Vec<Lists>,
     /// Seals the `requestState` of modern requests that wait for client input.
     pub sealer: Sealer,
+    /// Tool calls running as tasks, of either era.
+    pub tasks: TaskStore,
     /// The server's `Implementation`, as modern results carry it in `_meta`.
     modern_info: Value,
     /// What modern list pages end with: `resultType`, cache hints, `_meta`.
@@ -90,8 +94,11 @@ pub(crate) struct Shared {
 /// answer a form, short enough that a leaked one soon stops working.
 const REQUEST_STATE_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// Default cache hints of discover and list results (60 s, shareable).
-const DEFAULT_TTL_MS: u64 = 60_000;
+
+/// How long a task's outcome is kept after it ends, and how often clients are
+/// asked to poll it.
+const TASK_TTL: Duration = Duration::from_secs(10 * 60);
+const TASK_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// List items, serialized once: a page is their JSON text spliced together.
 struct Lists {
@@ -123,10 +130,26 @@ impl Server {
                         .collect()
                 };
                 Lists {
-                    tools: map(
-                        registry.tools.iter().map(|t| &t.definition).collect(),
-                        downgrade::tool,
-                    ),
+                    tools: registry
+                        .tools
+                        .iter()
+                        .map(|t| {
+                            let mut d = t.definition.clone();
+                            downgrade::tool(&mut d, v);
+                            // 2025-11-25 tells clients in the tool which calls may be tasks.
+                            let support = match t.task_support {
+                                TaskSupport::Forbidden => None,
+                                TaskSupport::Optional => Some("optional"),
+                                TaskSupport::Required => Some("required"),
+                            };
+                            if let (true, Some(support), Value::Object(d)) =
+                                (v.has_tasks(), support, &mut d)
+                            {
+                                d.insert("execution".into(), json!({ "taskSupport": support }));
+                            }
+                            jsonrpc::encode(&d)
+                        })
+                        .collect(),
                     resources: map(
                         registry.resources.iter().map(|r| &r.definition).collect(),
                         downgrade::listed_item,
@@ -152,7 +175,8 @@ impl Server {
         let mut modern_info = registry.info.clone();
         downgrade::implementation(&mut modern_info, ProtocolVersion::V2026_07_28);
         let modern_list_suffix = format!(
-            ",\"resultType\":\"complete\",\"ttlMs\":{DEFAULT_TTL_MS},\"cacheScope\":\"public\",\"_meta\":{}",
+            ",\"resultType\":\"complete\",{},\"_meta\":{}",
+            cache_fields(registry.cache),
             json!({ modern::META_SERVER_INFO: modern_info })
         );
         Server {
@@ -164,6 +188,7 @@ impl Server {
                 page_size: 100,
                 lists,
                 sealer: Sealer::random(REQUEST_STATE_LIFETIME),
+                tasks: TaskStore::new(TASK_TTL, TASK_POLL_INTERVAL),
                 modern_info,
                 modern_list_suffix,
             }),
@@ -181,6 +206,19 @@ impl Server {
         self
     }
 
+    /// Seals the `requestState` of 2026 requests that wait for client input with
+    /// this key, instead of one made at random when the server starts, so replicas
+    /// (and restarts) accept each other's state; state sealed with `previous` is
+    /// still accepted while keys rotate.
+    pub fn request_state_key(mut self, key: [u8; 32], previous: Option<[u8; 32]>) -> Self {
+        let mut sealer = Sealer::new(key, REQUEST_STATE_LIFETIME);
+        if let Some(previous) = previous {
+            sealer = sealer.with_previous_key(previous);
+        }
+        self.settings().sealer = sealer;
+        self
+    }
+
     /// How many items each page of a list method holds (default 100).
     pub fn page_size(mut self, items: usize) -> Self {
         self.settings().page_size = items.max(1);
@@ -192,6 +230,14 @@ impl Shared {
     pub(crate) fn publish(&self, event: ServerEvent) {
         // No receivers (nobody listening) is not an error.
         let _ = self.events.send(event);
+    }
+
+    /// Whether any tool may run as a task.
+    fn has_task_tools(&self) -> bool {
+        self.registry
+            .tools
+            .iter()
+            .any(|t| t.task_support != TaskSupport::Forbidden)
     }
 
     fn has_resources(&self) -> bool {
@@ -216,6 +262,19 @@ impl Shared {
         caps.insert("logging".into(), json!({}));
         if v >= ProtocolVersion::V2025_03_26 && (!r.prompts.is_empty() || !r.templates.is_empty()) {
             caps.insert("completions".into(), json!({}));
+        }
+        if self.has_task_tools() {
+            if v.is_modern() {
+                caps.insert(
+                    "extensions".into(),
+                    json!({ modern::TASKS_EXTENSION: {} }),
+                );
+            } else if v.has_tasks() {
+                caps.insert(
+                    "tasks".into(),
+                    json!({ "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } } }),
+                );
+            }
         }
         Value::Object(caps)
     }
@@ -406,9 +465,14 @@ impl Shared {
             Some(Value::Object(m)) => m,
             Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
         };
-        if method == "server/discover" {
-            return Ok(jsonrpc::encode(&self.discover()));
+        match method {
+            "server/discover" => return Ok(jsonrpc::encode(&self.discover())),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                return self.modern_task_request(method, &params);
+            }
+            _ => {}
         }
+        let wants_tasks = meta.has_extension(modern::TASKS_EXTENSION);
         let progress_token = progress_token(&params);
         let session = Arc::new(Session::modern(
             Negotiated {
@@ -450,20 +514,144 @@ impl Shared {
             principal: None,
         };
         let replay = Arc::new(self.resume(&binding, &mut params)?);
-        let ctx = Context::new(
+        let task_starts = (method == "tools/call" && wants_tasks)
+            .then(|| self.tool_task_starts(&subject))
+            .flatten();
+        if task_starts == Some(TaskStarts::OnCall) {
+            // A task from the start: questions wait in the task for `tasks/update`.
+            let task = self.tasks.create(Owner::Anyone, None)?;
+            let ctx = Context::new(
+                id.clone(),
+                None,
+                session,
+                Arc::new(Discard),
+                self.clone(),
+                task.cancel_token(),
+                Questions::Task(task.clone()),
+            );
+            self.run_task(&task, self.owned_dispatch(ctx, method, params, true), true);
+            return Ok(jsonrpc::encode(&tasks::modern_created(&task.snapshot())));
+        }
+        let detach = Arc::new(Detach::default());
+        let mut ctx = Context::new(
             id.clone(),
             progress_token,
             session,
             outbound,
             self.clone(),
-            cancel,
+            // Until a detach the client's disconnect drops the handler outright;
+            // after it, only `tasks/cancel` stops it.
+            if task_starts.is_some() {
+                CancellationToken::new()
+            } else {
+                cancel
+            },
             Questions::Replay(replay.clone()),
         );
+        if task_starts.is_some() {
+            ctx = ctx.detachable(detach.clone());
+        }
+        let mut work = self.owned_dispatch(ctx, method, params, true);
         tokio::select! {
             biased;
-            r = self.dispatch(ctx, method, Some(Value::Object(params)), true) => r,
+            r = &mut work => r,
             _ = replay.suspended() => self.input_required(&replay, &binding),
+            _ = detach.requested() => {
+                let task = self.tasks.create(Owner::Anyone, None)?;
+                detach.install(task.clone());
+                self.run_task(&task, work, true);
+                Ok(jsonrpc::encode(&tasks::modern_created(&task.snapshot())))
+            }
         }
+    }
+
+    /// Where a modern call of tool `name` becomes a task, if it may be one.
+    fn tool_task_starts(&self, name: &str) -> Option<TaskStarts> {
+        let tool = self.registry.tool_index.get(name).map(|&i| &self.registry.tools[i])?;
+        (tool.task_support != TaskSupport::Forbidden).then_some(tool.task_starts)
+    }
+
+    /// `dispatch` as a future that owns what it needs, so it can move to a task.
+    fn owned_dispatch(
+        self: &Arc<Self>,
+        ctx: Context,
+        method: &str,
+        params: Map<String, Value>,
+        modern: bool,
+    ) -> BoxFuture<Result<Encoded, RequestError>> {
+        let shared = self.clone();
+        let method = method.to_owned();
+        Box::pin(async move {
+            shared
+                .dispatch(ctx, &method, Some(Value::Object(params)), modern)
+                .await
+        })
+    }
+
+    /// Runs a call in the background as `task`, recording how it ends; a
+    /// cancelled task drops its handler.
+    fn run_task(&self, task: &Arc<Task>, work: BoxFuture<Result<Encoded, RequestError>>, modern: bool) {
+        let task = task.clone();
+        tokio::spawn(async move {
+            let token = task.cancel_token();
+            let outcome = tokio::select! {
+                biased;
+                _ = token.cancelled() => return,
+                r = AssertUnwindSafe(work).catch_unwind() => r,
+            };
+            match outcome {
+                Ok(Ok(result)) => {
+                    let result = serde_json::from_str(result.get()).unwrap_or(Value::Null);
+                    task.complete(result);
+                }
+                Ok(Err(e)) => {
+                    task.fail(if modern { modern::for_modern(e) } else { e });
+                }
+                Err(_) => {
+                    task.fail(RequestError::internal("Internal error: the handler panicked"));
+                }
+            }
+        });
+    }
+
+    /// `tasks/get`, `tasks/update` and `tasks/cancel` of the tasks extension.
+    fn modern_task_request(
+        &self,
+        method: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Encoded, RequestError> {
+        let task = self.find_task(params, &Owner::Anyone)?;
+        let mut result = match method {
+            "tasks/get" => tasks::modern_detailed(&task.snapshot()),
+            "tasks/update" => {
+                let Some(Value::Object(answers)) = params.get("inputResponses") else {
+                    return Err(RequestError::invalid_params(
+                        "Invalid params: `inputResponses` must be an object",
+                    ));
+                };
+                task.answer(answers);
+                json!({})
+            }
+            _ => {
+                // Cancelling an ended task is acknowledged all the same.
+                task.cancel();
+                json!({})
+            }
+        };
+        if let Value::Object(m) = &mut result {
+            modern::complete(m, &self.modern_info);
+        }
+        Ok(jsonrpc::encode(&result))
+    }
+
+    fn find_task(&self, params: &Map<String, Value>, owner: &Owner) -> Result<Arc<Task>, RequestError> {
+        let id = params
+            .get("taskId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| RequestError::invalid_params("Invalid params: `taskId` must be a string"))?;
+        self.tasks
+            .get(id, owner)
+            .ok_or_else(|| RequestError::invalid_params(format!("Unknown task: {id}")))
     }
 
     /// Reads a retry's `inputResponses` and sealed `requestState` into the answers
@@ -548,6 +736,35 @@ impl Shared {
             modern::check_name_header(method, params, headers)
                 .map_err(modern::Rejection::bad_request)?;
         }
+        let tasks_declared = meta.has_extension(modern::TASKS_EXTENSION);
+        let tool = (method == "tools/call")
+            .then(|| params.and_then(|p| p.get("name")).and_then(Value::as_str))
+            .flatten()
+            .and_then(|name| self.registry.tool_index.get(name))
+            .map(|&i| &self.registry.tools[i]);
+        if let Some(tool) = tool {
+            if let Some(headers) = headers {
+                let arguments = params.and_then(|p| p.get("arguments"));
+                modern::check_param_headers(&tool.header_params, arguments, headers)
+                    .map_err(modern::Rejection::bad_request)?;
+            }
+            // Decided before any byte of an answer: what the tool cannot run without.
+            if !modern::declares(&meta.client_capabilities, &tool.requires) {
+                return Err(modern::Rejection::bad_request(modern::missing_capability(
+                    Value::Object(tool.requires.clone()),
+                )));
+            }
+            if tool.task_support == TaskSupport::Required && !tasks_declared {
+                return Err(modern::Rejection::bad_request(modern::missing_capability(
+                    json!({ "extensions": { modern::TASKS_EXTENSION: {} } }),
+                )));
+            }
+        }
+        if matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel") && !tasks_declared {
+            return Err(modern::Rejection::bad_request(modern::missing_capability(
+                json!({ "extensions": { modern::TASKS_EXTENSION: {} } }),
+            )));
+        }
         Ok(meta)
     }
 
@@ -563,6 +780,7 @@ impl Shared {
             }
             "prompts/list" | "prompts/get" => !r.prompts.is_empty(),
             "completion/complete" => self.has_completions(),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => self.has_task_tools(),
             _ => false,
         }
     }
@@ -583,8 +801,7 @@ impl Shared {
         if let Some(instructions) = &self.registry.instructions {
             result.insert("instructions".into(), instructions.clone().into());
         }
-        result.insert("ttlMs".into(), DEFAULT_TTL_MS.into());
-        result.insert("cacheScope".into(), "public".into());
+        insert_cache_hints(&mut result, self.registry.cache);
         modern::complete(&mut result, &self.modern_info);
         Value::Object(result)
     }
@@ -643,7 +860,15 @@ impl Shared {
                 ErrorCode::INVALID_REQUEST,
                 "Invalid request: the session is already initialized",
             )),
+            "tools/call" if self.is_legacy_task_call(&ctx, &params) => {
+                self.start_legacy_task(ctx, params)
+            }
             "tools/call" if !r.tools.is_empty() => self.call_tool(ctx, params).await,
+            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
+                if self.has_task_tools() && ctx.protocol_version().has_tasks() =>
+            {
+                self.legacy_task_request(ctx, method, &params).await
+            }
             "resources/read" if self.has_resources() => self.read_resource(ctx, &params).await,
             "resources/subscribe" if self.has_resources() => {
                 ctx_session(&ctx, &params, |s, uri| s.subscribe(uri))
@@ -667,6 +892,101 @@ impl Shared {
                 Ok(json!({}))
             }
             _ => Err(RequestError::method_not_found(method)),
+        }
+    }
+
+    /// A 2025-11-25 `tools/call` with a `task` param, of a tool that may run as one.
+    fn is_legacy_task_call(&self, ctx: &Context, params: &Map<String, Value>) -> bool {
+        ctx.protocol_version().has_tasks()
+            && params.get("task").is_some_and(Value::is_object)
+            && params
+                .get("name")
+                .and_then(Value::as_str)
+                .and_then(|n| self.tool_task_starts(n))
+                .is_some()
+    }
+
+    /// Starts a 2025-11-25 experimental task: the call runs on in the background,
+    /// bound to its session.
+    fn start_legacy_task(
+        self: &Arc<Self>,
+        ctx: Context,
+        mut params: Map<String, Value>,
+    ) -> Result<Value, RequestError> {
+        let ttl = params
+            .remove("task")
+            .and_then(|t| t.get("ttl").and_then(Value::as_u64))
+            .map(Duration::from_millis);
+        let owner = Owner::Session(ctx.session().task_owner().to_owned());
+        let task = self.tasks.create(owner, ttl)?;
+        let shared = self.clone();
+        let work: BoxFuture<Result<Encoded, RequestError>> = Box::pin(async move {
+            let result = shared.call_tool(ctx, params).await?;
+            Ok(jsonrpc::encode(&result))
+        });
+        self.run_task(&task, work, false);
+        Ok(json!({ "task": tasks::legacy_task(&task.snapshot()) }))
+    }
+
+    /// `tasks/get`, `tasks/result`, `tasks/list` and `tasks/cancel` of 2025-11-25.
+    async fn legacy_task_request(
+        &self,
+        ctx: Context,
+        method: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Value, RequestError> {
+        let owner = Owner::Session(ctx.session().task_owner().to_owned());
+        if method == "tasks/list" {
+            let cursor = match params.get("cursor") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(c)) => Some(c.as_str()),
+                Some(_) => return Err(RequestError::invalid_params("Invalid cursor")),
+            };
+            let (page, next) = self.tasks.list(&owner, cursor, self.page_size)?;
+            let listed: Vec<Value> = page
+                .iter()
+                .map(|t| tasks::legacy_task(&t.snapshot()))
+                .collect();
+            let mut result = json!({ "tasks": listed });
+            if let Some(next) = next {
+                result["nextCursor"] = next.into();
+            }
+            return Ok(result);
+        }
+        let task = self.find_task(params, &owner)?;
+        match method {
+            "tasks/get" => Ok(tasks::legacy_task(&task.snapshot())),
+            "tasks/cancel" => {
+                if !task.cancel() {
+                    return Err(RequestError::invalid_params(format!(
+                        "Task {} has already ended",
+                        task.id()
+                    )));
+                }
+                Ok(tasks::legacy_task(&task.snapshot()))
+            }
+            _ => {
+                tokio::select! {
+                    _ = task.terminal() => {}
+                    _ = ctx.cancelled() => return Err(RequestError::internal("cancelled")),
+                }
+                match task.snapshot().outcome {
+                    Some(tasks::Outcome::Completed(result)) => {
+                        let mut result = Value::clone(&result);
+                        if let Value::Object(m) = &mut result {
+                            let meta = m.entry("_meta").or_insert_with(|| json!({}));
+                            meta["io.modelcontextprotocol/related-task"] =
+                                json!({ "taskId": task.id() });
+                        }
+                        Ok(result)
+                    }
+                    Some(tasks::Outcome::Failed(e)) => Err(e),
+                    _ => Err(RequestError::invalid_params(format!(
+                        "Task {} was cancelled",
+                        task.id()
+                    ))),
+                }
+            }
         }
     }
 
@@ -772,14 +1092,10 @@ impl Shared {
             .to_owned();
         let r = &self.registry;
         let modern = ctx.protocol_version().is_modern();
-        // Content fixed in the manifest may be cached as long as lists; computed
-        // content is fresh on every read.
-        let mut ttl_ms = 0;
+        let hints;
         let result: ReadResourceResult = if let Some(&i) = r.resource_index.get(&uri) {
             let entry = &r.resources[i];
-            if !matches!(entry.source, ResourceSource::Handler(_)) {
-                ttl_ms = DEFAULT_TTL_MS;
-            }
+            hints = entry.cache_hints(r.cache);
             let mime = entry.mime_type.clone();
             match &entry.source {
                 ResourceSource::Text(text) => ResourceContents::Text {
@@ -804,6 +1120,7 @@ impl Shared {
             let Some((entry, raw_vars)) = found else {
                 return Err(RequestError::resource_not_found(&uri));
             };
+            hints = entry.cache_hints();
             let vars = typed_vars(&entry.variables, raw_vars).map_err(|why| {
                 RequestError::resource_not_found(&uri)
                     .with_data(json!({ "uri": uri, "reason": why }))
@@ -828,8 +1145,7 @@ impl Shared {
             serde_json::to_value(result).map_err(|e| RequestError::internal(e.to_string()))?;
         if modern {
             if let Value::Object(m) = &mut result {
-                m.insert("ttlMs".into(), ttl_ms.into());
-                m.insert("cacheScope".into(), "public".into());
+                insert_cache_hints(m, hints);
             }
         }
         Ok(result)
@@ -1025,6 +1341,20 @@ impl Shared {
             }
         };
         Ok(json!({ "completion": cap_completion(completion) }))
+    }
+}
+
+/// `ttlMs` and `cacheScope` as JSON members, for spliced list pages.
+fn cache_fields(hints: CacheHints) -> String {
+    let mut m = Map::new();
+    insert_cache_hints(&mut m, hints);
+    let text = Value::Object(m).to_string();
+    text[1..text.len() - 1].to_owned()
+}
+
+fn insert_cache_hints(result: &mut Map<String, Value>, hints: CacheHints) {
+    if let Ok(Value::Object(fields)) = serde_json::to_value(hints) {
+        result.extend(fields);
     }
 }
 

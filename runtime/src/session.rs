@@ -36,6 +36,15 @@ pub(crate) trait Outbound: Send + Sync {
     fn close_connection(&self) {}
 }
 
+/// Where nothing can go: related messages of a call that outlived its request.
+pub(crate) struct Discard;
+
+impl Outbound for Discard {
+    fn send(&self, _message: Value) -> bool {
+        false
+    }
+}
+
 type Pending = oneshot::Sender<Result<Value, RequestError>>;
 
 /// Above every level: no log message goes out.
@@ -50,6 +59,8 @@ pub(crate) struct Session {
     subscriptions: Mutex<HashSet<String>>,
     pending: Mutex<HashMap<RequestId, Pending>>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// An unguessable name for this session's tasks, made on first use.
+    task_owner: OnceLock<String>,
 }
 
 impl Default for Session {
@@ -76,7 +87,14 @@ impl Session {
             subscriptions: Mutex::new(HashSet::new()),
             pending: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            task_owner: OnceLock::new(),
         }
+    }
+
+    /// Who this session's tasks belong to.
+    pub(crate) fn task_owner(&self) -> &str {
+        self.task_owner
+            .get_or_init(crate::transport::http::new_session_id)
     }
 
     /// Records what `initialize` settled; false if it was already settled.
