@@ -678,6 +678,7 @@ pub(crate) fn emit(
         let schema = json_lit(&Value::Object(e.schema.clone()));
         types.push(Part::parse(quote! {
             impl ElicitationForm for #ty {
+                const NAME: &'static str = #name;
                 const MESSAGE: &'static str = #message;
                 const SCHEMA: &'static str = #schema;
             }

@@ -276,6 +276,7 @@ mod __mcpgen_everything {
         pub email: String,
     }
     impl ElicitationForm for UserInfo {
+        const NAME: &'static str = "user_info";
         const MESSAGE: &'static str = "Please provide your information.";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"username":{"type":"string","description":"Your user name."},"email":{"type":"string","format":"email","description":"Your email address."}},"required":["username","email"]}"#;
     }
@@ -306,6 +307,7 @@ mod __mcpgen_everything {
         pub verified: Option<bool>,
     }
     impl ElicitationForm for DefaultsForm {
+        const NAME: &'static str = "defaults_form";
         const MESSAGE: &'static str = "Please review these defaults.";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"name":{"type":"string","default":"John Doe"},"age":{"type":"integer","default":30},"score":{"type":"number","default":95.5},"status":{"type":"string","enum":["active","inactive","pending"],"default":"active"},"verified":{"type":"boolean","default":true}}}"#;
     }
@@ -341,6 +343,7 @@ mod __mcpgen_everything {
         pub titled_multi: Option<Vec<String>>,
     }
     impl ElicitationForm for EnumsForm {
+        const NAME: &'static str = "enums_form";
         const MESSAGE: &'static str = "Pick options in every enum style.";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"untitledSingle":{"type":"string","enum":["option1","option2","option3"]},"titledSingle":{"type":"string","oneOf":[{"const":"value1","title":"First Option"},{"const":"value2","title":"Second Option"},{"const":"value3","title":"Third Option"}]},"legacyEnum":{"type":"string","enum":["opt1","opt2","opt3"],"enumNames":["Option One","Option Two","Option Three"]},"untitledMulti":{"type":"array","minItems":1,"maxItems":3,"items":{"type":"string","enum":["option1","option2","option3"]}},"titledMulti":{"type":"array","items":{"anyOf":[{"const":"value1","title":"First Choice"},{"const":"value2","title":"Second Choice"},{"const":"value3","title":"Third Choice"}]}}}}"#;
     }
