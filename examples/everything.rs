@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use mcpgen::{
-    CallToolResult, Completion, CompletionRequest, CompletionResult, Content, Context,
+    CallToolResult, ClientError, Completion, CompletionRequest, CompletionResult, Content, Context,
     CreateMessageParams, Elicitation, GetPromptResult, LogLevel, PromptMessage, PromptResult,
-    ResourceContents, ResourceResult, ToolError, ToolResult,
+    RequestError, ResourceContents, ResourceResult, Root, ToolError, ToolResult,
 };
 
 mcpgen::include_server!("everything");
@@ -24,6 +24,34 @@ const SILENCE_WAV: &[u8] = include_bytes!("../specs/everything/silence.wav");
 
 fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The text of a model's answer, or a description of what else it sent.
+fn text_of(content: &Content) -> String {
+    match content {
+        Content::Text { text, .. } => text.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The name the user gave, or a stand-in when they would not say.
+fn name_or_friend(answer: Elicitation<UserName>) -> String {
+    match answer {
+        Elicitation::Accept(user) => user.name,
+        Elicitation::Decline | Elicitation::Cancel => "friend".to_owned(),
+    }
+}
+
+/// `Test Root (file:///test/root), …`.
+fn describe_roots(roots: &[Root]) -> String {
+    roots
+        .iter()
+        .map(|root| match &root.name {
+            Some(name) => format!("{name} ({})", root.uri),
+            None => root.uri.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 struct Everything;
@@ -156,6 +184,195 @@ impl EverythingServer for Everything {
         })
     }
 
+    async fn test_missing_capability(&self, ctx: &Context) -> ToolResult {
+        let answer = ctx
+            .create_message(CreateMessageParams::user_text("Say hello.", 20))
+            .await?;
+        Ok(CallToolResult::text(format!(
+            "Success: {}",
+            text_of(&answer.content)
+        )))
+    }
+
+    async fn test_streaming_elicitation(&self, ctx: &Context) -> ToolResult {
+        let name = name_or_friend(ctx.elicit::<UserName>().await?);
+        Ok(CallToolResult::text(format!("Hello, {name}!")))
+    }
+
+    async fn test_logging_tool(&self, ctx: &Context) -> ToolResult {
+        ctx.log(LogLevel::Info, "Diagnostic trace logging activated")
+            .await;
+        Ok(CallToolResult::text("Logging evaluated"))
+    }
+
+    async fn test_trigger_tool_change(&self, ctx: &Context) -> ToolResult {
+        ctx.notify_tools_changed();
+        Ok(CallToolResult::text("The tools list changed"))
+    }
+
+    async fn test_trigger_prompt_change(&self, ctx: &Context) -> ToolResult {
+        ctx.notify_prompts_changed();
+        Ok(CallToolResult::text("The prompts list changed"))
+    }
+
+    async fn test_input_required_result_elicitation(&self, ctx: &Context) -> ToolResult {
+        let name = name_or_friend(ctx.elicit::<UserName>().await?);
+        Ok(CallToolResult::text(format!("Hello, {name}!")))
+    }
+
+    async fn test_input_required_result_sampling(&self, ctx: &Context) -> ToolResult {
+        let answer = ctx
+            .create_message(CreateMessageParams::user_text(
+                "What is the capital of France?",
+                100,
+            ))
+            .await?;
+        Ok(CallToolResult::text(format!(
+            "Sampling result: {}",
+            text_of(&answer.content)
+        )))
+    }
+
+    async fn test_input_required_result_list_roots(&self, ctx: &Context) -> ToolResult {
+        let roots = ctx.list_roots().await?;
+        Ok(CallToolResult::text(format!(
+            "Found {} root(s): {}",
+            roots.len(),
+            describe_roots(&roots)
+        )))
+    }
+
+    async fn test_input_required_result_request_state(&self, ctx: &Context) -> ToolResult {
+        let text = match ctx.elicit::<Confirm>().await? {
+            Elicitation::Accept(answer) if answer.ok => "state-ok: confirmed",
+            Elicitation::Accept(_) => "state-ok: not confirmed",
+            Elicitation::Decline | Elicitation::Cancel => "state-ok: declined",
+        };
+        Ok(CallToolResult::text(text))
+    }
+
+    async fn test_input_required_result_multiple_inputs(&self, ctx: &Context) -> ToolResult {
+        // Asked together: a 2026 client gets all three in one round.
+        let (name, greeting, roots) = tokio::join!(
+            ctx.elicit::<UserName>(),
+            ctx.create_message(CreateMessageParams::user_text("Generate a greeting", 50)),
+            ctx.list_roots(),
+        );
+        let name = name_or_friend(name?);
+        let greeting = text_of(&greeting?.content);
+        let roots = roots?;
+        Ok(CallToolResult::text(format!(
+            "Name: {name}; Greeting: {greeting}; Roots: {}",
+            roots.len()
+        )))
+    }
+
+    async fn test_input_required_result_multi_round(&self, ctx: &Context) -> ToolResult {
+        // Asked one after the other: the color is asked once the name is known.
+        let name = name_or_friend(ctx.elicit::<UserName>().await?);
+        let color = match ctx.elicit::<FavoriteColor>().await? {
+            Elicitation::Accept(answer) => answer.color,
+            Elicitation::Decline | Elicitation::Cancel => "no color in particular".to_owned(),
+        };
+        Ok(CallToolResult::text(format!(
+            "Multi-round complete for {name} who likes {color}"
+        )))
+    }
+
+    async fn test_input_required_result_tampered_state(&self, ctx: &Context) -> ToolResult {
+        let text = match ctx.elicit::<Confirm>().await? {
+            Elicitation::Accept(answer) if answer.ok => "integrity-ok: confirmed",
+            Elicitation::Accept(_) => "integrity-ok: not confirmed",
+            Elicitation::Decline | Elicitation::Cancel => "integrity-ok: declined",
+        };
+        Ok(CallToolResult::text(text))
+    }
+
+    async fn test_input_required_result_capabilities(&self, ctx: &Context) -> ToolResult {
+        // Asks only what the client declared it can answer.
+        let mut received = Vec::new();
+        match ctx.elicit::<UserName>().await {
+            Ok(_) => received.push("elicitation"),
+            Err(ClientError::CapabilityMissing(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        match ctx
+            .create_message(CreateMessageParams::user_text("Sample request", 50))
+            .await
+        {
+            Ok(_) => received.push("sampling"),
+            Err(ClientError::CapabilityMissing(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(CallToolResult::text(if received.is_empty() {
+            "No supported capabilities declared".to_owned()
+        } else {
+            format!("capabilities-ok: received {}", received.join(","))
+        }))
+    }
+
+    async fn test_header_param(&self, _ctx: &Context, input: TestHeaderParamInput) -> ToolResult {
+        Ok(CallToolResult::text(format!("Region: {}", input.region)))
+    }
+
+    async fn greet(&self, _ctx: &Context, input: GreetInput) -> ToolResult {
+        Ok(CallToolResult::text(format!("Hello, {}!", input.name)))
+    }
+
+    async fn slow_compute(&self, _ctx: &Context, input: SlowComputeInput) -> ToolResult {
+        // The schema bounds `seconds`; a task's cancellation drops this sleep.
+        let work = Duration::try_from_secs_f64(input.seconds).unwrap_or(Duration::MAX);
+        tokio::time::sleep(work).await;
+        let label = input.label.as_deref().unwrap_or("slow_compute");
+        Ok(CallToolResult::text(format!(
+            "{label}: computed for {} s",
+            input.seconds
+        )))
+    }
+
+    async fn failing_job(&self, _ctx: &Context) -> ToolResult {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Err(ToolError::new("This job intentionally fails for testing"))
+    }
+
+    async fn protocol_error_job(&self, _ctx: &Context) -> ToolResult {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Err(ToolError::protocol(RequestError::internal(
+            "This job intentionally ends with a protocol error for testing",
+        )))
+    }
+
+    async fn confirm_delete(&self, ctx: &Context, input: ConfirmDeleteInput) -> ToolResult {
+        let question = format!("Delete {}?", input.filename);
+        let text = match ctx.elicit_with_message::<Approval>(&question).await? {
+            Elicitation::Accept(answer) if answer.confirm => {
+                format!("Deleted {} (not really: this is a test)", input.filename)
+            }
+            _ => format!("Kept {}", input.filename),
+        };
+        Ok(CallToolResult::text(text))
+    }
+
+    async fn multi_input(&self, ctx: &Context) -> ToolResult {
+        // Asked together: both questions are pending at once.
+        let (name, approval) = tokio::join!(ctx.elicit::<UserName>(), ctx.elicit::<Approval>());
+        let name = name_or_friend(name?);
+        let approved = matches!(approval?, Elicitation::Accept(answer) if answer.confirm);
+        Ok(CallToolResult::text(format!(
+            "Name: {name}; approved: {approved}"
+        )))
+    }
+
+    async fn test_tool_with_task(&self, ctx: &Context) -> ToolResult {
+        let name = name_or_friend(ctx.elicit::<UserName>().await?);
+        // The question above is answered synchronously; the work below is a task.
+        ctx.detach().await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(CallToolResult::text(format!(
+            "Hello, {name}! The task is done."
+        )))
+    }
+
     async fn read_server_time(&self, _ctx: &Context, uri: &str) -> ResourceResult {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -176,6 +393,25 @@ impl EverythingServer for Everything {
         Ok(GetPromptResult {
             description: Some("A greeting".into()),
             messages: vec![PromptMessage::user(Content::text(text))],
+        })
+    }
+
+    async fn prompt_test_input_required_result_prompt(
+        &self,
+        ctx: &Context,
+        _args: TestInputRequiredResultPromptArguments,
+    ) -> PromptResult {
+        let context = match ctx.elicit::<UserContext>().await {
+            Ok(Elicitation::Accept(answer)) => answer.context,
+            Ok(Elicitation::Decline | Elicitation::Cancel)
+            | Err(ClientError::CapabilityMissing(_)) => "no particular context".to_owned(),
+            Err(e) => return Err(RequestError::internal(e.to_string())),
+        };
+        Ok(GetPromptResult {
+            description: Some("A prompt composed with the user's context".into()),
+            messages: vec![PromptMessage::user(Content::text(format!(
+                "With this context in mind: {context}. What should I do next?"
+            )))],
         })
     }
 

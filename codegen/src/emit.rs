@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::diag::Reporter;
 use crate::items::{Part, doc_attribute};
 use crate::load::join;
-use crate::model::{Annotations, Icon, Theme, VarType};
+use crate::model::{Annotations, CacheHints, ClientCapability, Icon, Theme, Tool, VarType};
 use crate::names::{camel, ident, snake};
 use crate::validate::{FieldType, Plan, ResourceBody};
 
@@ -211,6 +211,44 @@ fn annotations_json(a: &Option<Annotations>) -> Option<Value> {
     Some(Value::Object(o))
 }
 
+/// `{"ttlMs":…,"cacheScope":…}`, as `ServerBuilder::cache` and friends read it.
+fn cache_lit(cache: &CacheHints) -> Literal {
+    json_lit(&json!({ "ttlMs": cache.ttl_ms, "cacheScope": cache.scope.as_str() }))
+}
+
+/// A tool's 2026-07-28 policy, as `ServerBuilder::tool_policy` reads it: the
+/// required capabilities as a `ClientCapabilities` object, task support, and where
+/// a task starts. `None` when the tool declares none of them.
+fn tool_policy(tool: &Tool) -> Option<Value> {
+    let mut policy = Map::new();
+    if let Some(requires) = tool.requires.as_ref().filter(|r| !r.is_empty()) {
+        let mut caps = Map::new();
+        for capability in requires {
+            let (top, sub) = match capability {
+                ClientCapability::Sampling => ("sampling", None),
+                ClientCapability::SamplingTools => ("sampling", Some("tools")),
+                ClientCapability::SamplingContext => ("sampling", Some("context")),
+                ClientCapability::Elicitation => ("elicitation", None),
+                ClientCapability::ElicitationForm => ("elicitation", Some("form")),
+                ClientCapability::ElicitationUrl => ("elicitation", Some("url")),
+                ClientCapability::Roots => ("roots", None),
+            };
+            let entry = caps.entry(top).or_insert_with(|| json!({}));
+            if let (Some(sub), Value::Object(entry)) = (sub, entry) {
+                entry.insert(sub.to_owned(), json!({}));
+            }
+        }
+        policy.insert("requires".into(), Value::Object(caps));
+    }
+    if let Some(support) = tool.task_support {
+        policy.insert("taskSupport".into(), support.as_str().into());
+    }
+    if let Some(starts) = tool.task_starts {
+        policy.insert("taskStarts".into(), starts.wire().into());
+    }
+    (!policy.is_empty()).then_some(Value::Object(policy))
+}
+
 fn var_type(t: VarType) -> (TokenStream, TokenStream) {
     match t {
         VarType::String => (quote!(VarType::String), quote!(String)),
@@ -396,6 +434,8 @@ pub(crate) fn emit(
                 .map(|_| format_ident!("{}Output", camel(name))),
             definition: json_lit(&Value::Object(def)),
             docs: &docs,
+            name,
+            policy: tool_policy(tool).map(|p| json_lit(&p)),
         });
     }
 
@@ -440,6 +480,10 @@ pub(crate) fn emit(
             }
         };
         registrations.push(quote!(b.resource(#def, #source);));
+        if let Some(cache) = &r.cache {
+            let (uri, cache) = (&r.uri, cache_lit(cache));
+            registrations.push(quote!(b.resource_cache(#uri, #cache);));
+        }
     }
 
     // Resource templates.
@@ -520,6 +564,10 @@ pub(crate) fn emit(
             }
         };
         registrations.push(quote!(b.resource_template(#def, &[#(#var_list),*], #source);));
+        if let Some(cache) = &t.cache {
+            let (template, cache) = (&t.uri_template, cache_lit(cache));
+            registrations.push(quote!(b.template_cache(#template, #cache);));
+        }
     }
 
     // Prompts.
@@ -678,6 +726,7 @@ pub(crate) fn emit(
         let schema = json_lit(&Value::Object(e.schema.clone()));
         types.push(Part::parse(quote! {
             impl ElicitationForm for #ty {
+                const NAME: &'static str = #name;
                 const MESSAGE: &'static str = #message;
                 const SCHEMA: &'static str = #schema;
             }
@@ -698,6 +747,10 @@ pub(crate) fn emit(
         .instructions
         .as_ref()
         .map(|i| quote!(b.instructions(#i);));
+    let cache = m.server.cache.as_ref().map(|c| {
+        let c = cache_lit(c);
+        quote!(b.cache(#c);)
+    });
 
     let trait_doc = doc_attrs(&format!(
         "The handlers of the `{}` server: one method per tool, dynamic resource, coded \
@@ -713,7 +766,7 @@ pub(crate) fn emit(
     let has_methods = !(tools.is_empty() && methods.is_empty());
     let has_registrations = !(tools.is_empty() && registrations.is_empty());
     let server_fn = |tool_registrations: TokenStream| {
-        if !has_registrations && instructions.is_none() {
+        if !has_registrations && instructions.is_none() && cache.is_none() {
             quote! {
                 pub fn server(_handler: impl #trait_name) -> Server {
                     ServerBuilder::new(#info).build()
@@ -731,6 +784,7 @@ pub(crate) fn emit(
                     #handler
                     let mut b = ServerBuilder::new(#info);
                     #instructions
+                    #cache
                     #tool_registrations
                     #(#registrations)*
                     b.build()
@@ -991,7 +1045,35 @@ fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::doc_lines;
+    use serde_json::json;
+
+    use super::{doc_lines, tool_policy};
+
+    fn policy(tool: serde_json::Value) -> Option<serde_json::Value> {
+        tool_policy(&serde_json::from_value(tool).expect("a tool"))
+    }
+
+    #[test]
+    fn tool_policies_name_capabilities_as_client_capabilities_objects() {
+        assert_eq!(policy(json!({ "description": "d" })), None);
+        assert_eq!(policy(json!({ "requires": [] })), None);
+        assert_eq!(
+            policy(
+                json!({ "requires": ["sampling.tools", "elicitation.url", "roots", "sampling"] })
+            ),
+            Some(json!({ "requires": {
+                "sampling": { "tools": {} }, "elicitation": { "url": {} }, "roots": {},
+            }}))
+        );
+        assert_eq!(
+            policy(json!({ "requires": ["elicitation", "sampling.context"] })),
+            Some(json!({ "requires": { "elicitation": {}, "sampling": { "context": {} } } }))
+        );
+        assert_eq!(
+            policy(json!({ "task_support": "optional", "task_starts": "on_detach" })),
+            Some(json!({ "taskSupport": "optional", "taskStarts": "onDetach" }))
+        );
+    }
 
     #[test]
     fn doc_lines_keep_code_in_descriptions_out_of_doctests() {

@@ -274,6 +274,16 @@ pub(crate) fn parent(path: &str) -> &str {
     path.get(..cut).unwrap_or_default()
 }
 
+/// The field a value at `path` belongs to: its key, or for a list item the
+/// list's key (`tools.t.requires[0]` → `requires`).
+fn field_name(path: &str) -> String {
+    let mut path = path;
+    while path.ends_with(']') && !path.ends_with("\"]") {
+        path = parent(path);
+    }
+    last_key(path)
+}
+
 /// The last map key of a path (`tools.get_forecast` → `get_forecast`), unquoted.
 pub(crate) fn last_key(path: &str) -> String {
     let start = segment_starts(path).last().copied().unwrap_or(0);
@@ -633,6 +643,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
             instructions: None,
             website_url: None,
             icons: None,
+            cache: None,
         }
     });
     let section = |name: &str, rep: &mut Reporter<'_>| {
@@ -1218,7 +1229,7 @@ impl Shape<'_> {
                     Severity::Error,
                     At::Value,
                     path,
-                    format!("unknown value `{s}` for `{}`", last_key(path)),
+                    format!("unknown value `{s}` for `{}`", field_name(path)),
                     Some(did_you_mean(s, names)),
                 );
                 false
@@ -1529,6 +1540,14 @@ mod tests {
         assert_eq!(at(&idx, "server", At::Key), Some((1, 1, 6)));
         assert_eq!(at(&idx, "server", At::Value), Some((2, 3, 4)));
         assert_eq!(at(&idx, "list[1]", At::Key), Some((8, 5, 1)));
+    }
+
+    #[test]
+    fn list_items_are_named_by_their_list() {
+        assert_eq!(field_name("tools.t.requires[0]"), "requires");
+        assert_eq!(field_name("a.b[1][2]"), "b");
+        assert_eq!(field_name("tools[\"a b\"]"), "a b");
+        assert_eq!(field_name("server.cache.scope"), "scope");
     }
 
     #[test]

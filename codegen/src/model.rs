@@ -57,6 +57,41 @@ pub(crate) struct ServerInfo {
     pub website_url: Option<String>,
     /// Icons for the server.
     pub icons: Option<Vec<Icon>>,
+    /// Default cache hints (2026-07-28 `ttlMs`, `cacheScope`) for `server/discover`
+    /// and every list result. Absent: 60 000 ms, public.
+    pub cache: Option<CacheHints>,
+}
+
+/// How long, and for whom, a client may cache a result (2026-07-28 `ttlMs` and
+/// `cacheScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(crate = "schemars1")]
+pub(crate) struct CacheHints {
+    /// How long the result stays fresh, in milliseconds.
+    pub ttl_ms: u64,
+    /// Who may share a cached copy.
+    pub scope: CacheScope,
+}
+
+/// Who may share a cached result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(crate = "schemars1")]
+pub(crate) enum CacheScope {
+    /// Any client may reuse it, whoever is authorized.
+    Public,
+    /// Only the caller it was served to: it depends on their authorization.
+    Private,
+}
+
+impl CacheScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheScope::Public => "public",
+            CacheScope::Private => "private",
+        }
+    }
 }
 
 /// An icon for a server, tool, resource or prompt.
@@ -103,6 +138,100 @@ pub(crate) struct Tool {
     pub annotations: Option<ToolAnnotations>,
     /// Icons for the tool.
     pub icons: Option<Vec<Icon>>,
+    /// Client capabilities the tool cannot run without; a 2026-07-28 request that
+    /// lacks one is refused before the handler runs.
+    pub requires: Option<Vec<ClientCapability>>,
+    /// Whether a call may run as a task (tasks extension). Absent: `forbidden`.
+    pub task_support: Option<TaskSupport>,
+    /// Where a task call becomes a task. Absent: `on_call`.
+    pub task_starts: Option<TaskStarts>,
+}
+
+/// A client capability a tool may require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[schemars(crate = "schemars1")]
+pub(crate) enum ClientCapability {
+    /// Sampling (`sampling/createMessage`).
+    #[serde(rename = "sampling")]
+    Sampling,
+    /// Sampling with tools.
+    #[serde(rename = "sampling.tools")]
+    SamplingTools,
+    /// Sampling with `includeContext`.
+    #[serde(rename = "sampling.context")]
+    SamplingContext,
+    /// Elicitation (form mode).
+    #[serde(rename = "elicitation")]
+    Elicitation,
+    /// Form-mode elicitation, declared explicitly.
+    #[serde(rename = "elicitation.form")]
+    ElicitationForm,
+    /// URL-mode elicitation.
+    #[serde(rename = "elicitation.url")]
+    ElicitationUrl,
+    /// Roots (`roots/list`).
+    #[serde(rename = "roots")]
+    Roots,
+}
+
+impl ClientCapability {
+    /// The name as written in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientCapability::Sampling => "sampling",
+            ClientCapability::SamplingTools => "sampling.tools",
+            ClientCapability::SamplingContext => "sampling.context",
+            ClientCapability::Elicitation => "elicitation",
+            ClientCapability::ElicitationForm => "elicitation.form",
+            ClientCapability::ElicitationUrl => "elicitation.url",
+            ClientCapability::Roots => "roots",
+        }
+    }
+}
+
+/// Whether a tool's calls may run as tasks (tasks extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(crate = "schemars1")]
+pub(crate) enum TaskSupport {
+    /// Never a task: always answered synchronously.
+    Forbidden,
+    /// A task when the client declared the tasks extension, else synchronous.
+    Optional,
+    /// Always a task; a client without the tasks extension is refused.
+    Required,
+}
+
+impl TaskSupport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskSupport::Forbidden => "forbidden",
+            TaskSupport::Optional => "optional",
+            TaskSupport::Required => "required",
+        }
+    }
+}
+
+/// Where a task call becomes a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(crate = "schemars1")]
+pub(crate) enum TaskStarts {
+    /// As soon as the call arrives; client input is asked through the task.
+    OnCall,
+    /// Where the handler calls `ctx.detach().await`: input asked before that
+    /// round-trips with the client synchronously.
+    OnDetach,
+}
+
+impl TaskStarts {
+    /// The wire spelling the runtime reads.
+    pub fn wire(self) -> &'static str {
+        match self {
+            TaskStarts::OnCall => "onCall",
+            TaskStarts::OnDetach => "onDetach",
+        }
+    }
 }
 
 /// MCP's tool annotations, spelled as on the wire.
@@ -178,6 +307,9 @@ pub(crate) struct Resource {
     pub annotations: Option<Annotations>,
     /// Icons for the resource.
     pub icons: Option<Vec<Icon>>,
+    /// Cache hints for `resources/read` of this resource. Absent: static contents
+    /// take `server.cache`, a handler's 0 ms, public.
+    pub cache: Option<CacheHints>,
     /// Static text contents.
     pub text: Option<String>,
     /// Static binary contents, base64-encoded.
@@ -208,6 +340,9 @@ pub(crate) struct ResourceTemplate {
     pub icons: Option<Vec<Icon>>,
     /// The template's variables and their types.
     pub variables: Option<IndexMap<String, TemplateVariable>>,
+    /// Cache hints for `resources/read` of the template's resources. Absent:
+    /// 0 ms, public.
+    pub cache: Option<CacheHints>,
     /// A minijinja template rendered with the variables; absent: a handler reads it.
     pub text: Option<String>,
 }

@@ -5,6 +5,7 @@
 //! [`form`].
 
 mod form;
+mod header;
 mod schema;
 
 use std::collections::{HashMap, HashSet};
@@ -547,7 +548,42 @@ fn tools(m: &Manifest, cx: &mut Ctx<'_, '_>) {
                 &format!("the {kind} of {what}"),
             );
             schema::tool_schema(s, &join(&path, kind), kind, cx);
+            if kind == "input" {
+                header::annotations(s, &join(&path, kind), cx);
+            }
         }
+        tool_policy(name, tool, &path, cx);
+    }
+}
+
+/// A tool's 2026-07-28 declarations: required client capabilities and tasks.
+fn tool_policy(name: &str, tool: &crate::model::Tool, path: &str, cx: &mut Ctx<'_, '_>) {
+    let mut seen = Vec::new();
+    for (i, capability) in tool.requires.iter().flatten().enumerate() {
+        if seen.contains(capability) {
+            cx.rep.report(
+                Severity::Warning,
+                At::Value,
+                &index(&join(path, "requires"), i),
+                format!("`{}` is listed twice in `requires`", capability.as_str()),
+                Some("remove the second one".to_owned()),
+            );
+        } else {
+            seen.push(*capability);
+        }
+    }
+    let never_a_task = tool
+        .task_support
+        .is_none_or(|t| t == crate::model::TaskSupport::Forbidden);
+    if tool.task_starts.is_some() && never_a_task {
+        cx.rep.warning(
+            &join(path, "task_starts"),
+            format!("`task_starts` has no effect: tool `{name}` never runs as a task"),
+            Some(
+                "set `task_support: optional` or `task_support: required`, or remove `task_starts`"
+                    .to_owned(),
+            ),
+        );
     }
 }
 

@@ -108,6 +108,9 @@ catalogue! {
     missing_files: Errors,
     resource_contents: Errors,
     missing_descriptions: WarningsOnly,
+    header_params: Errors,
+    tool_policies: WarningsOnly,
+    policy_values: Errors,
 }
 
 #[test]

@@ -581,6 +581,9 @@ pub enum Elicitation<T> {
 /// A form declared in the manifest's `elicitations`, asked with
 /// [`Context::elicit`](crate::Context::elicit). Generated; not implemented by hand.
 pub trait ElicitationForm: serde::de::DeserializeOwned + Send + 'static {
+    /// The form's name in the manifest; the key under which a 2026 client is asked
+    /// to fill it in.
+    const NAME: &'static str;
     /// The message shown with the form, from the manifest.
     const MESSAGE: &'static str;
     /// The restricted JSON Schema of the form, as JSON text.

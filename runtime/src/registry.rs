@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::context::Context;
@@ -160,16 +161,128 @@ pub enum VarType {
     Boolean,
 }
 
+/// How long, and for whom, a client may cache a result: 2026-07-28's `ttlMs` and
+/// `cacheScope`, in that wire shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CacheHints {
+    /// How long the result stays fresh, in milliseconds.
+    #[serde(rename = "ttlMs")]
+    pub ttl_ms: u64,
+    /// Who may share a cached copy.
+    #[serde(rename = "cacheScope")]
+    pub scope: CacheScope,
+}
+
+impl CacheHints {
+    /// For contents computed on each read: stale at once.
+    #[allow(dead_code)] // read by the 2026 dispatch
+    pub(crate) const UNCACHED: CacheHints = CacheHints {
+        ttl_ms: 0,
+        scope: CacheScope::Public,
+    };
+}
+
+impl Default for CacheHints {
+    /// The server's hints when the manifest declares none: a minute, shared.
+    fn default() -> Self {
+        CacheHints {
+            ttl_ms: 60_000,
+            scope: CacheScope::Public,
+        }
+    }
+}
+
+/// Who may share a cached result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CacheScope {
+    /// Any client, whatever its authorization.
+    Public,
+    /// Only the caller it was served to.
+    Private,
+}
+
+/// Whether a tool's calls may run as tasks (the tasks extension).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TaskSupport {
+    /// Always answered synchronously.
+    #[default]
+    Forbidden,
+    /// A task for clients that declared the extension, else synchronous.
+    Optional,
+    /// Always a task; clients without the extension are refused (-32021).
+    Required,
+}
+
+/// Where a task call becomes a task.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum TaskStarts {
+    /// When the call arrives; client input is asked through the task.
+    #[default]
+    OnCall,
+    /// When the handler calls `Context::detach`; input asked before that
+    /// round-trips with the client synchronously.
+    OnDetach,
+}
+
+/// A tool argument the client mirrors in an `Mcp-Param-<header>` HTTP header
+/// (`x-mcp-header` in the input schema), for the runtime to check against the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HeaderParam {
+    /// The header's name as declared, e.g. `Region` for `Mcp-Param-Region`.
+    pub header: String,
+    /// The property names from the root of the arguments to the value.
+    pub path: Vec<String>,
+    /// The property's type, which decides how the header value compares.
+    pub kind: HeaderParamKind,
+}
+
+/// The JSON type of a header parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderParamKind {
+    /// Compared as text.
+    String,
+    /// Compared as a number.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+}
+
 pub(crate) struct ToolEntry {
     pub definition: Value,
     pub validator: Option<jsonschema::Validator>,
     pub handler: ToolHandler,
+    /// Client capabilities the tool cannot run without, as a `ClientCapabilities`
+    /// object (`{"sampling":{}}`); empty when none.
+    pub requires: Map<String, Value>,
+    pub task_support: TaskSupport,
+    pub task_starts: TaskStarts,
+    /// The `x-mcp-header` parameters of the input schema.
+    #[allow(dead_code)] // read by the 2026 dispatch
+    pub header_params: Vec<HeaderParam>,
 }
 
 pub(crate) struct ResourceEntry {
     pub mime_type: Option<String>,
     pub definition: Value,
     pub source: ResourceSource,
+    /// The hints declared for reading it, if any (see [`ResourceEntry::cache_hints`]).
+    pub cache: Option<CacheHints>,
+}
+
+impl ResourceEntry {
+    /// The hints for a read: the declared ones; else static contents take the
+    /// server's, and a handler's contents are uncached.
+    #[allow(dead_code)] // read by the 2026 dispatch
+    pub(crate) fn cache_hints(&self, server: CacheHints) -> CacheHints {
+        self.cache.unwrap_or(match self.source {
+            ResourceSource::Text(_) | ResourceSource::Blob(_) => server,
+            ResourceSource::Handler(_) => CacheHints::UNCACHED,
+        })
+    }
 }
 
 pub(crate) struct TemplateEntry {
@@ -178,6 +291,17 @@ pub(crate) struct TemplateEntry {
     pub definition: Value,
     pub variables: Vec<(String, VarType)>,
     pub source: TemplateSource,
+    /// The hints declared for reading its resources, if any.
+    pub cache: Option<CacheHints>,
+}
+
+impl TemplateEntry {
+    /// The hints for a read: the declared ones, else uncached (contents depend on
+    /// the URI, and are rendered or computed on each read).
+    #[allow(dead_code)] // read by the 2026 dispatch
+    pub(crate) fn cache_hints(&self) -> CacheHints {
+        self.cache.unwrap_or(CacheHints::UNCACHED)
+    }
 }
 
 pub(crate) struct PromptEntry {
@@ -191,6 +315,8 @@ pub(crate) struct PromptEntry {
 pub(crate) struct Registry {
     pub info: Value,
     pub instructions: Option<String>,
+    /// Cache hints of `server/discover` and every list result.
+    pub cache: CacheHints,
     pub tools: Vec<ToolEntry>,
     pub tool_index: HashMap<String, usize>,
     pub resources: Vec<ResourceEntry>,
@@ -228,6 +354,93 @@ fn str_field(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// A JSON object into `T` (serde would also take a struct from a JSON array).
+fn parse_object<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
+    match serde_json::from_str::<Value>(json) {
+        Ok(v @ Value::Object(_)) => serde_json::from_value(v).map_err(|e| e.to_string()),
+        Ok(_) => Err("not a JSON object".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Cache hints, `{"ttlMs":…,"cacheScope":…}`.
+fn parse_cache(what: &str, json: &str, errors: &mut Vec<String>) -> Option<CacheHints> {
+    parse_object(json)
+        .map_err(|e| errors.push(format!("{what}: cache hints are invalid: {e}")))
+        .ok()
+}
+
+/// What `ServerBuilder::tool_policy` reads.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ToolPolicy {
+    #[serde(default)]
+    requires: Map<String, Value>,
+    #[serde(default)]
+    task_support: TaskSupport,
+    #[serde(default)]
+    task_starts: TaskStarts,
+}
+
+/// The `x-mcp-header` annotations of an input schema, reached from the root
+/// through `properties` (the only place clients read them). A malformed one is a
+/// definition error: clients would drop the tool.
+fn header_params(tool: &str, schema: &Value, errors: &mut Vec<String>) -> Vec<HeaderParam> {
+    fn walk(
+        tool: &str,
+        schema: &Value,
+        path: &mut Vec<String>,
+        out: &mut Vec<HeaderParam>,
+        errors: &mut Vec<String>,
+    ) {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        for (name, property) in properties {
+            path.push(name.clone());
+            if let Some(header) = property.get("x-mcp-header") {
+                let at = path.join(".");
+                let kind = match property.get("type").and_then(Value::as_str) {
+                    Some("string") => Some(HeaderParamKind::String),
+                    Some("integer") => Some(HeaderParamKind::Integer),
+                    Some("boolean") => Some(HeaderParamKind::Boolean),
+                    _ => None,
+                };
+                let tchars = |h: &str| {
+                    !h.is_empty()
+                        && h.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+                };
+                match (header.as_str(), kind) {
+                    (Some(h), Some(kind)) if tchars(h) => {
+                        if out.iter().any(|p| p.header.eq_ignore_ascii_case(h)) {
+                            errors.push(format!(
+                                "tool `{tool}`: header parameter `{h}` is declared twice"
+                            ));
+                        }
+                        out.push(HeaderParam {
+                            header: h.to_owned(),
+                            path: path.clone(),
+                            kind,
+                        });
+                    }
+                    (_, None) => errors.push(format!(
+                        "tool `{tool}`: `{at}` has `x-mcp-header` but is not a string, integer or boolean"
+                    )),
+                    _ => errors.push(format!(
+                        "tool `{tool}`: the `x-mcp-header` of `{at}` is not a header name"
+                    )),
+                }
+            }
+            walk(tool, property, path, out, errors);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(tool, schema, &mut Vec::new(), &mut out, errors);
+    out
+}
+
 impl ServerBuilder {
     /// Starts a server from its `Implementation` JSON (`name`, `version`, `title`, …).
     pub fn new(info_json: &str) -> Self {
@@ -239,6 +452,7 @@ impl ServerBuilder {
             registry: Registry {
                 info,
                 instructions: None,
+                cache: CacheHints::default(),
                 tools: Vec::new(),
                 tool_index: HashMap::new(),
                 resources: Vec::new(),
@@ -256,6 +470,15 @@ impl ServerBuilder {
     /// Instructions for the model, sent in the `initialize` result.
     pub fn instructions(&mut self, text: &str) -> &mut Self {
         self.registry.instructions = Some(text.to_owned());
+        self
+    }
+
+    /// Cache hints (`{"ttlMs":60000,"cacheScope":"public"}`) for `server/discover`
+    /// and every list result, replacing the default of a minute, public.
+    pub fn cache(&mut self, hints_json: &str) -> &mut Self {
+        if let Some(hints) = parse_cache("server", hints_json, &mut self.errors) {
+            self.registry.cache = hints;
+        }
         self
     }
 
@@ -278,6 +501,10 @@ impl ServerBuilder {
                 }
             }
         });
+        let header_params = definition
+            .get("inputSchema")
+            .map(|schema| header_params(&name, schema, &mut self.errors))
+            .unwrap_or_default();
         let handler: ToolHandler = Arc::new(move |ctx, args| Box::pin(handler(ctx, args)));
         let r = &mut self.registry;
         r.tool_index.insert(name, r.tools.len());
@@ -285,7 +512,44 @@ impl ServerBuilder {
             definition,
             validator,
             handler,
+            requires: Map::new(),
+            task_support: TaskSupport::default(),
+            task_starts: TaskStarts::default(),
+            header_params,
         });
+        self
+    }
+
+    /// Sets a registered tool's 2026-07-28 policy:
+    /// `{"requires":{"sampling":{}},"taskSupport":"optional","taskStarts":"onDetach"}`,
+    /// every member optional. `requires` is a `ClientCapabilities` object of what
+    /// the tool cannot run without; `taskSupport` is `forbidden` (the default),
+    /// `optional` or `required`; `taskStarts` is `onCall` (the default) or
+    /// `onDetach`.
+    pub fn tool_policy(&mut self, name: &str, policy_json: &str) -> &mut Self {
+        let what = format!("tool `{name}`");
+        let policy = match parse_object::<ToolPolicy>(policy_json) {
+            Ok(p) => p,
+            Err(e) => {
+                self.errors.push(format!("{what}: policy is invalid: {e}"));
+                return self;
+            }
+        };
+        if let Some((key, _)) = policy.requires.iter().find(|(_, v)| !v.is_object()) {
+            self.errors.push(format!(
+                "{what}: policy is invalid: required capability `{key}` is not an object"
+            ));
+            return self;
+        }
+        let Some(&at) = self.registry.tool_index.get(name) else {
+            self.errors
+                .push(format!("{what}: a policy for a tool not registered"));
+            return self;
+        };
+        let tool = &mut self.registry.tools[at];
+        tool.requires = policy.requires;
+        tool.task_support = policy.task_support;
+        tool.task_starts = policy.task_starts;
         self
     }
 
@@ -299,7 +563,24 @@ impl ServerBuilder {
             mime_type: str_field(&definition, "mimeType"),
             definition,
             source,
+            cache: None,
         });
+        self
+    }
+
+    /// Cache hints for `resources/read` of a registered resource, replacing the
+    /// default (the server's hints for static contents, uncached for a handler's).
+    pub fn resource_cache(&mut self, uri: &str, hints_json: &str) -> &mut Self {
+        let what = format!("resource `{uri}`");
+        let Some(hints) = parse_cache(&what, hints_json, &mut self.errors) else {
+            return self;
+        };
+        match self.registry.resource_index.get(uri) {
+            Some(&at) => self.registry.resources[at].cache = Some(hints),
+            None => self
+                .errors
+                .push(format!("{what}: cache hints for a resource not registered")),
+        }
         self
     }
 
@@ -334,7 +615,27 @@ impl ServerBuilder {
                 .map(|(n, t)| ((*n).to_owned(), *t))
                 .collect(),
             source,
+            cache: None,
         });
+        self
+    }
+
+    /// Cache hints for `resources/read` of a registered template's resources,
+    /// replacing the default (uncached). `uri_template` is as registered.
+    pub fn template_cache(&mut self, uri_template: &str, hints_json: &str) -> &mut Self {
+        let what = format!("resource template `{uri_template}`");
+        let Some(hints) = parse_cache(&what, hints_json, &mut self.errors) else {
+            return self;
+        };
+        let template = self.registry.templates.iter_mut().find(|t| {
+            t.definition.get("uriTemplate").and_then(Value::as_str) == Some(uri_template)
+        });
+        match template {
+            Some(t) => t.cache = Some(hints),
+            None => self
+                .errors
+                .push(format!("{what}: cache hints for a template not registered")),
+        }
         self
     }
 
@@ -394,5 +695,260 @@ impl ServerBuilder {
         );
         let registry = std::mem::replace(&mut self.registry, ServerBuilder::new("{}").registry);
         crate::Server::from_registry(registry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn builder() -> ServerBuilder {
+        ServerBuilder::new(r#"{"name":"t","version":"1"}"#)
+    }
+
+    fn add_tool(b: &mut ServerBuilder, definition: Value) {
+        b.tool(&definition.to_string(), |_ctx, _args| async {
+            Ok(CallToolResult::text("ok"))
+        });
+    }
+
+    fn tool<'b>(b: &'b ServerBuilder, name: &str) -> &'b ToolEntry {
+        &b.registry.tools[b.registry.tool_index[name]]
+    }
+
+    #[test]
+    fn what_nothing_declares_defaults_to() {
+        let mut b = builder();
+        add_tool(
+            &mut b,
+            json!({ "name": "plain", "inputSchema": { "type": "object" } }),
+        );
+        b.resource(
+            r#"{"uri":"a://static","name":"s"}"#,
+            ResourceSource::Text("x"),
+        );
+        b.resource(
+            r#"{"uri":"a://blob","name":"b"}"#,
+            ResourceSource::Blob(b"x"),
+        );
+        b.resource(
+            r#"{"uri":"a://coded","name":"c"}"#,
+            ResourceSource::handler(|_ctx, uri| async move {
+                Ok(crate::ResourceContents::text(uri, "text/plain", "x").into())
+            }),
+        );
+        b.resource_template(
+            r#"{"uriTemplate":"a://t/{x}","name":"t"}"#,
+            &[("x", VarType::String)],
+            TemplateSource::Text("{{ x }}"),
+        );
+        assert!(b.errors.is_empty(), "{:?}", b.errors);
+        let r = &b.registry;
+        assert_eq!(
+            r.cache,
+            CacheHints {
+                ttl_ms: 60_000,
+                scope: CacheScope::Public
+            }
+        );
+        let t = tool(&b, "plain");
+        assert!(t.requires.is_empty());
+        assert_eq!(t.task_support, TaskSupport::Forbidden);
+        assert_eq!(t.task_starts, TaskStarts::OnCall);
+        assert!(t.header_params.is_empty());
+        let server = CacheHints {
+            ttl_ms: 5,
+            scope: CacheScope::Private,
+        };
+        let hints: Vec<CacheHints> = r.resources.iter().map(|e| e.cache_hints(server)).collect();
+        assert_eq!(hints, [server, server, CacheHints::UNCACHED]);
+        assert_eq!(r.templates[0].cache_hints(), CacheHints::UNCACHED);
+    }
+
+    #[test]
+    fn cache_hints_are_read_for_the_server_resources_and_templates() {
+        let mut b = builder();
+        b.cache(r#"{"ttlMs":300000,"cacheScope":"private"}"#);
+        b.resource(
+            r#"{"uri":"a://coded","name":"c"}"#,
+            ResourceSource::handler(|_ctx, uri| async move {
+                Ok(crate::ResourceContents::text(uri, "text/plain", "x").into())
+            }),
+        );
+        b.resource_cache("a://coded", r#"{"ttlMs":1000,"cacheScope":"public"}"#);
+        b.resource_template(
+            r#"{"uriTemplate":"a://t/{x}","name":"t"}"#,
+            &[("x", VarType::String)],
+            TemplateSource::Text("{{ x }}"),
+        );
+        b.template_cache("a://t/{x}", r#"{"ttlMs":0,"cacheScope":"private"}"#);
+        assert!(b.errors.is_empty(), "{:?}", b.errors);
+        let r = &b.registry;
+        let private = |ttl_ms| CacheHints {
+            ttl_ms,
+            scope: CacheScope::Private,
+        };
+        assert_eq!(r.cache, private(300_000));
+        assert_eq!(
+            r.resources[0].cache_hints(r.cache),
+            CacheHints {
+                ttl_ms: 1000,
+                scope: CacheScope::Public
+            }
+        );
+        assert_eq!(r.templates[0].cache_hints(), private(0));
+        // Serialized as the wire spells them.
+        assert_eq!(
+            serde_json::to_value(r.cache).unwrap(),
+            json!({ "ttlMs": 300000, "cacheScope": "private" })
+        );
+    }
+
+    #[test]
+    fn malformed_cache_hints_are_definition_errors() {
+        let mut b = builder();
+        for bad in [
+            "",
+            r#"[60000,"public"]"#,
+            r#"{"ttlMs":-1,"cacheScope":"public"}"#,
+            r#"{"ttlMs":1,"cacheScope":"shared"}"#,
+            r#"{"ttlMs":1}"#,
+            r#"{"ttlMs":1,"cacheScope":"public","extra":true}"#,
+        ] {
+            b.cache(bad);
+        }
+        assert_eq!(b.errors.len(), 6, "{:?}", b.errors);
+        assert_eq!(b.registry.cache, CacheHints::default(), "unchanged");
+        b.resource_cache("a://nothing", r#"{"ttlMs":1,"cacheScope":"public"}"#);
+        b.template_cache("a://{nothing}", r#"{"ttlMs":1,"cacheScope":"public"}"#);
+        assert_eq!(b.errors.len(), 8, "{:?}", b.errors);
+        assert!(b.errors[6].contains("a://nothing"), "{}", b.errors[6]);
+    }
+
+    #[test]
+    fn tool_policies_are_read() {
+        let mut b = builder();
+        add_tool(
+            &mut b,
+            json!({ "name": "ask", "inputSchema": { "type": "object" } }),
+        );
+        add_tool(
+            &mut b,
+            json!({ "name": "job", "inputSchema": { "type": "object" } }),
+        );
+        b.tool_policy(
+            "ask",
+            r#"{"requires":{"sampling":{"tools":{}},"elicitation":{}}}"#,
+        );
+        b.tool_policy(
+            "job",
+            r#"{"taskSupport":"required","taskStarts":"onDetach"}"#,
+        );
+        assert!(b.errors.is_empty(), "{:?}", b.errors);
+        let ask = tool(&b, "ask");
+        assert_eq!(
+            Value::Object(ask.requires.clone()),
+            json!({ "sampling": { "tools": {} }, "elicitation": {} })
+        );
+        assert_eq!(ask.task_support, TaskSupport::Forbidden);
+        let job = tool(&b, "job");
+        assert!(job.requires.is_empty());
+        assert_eq!(job.task_support, TaskSupport::Required);
+        assert_eq!(job.task_starts, TaskStarts::OnDetach);
+    }
+
+    #[test]
+    fn malformed_tool_policies_are_definition_errors() {
+        let mut b = builder();
+        add_tool(
+            &mut b,
+            json!({ "name": "t", "inputSchema": { "type": "object" } }),
+        );
+        for bad in [
+            "[]",
+            r#"{"taskSupport":"sometimes"}"#,
+            r#"{"taskStarts":"on_detach"}"#,
+            r#"{"requires":["sampling"]}"#,
+            r#"{"requires":{"sampling":true}}"#,
+            r#"{"retries":3}"#,
+        ] {
+            b.tool_policy("t", bad);
+        }
+        b.tool_policy("missing", r#"{"taskSupport":"optional"}"#);
+        assert_eq!(b.errors.len(), 7, "{:?}", b.errors);
+        assert!(b.errors[6].contains("`missing`"), "{}", b.errors[6]);
+        assert_eq!(tool(&b, "t").task_support, TaskSupport::Forbidden);
+    }
+
+    #[test]
+    fn header_parameters_are_found_through_properties() {
+        let mut b = builder();
+        add_tool(
+            &mut b,
+            json!({ "name": "h", "inputSchema": {
+                "type": "object",
+                "properties": {
+                    "region": { "type": "string", "x-mcp-header": "Region" },
+                    "limits": {
+                        "type": "object",
+                        "properties": {
+                            "max": { "type": "integer", "x-mcp-header": "Max-Items" },
+                            "strict": { "type": "boolean", "x-mcp-header": "Strict" },
+                        },
+                    },
+                    // Clients read annotations through `properties` only.
+                    "list": { "type": "array", "items": { "type": "string", "x-mcp-header": "Item" } },
+                },
+            }}),
+        );
+        assert!(b.errors.is_empty(), "{:?}", b.errors);
+        let found: Vec<(&str, Vec<&str>, HeaderParamKind)> = tool(&b, "h")
+            .header_params
+            .iter()
+            .map(|p| {
+                (
+                    p.header.as_str(),
+                    p.path.iter().map(String::as_str).collect(),
+                    p.kind,
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Region", vec!["region"], HeaderParamKind::String),
+                ("Max-Items", vec!["limits", "max"], HeaderParamKind::Integer),
+                ("Strict", vec!["limits", "strict"], HeaderParamKind::Boolean),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_header_parameters_are_definition_errors() {
+        let mut b = builder();
+        let schema = |properties: Value| json!({ "name": "h", "inputSchema": { "type": "object", "properties": properties } });
+        add_tool(
+            &mut b,
+            schema(json!({ "n": { "type": "number", "x-mcp-header": "N" } })),
+        );
+        add_tool(
+            &mut b,
+            schema(json!({ "s": { "type": "string", "x-mcp-header": "Bad Name" } })),
+        );
+        add_tool(
+            &mut b,
+            schema(json!({ "s": { "type": "string", "x-mcp-header": 7 } })),
+        );
+        add_tool(
+            &mut b,
+            schema(json!({
+                "a": { "type": "string", "x-mcp-header": "Same" },
+                "b": { "type": "string", "x-mcp-header": "same" },
+            })),
+        );
+        assert_eq!(b.errors.len(), 4, "{:?}", b.errors);
+        assert!(b.errors[3].contains("twice"), "{}", b.errors[3]);
     }
 }

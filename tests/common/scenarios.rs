@@ -8,8 +8,8 @@ use super::{Exchange, LATEST, Mcp, first_text, manifest, reply};
 
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// The 15 tools of `specs/everything.yaml`.
-pub const TOOLS: [&str; 15] = [
+/// The tools of `specs/everything.yaml`, in the order it declares them.
+pub const TOOLS: [&str; 36] = [
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -25,6 +25,27 @@ pub const TOOLS: [&str; 15] = [
     "json_schema_2020_12_tool",
     "test_reconnection",
     "add",
+    "test_missing_capability",
+    "test_streaming_elicitation",
+    "test_logging_tool",
+    "test_trigger_tool_change",
+    "test_trigger_prompt_change",
+    "test_input_required_result_elicitation",
+    "test_input_required_result_sampling",
+    "test_input_required_result_list_roots",
+    "test_input_required_result_request_state",
+    "test_input_required_result_multiple_inputs",
+    "test_input_required_result_multi_round",
+    "test_input_required_result_tampered_state",
+    "test_input_required_result_capabilities",
+    "test_header_param",
+    "greet",
+    "slow_compute",
+    "failing_job",
+    "protocol_error_job",
+    "confirm_delete",
+    "multi_input",
+    "test_tool_with_task",
 ];
 
 fn at_least(version: &str, min: &str) -> bool {
@@ -77,7 +98,7 @@ pub fn check_initialize_result(result: &Value, version: &str) {
     );
 }
 
-/// `tools/list`: the 15 tools, with the fields the version allows.
+/// `tools/list`: every tool of the manifest, with the fields the version allows.
 pub async fn check_tools_list(c: &mut impl Mcp) {
     let v = c.version().to_owned();
     let result = c.call("tools/list", json!({})).await;
@@ -333,6 +354,7 @@ pub async fn check_prompts(c: &mut impl Mcp) {
         names,
         [
             "greeting",
+            "test_input_required_result_prompt",
             "test_prompt_with_arguments",
             "test_prompt_with_embedded_resource",
             "test_prompt_with_image",

@@ -221,6 +221,7 @@ mod __mcpgen_long_names {
     }
     impl ElicitationForm
     for ItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNameItemNamez {
+        const NAME: &'static str = "item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-name_item-namez";
         const MESSAGE: &'static str = "A form with a long name.";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"a_property_name_nobody_should_write_a_property_name_nobody_should_write_a_property_name_nobody_should_write_a_property_name_nobody_should_write_a_property_name_nobody_should_write_a_property_name_nobz":{"type":"string","description":"A long field."}}}"#;
     }

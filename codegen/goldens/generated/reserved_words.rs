@@ -444,6 +444,7 @@ mod __mcpgen_reserved_words {
         pub r#fn: Option<i64>,
     }
     impl ElicitationForm for Match {
+        const NAME: &'static str = "match";
         const MESSAGE: &'static str = "A form named `match` with keyword fields.";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"type":{"type":"string","description":"`type`"},"self":{"type":"boolean","description":"`self`"},"fn":{"type":"integer","description":"`fn`"}},"required":["type"]}"#;
     }

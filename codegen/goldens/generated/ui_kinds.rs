@@ -115,6 +115,7 @@ mod __mcpgen_ui_kinds {
         pub proceed: bool,
     }
     impl ElicitationForm for Confirmation {
+        const NAME: &'static str = "confirmation";
         const MESSAGE: &'static str = "Proceed?";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"proceed":{"type":"boolean","description":"Whether to go on."}},"required":["proceed"]}"#;
     }

@@ -250,6 +250,7 @@ mod __mcpgen_unicode {
         pub âge: Option<i64>,
     }
     impl ElicitationForm for Préférences {
+        const NAME: &'static str = "préférences";
         const MESSAGE: &'static str = "Vos préférences ? ご希望は？";
         const SCHEMA: &'static str = r#"{"type":"object","properties":{"thème":{"type":"string","description":"Clair ou sombre","enum":["clair","sombre"]},"âge":{"type":"integer","description":"Votre âge"}},"required":["thème"]}"#;
     }

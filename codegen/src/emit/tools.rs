@@ -30,6 +30,10 @@ pub(super) struct Tool<'a> {
     pub definition: Literal,
     /// The method's doc lines.
     pub docs: &'a [String],
+    /// The tool's name.
+    pub name: &'a str,
+    /// Its 2026-07-28 policy JSON, when it declares one.
+    pub policy: Option<Literal>,
 }
 
 /// The tools' methods and registrations, in order, from templates parsed once per
@@ -67,6 +71,11 @@ impl Tools {
         holes.visit_stmt_mut(&mut registration);
         self.methods.push(method);
         self.registrations.push(registration);
+        if let Some(policy) = &tool.policy {
+            let name = tool.name;
+            self.registrations
+                .push(syn::parse_quote!(b.tool_policy(#name, #policy);));
+        }
     }
 
     /// Whether there are no tools.
@@ -207,6 +216,8 @@ mod tests {
                 output: output.then(|| format_ident!("ActOutput")),
                 definition: Literal::string("{}"),
                 docs: &docs,
+                name: "act",
+                policy: input.then(|| Literal::string("{}")),
             });
         }
         let code = format!("{} {}", tools.method_tokens(), tools.registration_tokens());
@@ -214,6 +225,7 @@ mod tests {
         assert_eq!(code.matches("ActInput").count(), 4);
         assert_eq!(code.matches("ActOutput").count(), 2);
         assert_eq!(code.matches("fn act").count(), 4);
+        assert_eq!(code.matches("b . tool_policy (\"act\"").count(), 2);
         let first = tools.registrations[0].to_token_stream().to_string();
         assert!(first.starts_with("b . tool (\"{}\""), "{first}");
     }

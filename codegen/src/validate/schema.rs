@@ -35,7 +35,7 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Keywords whose value is a map of schemas.
-const SCHEMA_MAPS: &[&str] = &[
+pub(super) const SCHEMA_MAPS: &[&str] = &[
     "properties",
     "patternProperties",
     "$defs",
@@ -43,7 +43,7 @@ const SCHEMA_MAPS: &[&str] = &[
     "dependentSchemas",
 ];
 /// Keywords whose value is one schema.
-const SCHEMA_ONE: &[&str] = &[
+pub(super) const SCHEMA_ONE: &[&str] = &[
     "items",
     "additionalProperties",
     "unevaluatedProperties",
@@ -57,7 +57,7 @@ const SCHEMA_ONE: &[&str] = &[
     "contentSchema",
 ];
 /// Keywords whose value is a non-empty list of schemas.
-const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+pub(super) const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 const NUMBERS: &[&str] = &[
     "minimum",
     "maximum",
