@@ -373,6 +373,21 @@ impl EverythingServer for Everything {
         )))
     }
 
+    async fn test_three_questions(&self, ctx: &Context) -> ToolResult {
+        let name = name_or_friend(ctx.elicit::<UserName>().await?);
+        let color = match ctx.elicit::<FavoriteColor>().await? {
+            Elicitation::Accept(answer) => answer.color,
+            Elicitation::Decline | Elicitation::Cancel => "none".to_owned(),
+        };
+        let confirmed = matches!(
+            ctx.elicit::<Confirm>().await?,
+            Elicitation::Accept(Confirm { ok: true })
+        );
+        Ok(CallToolResult::text(format!(
+            "{name} likes {color}; confirmed: {confirmed}"
+        )))
+    }
+
     async fn read_server_time(&self, _ctx: &Context, uri: &str) -> ResourceResult {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

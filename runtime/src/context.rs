@@ -16,8 +16,8 @@ use crate::protocol::{
 };
 use crate::replay::{self, Replay};
 use crate::server::{ServerEvent, Shared};
-use crate::tasks::Task;
 use crate::session::{Outbound, Session};
+use crate::tasks::Task;
 
 /// What a handler knows about the request it serves, and what it can do meanwhile.
 ///
@@ -118,9 +118,8 @@ impl Context {
 
     /// This context, for a call that becomes a task at [`Context::detach`].
     pub(crate) fn detachable(self, detach: Arc<Detach>) -> Context {
-        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| {
-            unreachable!("a context is made detachable before it is shared")
-        });
+        let mut inner = Arc::try_unwrap(self.inner)
+            .unwrap_or_else(|_| unreachable!("a context is made detachable before it is shared"));
         inner.detach = Some(detach);
         Context {
             inner: Arc::new(inner),
@@ -243,7 +242,7 @@ impl Context {
         params.insert("message".into(), message.into());
         params.insert("requestedSchema".into(), schema);
         let answer = self
-            .request("elicitation", "elicitation/create", Value::Object(params))
+            .request(T::NAME, "elicitation/create", Value::Object(params))
             .await?;
         parse_elicitation(answer, |content| {
             serde_json::from_value::<T>(content)
@@ -430,7 +429,8 @@ impl Context {
             a = answer => a.map_err(|_| ClientError::Disconnected)?,
             _ = cancelled.cancelled() => return Err(ClientError::Disconnected),
         };
-        replay::check_answer(method, &answer).map_err(|why| ClientError::InvalidResponse(why.into()))?;
+        replay::check_answer(method, &answer)
+            .map_err(|why| ClientError::InvalidResponse(why.into()))?;
         Ok(answer)
     }
 }

@@ -88,7 +88,11 @@ impl Filter {
     }
 
     /// The tagged notification for `event`, if this listener asked for its kind.
-    pub(crate) fn notification(&self, event: &ServerEvent, subscription: &RequestId) -> Option<Value> {
+    pub(crate) fn notification(
+        &self,
+        event: &ServerEvent,
+        subscription: &RequestId,
+    ) -> Option<Value> {
         let (method, mut params) = match event {
             ServerEvent::ToolsChanged if self.tools => {
                 ("notifications/tools/list_changed", Map::new())
@@ -148,7 +152,9 @@ mod tests {
     fn only_asked_kinds_pass_and_are_tagged() {
         let id = RequestId::Number(7);
         let f = filter(true, &[]);
-        let n = f.notification(&ServerEvent::ToolsChanged, &id).expect("tools");
+        let n = f
+            .notification(&ServerEvent::ToolsChanged, &id)
+            .expect("tools");
         assert_eq!(n["method"], "notifications/tools/list_changed");
         assert_eq!(n["params"]["_meta"][META_SUBSCRIPTION], 7);
         assert!(f.notification(&ServerEvent::PromptsChanged, &id).is_none());

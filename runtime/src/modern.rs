@@ -100,11 +100,8 @@ pub(crate) fn header_mismatch(message: impl Into<String>) -> RequestError {
 
 /// `-32021` naming what is missing, as a `ClientCapabilities` object.
 pub(crate) fn missing_capability(required: Value) -> RequestError {
-    RequestError::new(
-        MISSING_CAPABILITY,
-        "Missing required client capability",
-    )
-    .with_data(json!({ "requiredCapabilities": required }))
+    RequestError::new(MISSING_CAPABILITY, "Missing required client capability")
+        .with_data(json!({ "requiredCapabilities": required }))
 }
 
 fn unsupported_version(requested: &str) -> RequestError {
@@ -284,8 +281,9 @@ pub(crate) fn check_param_headers(
             }
             (Some(a), Some(h)) => (a, h),
         };
-        let decoded = decode_header_value(header)
-            .map_err(|why| header_mismatch(format!("Header mismatch: Mcp-Param-{} {why}", param.header)))?;
+        let decoded = decode_header_value(header).map_err(|why| {
+            header_mismatch(format!("Header mismatch: Mcp-Param-{} {why}", param.header))
+        })?;
         let matches = match param.kind {
             HeaderParamKind::String => match arg.as_str() {
                 Some(s) => s == decoded,
@@ -473,10 +471,19 @@ mod tests {
         let missing = Fake(vec![]);
         assert!(check_name_header("tools/call", Some(&p), &missing).is_err());
         assert!(check_name_header("tools/list", Some(&p), &missing).is_ok());
-        assert_eq!(decode_header_value("=?base64?SGVsbG8?="), Err("is not valid base64".into()));
-        assert_eq!(decode_header_value("=?base64?SGVs!!!bG8=?="), Err("is not valid base64".into()));
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8?="),
+            Err("is not valid base64".into())
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVs!!!bG8=?="),
+            Err("is not valid base64".into())
+        );
         assert_eq!(decode_header_value(" SGVsbG8= "), Ok("SGVsbG8=".into()));
-        assert_eq!(decode_header_value("=?base64?SGVsbG8="), Ok("=?base64?SGVsbG8=".into()));
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8="),
+            Ok("=?base64?SGVsbG8=".into())
+        );
     }
 
     #[test]
@@ -484,9 +491,18 @@ mod tests {
         let caps = json!({ "sampling": {}, "elicitation": {} });
         let need = |v: Value| v.as_object().cloned().expect("object");
         assert!(declares(&caps, &need(json!({ "sampling": {} }))));
-        assert!(!declares(&caps, &need(json!({ "sampling": { "tools": {} } }))));
-        assert!(declares(&caps, &need(json!({ "elicitation": { "form": {} } }))));
-        assert!(!declares(&caps, &need(json!({ "elicitation": { "url": {} } }))));
+        assert!(!declares(
+            &caps,
+            &need(json!({ "sampling": { "tools": {} } }))
+        ));
+        assert!(declares(
+            &caps,
+            &need(json!({ "elicitation": { "form": {} } }))
+        ));
+        assert!(!declares(
+            &caps,
+            &need(json!({ "elicitation": { "url": {} } }))
+        ));
         assert!(!declares(&caps, &need(json!({ "roots": {} }))));
         assert!(declares(&json!({}), &Map::new()));
     }

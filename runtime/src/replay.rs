@@ -114,7 +114,9 @@ pub(crate) fn check_answer(method: &str, answer: &Value) -> Result<(), &'static 
         }
         "sampling/createMessage" => {
             answer.get("role").is_some_and(Value::is_string)
-                && answer.get("content").is_some_and(|c| c.is_object() || c.is_array())
+                && answer
+                    .get("content")
+                    .is_some_and(|c| c.is_object() || c.is_array())
         }
         "roots/list" => answer.get("roots").is_some_and(Value::is_array),
         _ => true,
@@ -140,9 +142,13 @@ mod tests {
         let mut answers = Map::new();
         answers.insert("roots".into(), json!({ "roots": [] }));
         let r = Replay::new(answers);
-        let got = r.ask("roots".into(), "roots/list", json!({})).now_or_never();
+        let got = r
+            .ask("roots".into(), "roots/list", json!({}))
+            .now_or_never();
         assert_eq!(got, Some(json!({ "roots": [] })));
-        let pending = r.ask("name".into(), "elicitation/create", json!({})).now_or_never();
+        let pending = r
+            .ask("name".into(), "elicitation/create", json!({}))
+            .now_or_never();
         assert!(pending.is_none());
         assert!(r.suspended().now_or_never().is_some());
         let Suspension::NeedInput { requests, answers } = r.suspension() else {
@@ -167,6 +173,12 @@ mod tests {
         };
         assert_eq!(e.code, crate::jsonrpc::ErrorCode::INVALID_PARAMS);
         assert!(check_answer("elicitation/create", &json!({ "action": "maybe" })).is_err());
-        assert!(check_answer("sampling/createMessage", &json!({ "role": "assistant", "content": { "type": "text", "text": "x" } })).is_ok());
+        assert!(
+            check_answer(
+                "sampling/createMessage",
+                &json!({ "role": "assistant", "content": { "type": "text", "text": "x" } })
+            )
+            .is_ok()
+        );
     }
 }

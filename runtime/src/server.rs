@@ -19,15 +19,15 @@ use crate::modern::{self, RequestMeta};
 use crate::protocol::{
     Implementation, LogLevel, ProtocolVersion, ReadResourceResult, ResourceContents,
 };
-use crate::replay::{Replay, Suspension};
-use crate::registry::{CacheHints, TaskStarts, TaskSupport};
-use crate::seal::{Binding, Sealer};
-use crate::tasks::{self, Owner, Task, TaskStore};
 use crate::registry::{
     BoxFuture, CompletionSource, CompletionTarget, PromptSource, Registry, ResourceSource,
     TemplateSource, VarType,
 };
+use crate::registry::{CacheHints, TaskStarts, TaskSupport};
+use crate::replay::{Replay, Suspension};
+use crate::seal::{Binding, Sealer};
 use crate::session::{Discard, Negotiated, Outbound, Session};
+use crate::tasks::{self, Owner, Task, TaskStore};
 
 /// A change clients may be told about.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +93,6 @@ pub(crate) struct Shared {
 /// How long a sealed `requestState` stays valid: long enough for a person to
 /// answer a form, short enough that a leaked one soon stops working.
 const REQUEST_STATE_LIFETIME: Duration = Duration::from_secs(15 * 60);
-
 
 /// How long a task's outcome is kept after it ends, and how often clients are
 /// asked to poll it.
@@ -265,10 +264,7 @@ impl Shared {
         }
         if self.has_task_tools() {
             if v.is_modern() {
-                caps.insert(
-                    "extensions".into(),
-                    json!({ modern::TASKS_EXTENSION: {} }),
-                );
+                caps.insert("extensions".into(), json!({ modern::TASKS_EXTENSION: {} }));
             } else if v.has_tasks() {
                 caps.insert(
                     "tasks".into(),
@@ -498,7 +494,9 @@ impl Shared {
                 cancel,
                 Questions::Unavailable,
             );
-            return self.dispatch(ctx, method, Some(Value::Object(params)), true).await;
+            return self
+                .dispatch(ctx, method, Some(Value::Object(params)), true)
+                .await;
         };
         let subject = params
             .get(subject_key)
@@ -567,7 +565,11 @@ impl Shared {
 
     /// Where a modern call of tool `name` becomes a task, if it may be one.
     fn tool_task_starts(&self, name: &str) -> Option<TaskStarts> {
-        let tool = self.registry.tool_index.get(name).map(|&i| &self.registry.tools[i])?;
+        let tool = self
+            .registry
+            .tool_index
+            .get(name)
+            .map(|&i| &self.registry.tools[i])?;
         (tool.task_support != TaskSupport::Forbidden).then_some(tool.task_starts)
     }
 
@@ -590,7 +592,12 @@ impl Shared {
 
     /// Runs a call in the background as `task`, recording how it ends; a
     /// cancelled task drops its handler.
-    fn run_task(&self, task: &Arc<Task>, work: BoxFuture<Result<Encoded, RequestError>>, modern: bool) {
+    fn run_task(
+        &self,
+        task: &Arc<Task>,
+        work: BoxFuture<Result<Encoded, RequestError>>,
+        modern: bool,
+    ) {
         let task = task.clone();
         tokio::spawn(async move {
             let token = task.cancel_token();
@@ -608,7 +615,9 @@ impl Shared {
                     task.fail(if modern { modern::for_modern(e) } else { e });
                 }
                 Err(_) => {
-                    task.fail(RequestError::internal("Internal error: the handler panicked"));
+                    task.fail(RequestError::internal(
+                        "Internal error: the handler panicked",
+                    ));
                 }
             }
         });
@@ -644,11 +653,17 @@ impl Shared {
         Ok(jsonrpc::encode(&result))
     }
 
-    fn find_task(&self, params: &Map<String, Value>, owner: &Owner) -> Result<Arc<Task>, RequestError> {
+    fn find_task(
+        &self,
+        params: &Map<String, Value>,
+        owner: &Owner,
+    ) -> Result<Arc<Task>, RequestError> {
         let id = params
             .get("taskId")
             .and_then(Value::as_str)
-            .ok_or_else(|| RequestError::invalid_params("Invalid params: `taskId` must be a string"))?;
+            .ok_or_else(|| {
+                RequestError::invalid_params("Invalid params: `taskId` must be a string")
+            })?;
         self.tasks
             .get(id, owner)
             .ok_or_else(|| RequestError::invalid_params(format!("Unknown task: {id}")))

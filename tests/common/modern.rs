@@ -141,9 +141,15 @@ impl ModernClient {
     }
 
     /// A request with conformant headers and `_meta`; the reply read and validated.
-    pub async fn request(&mut self, method: &str, params: Value, capabilities: Value) -> ModernReply {
+    pub async fn request(
+        &mut self,
+        method: &str,
+        params: Value,
+        capabilities: Value,
+    ) -> ModernReply {
         let params = with_meta(params, capabilities);
-        let body = json!({ "jsonrpc": "2.0", "id": self.next_id(), "method": method, "params": params });
+        let body =
+            json!({ "jsonrpc": "2.0", "id": self.next_id(), "method": method, "params": params });
         self.raw(method, &body, &[]).await
     }
 
@@ -158,7 +164,8 @@ impl ModernClient {
     pub async fn send(&mut self, body: &Value, extra: &[(&str, &str)]) -> HttpReply {
         let method = body["method"].as_str().unwrap_or_default().to_owned();
         let name = name_header(&method, &body["params"]);
-        let mut headers: Vec<(&str, &str)> = vec![("mcp-protocol-version", MODERN), ("mcp-method", &method)];
+        let mut headers: Vec<(&str, &str)> =
+            vec![("mcp-protocol-version", MODERN), ("mcp-method", &method)];
         if let Some(name) = &name {
             headers.push(("mcp-name", name));
         }
@@ -167,7 +174,12 @@ impl ModernClient {
     }
 
     /// Calls a tool and returns the reply.
-    pub async fn call_tool(&mut self, name: &str, arguments: Value, capabilities: Value) -> ModernReply {
+    pub async fn call_tool(
+        &mut self,
+        name: &str,
+        arguments: Value,
+        capabilities: Value,
+    ) -> ModernReply {
         self.request(
             "tools/call",
             json!({ "name": name, "arguments": arguments }),

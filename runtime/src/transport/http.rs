@@ -597,7 +597,11 @@ impl Endpoint {
             }
         };
         let shared = &self.inner.shared;
-        let meta = match shared.admit_modern(&method, params.as_ref(), Some(headers as &dyn modern::Headers)) {
+        let meta = match shared.admit_modern(
+            &method,
+            params.as_ref(),
+            Some(headers as &dyn modern::Headers),
+        ) {
             Ok(meta) => meta,
             Err(rejection) => {
                 let status =
@@ -617,14 +621,8 @@ impl Endpoint {
         };
         let cancel = CancellationToken::new();
         let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
-        let mut response = Box::pin(shared.handle_modern(
-            meta,
-            id,
-            method,
-            params,
-            outbound,
-            cancel.clone(),
-        ));
+        let mut response =
+            Box::pin(shared.handle_modern(meta, id, method, params, outbound, cancel.clone()));
         if let Poll::Ready(answer) = poll_once(response.as_mut()).await {
             // Finished at once: a lone response goes out as plain JSON.
             let mut events = Vec::new();
@@ -657,7 +655,8 @@ impl Endpoint {
         let mut seq = 0;
         let mut send = move |message: &Value| {
             seq += 1;
-            tx.send(sse::frame(0, seq, &jsonrpc::encode(message))).is_ok()
+            tx.send(sse::frame(0, seq, &jsonrpc::encode(message)))
+                .is_ok()
         };
         send(&listen::acknowledgement(&id, honoured));
         let (closed_tx, closed) = tokio::sync::oneshot::channel::<()>();

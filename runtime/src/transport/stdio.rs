@@ -295,7 +295,14 @@ async fn serve_modern(
     }
     let cancel = io.session.begin_request(&id);
     let session = io.session.clone();
-    let response = shared.handle_modern(meta, id.clone(), method, params, io.outbound.clone(), cancel);
+    let response = shared.handle_modern(
+        meta,
+        id.clone(),
+        method,
+        params,
+        io.outbound.clone(),
+        cancel,
+    );
     let mut response = Box::pin(async move {
         let answer = response.await;
         session.end_request(&id);
