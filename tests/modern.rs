@@ -47,7 +47,15 @@ async fn modern_errors_come_in_order_with_their_statuses() {
     let server = HttpServer::spawn(&[]).await;
     let mut c = ModernClient::new(server.addr);
     let discover = |id: i64, params: Value| json!({ "jsonrpc": "2.0", "id": id, "method": "server/discover", "params": params });
-    let cases: Vec<(&str, Value, Vec<(&str, &str)>, u16, i64)> = vec![
+    // What is probed, the body, extra headers, the status and code expected.
+    type Probe = (
+        &'static str,
+        Value,
+        Vec<(&'static str, &'static str)>,
+        u16,
+        i64,
+    );
+    let cases: Vec<Probe> = vec![
         ("no _meta", discover(1, json!({})), vec![], 400, -32602),
         (
             "no version header",
