@@ -420,6 +420,9 @@ impl EverythingServer for Everything {
             Ok(Elicitation::Accept(answer)) => answer.context,
             Ok(Elicitation::Decline | Elicitation::Cancel)
             | Err(ClientError::CapabilityMissing(_)) => "no particular context".to_owned(),
+            Err(e @ ClientError::InvalidResponse(_)) => {
+                return Err(RequestError::invalid_params(e.to_string()));
+            }
             Err(e) => return Err(RequestError::internal(e.to_string())),
         };
         Ok(GetPromptResult {

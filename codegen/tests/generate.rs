@@ -47,6 +47,15 @@ fn everything_generates_the_trait() {
         "b.instructions(",
         "b\"\\x89PNG",
         "CompletionSource::Values(&[\"formal\", \"casual\"])",
+        // The 2026-07-28 declarations.
+        "const NAME: &'static str = \"user_name\";",
+        "b.cache(r#\"{\"ttlMs\":300000,\"cacheScope\":\"public\"}\"#);",
+        "b.tool_policy(\"test_missing_capability\", r#\"{\"requires\":{\"sampling\":{}}}\"#);",
+        "r#\"{\"taskSupport\":\"required\",\"taskStarts\":\"onDetach\"}\"#",
+        "b.resource_cache(",
+        "r#\"{\"ttlMs\":1000,\"cacheScope\":\"public\"}\"#",
+        "b.template_cache(\"test://items/{n}\", r#\"{\"ttlMs\":60000,\"cacheScope\":\"public\"}\"#);",
+        "\"x-mcp-header\":\"Region\"",
     ] {
         assert!(
             code.contains(needle),
