@@ -24,7 +24,9 @@ use crate::jsonrpc::ErrorCode;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolError {
     message: String,
-    protocol: Option<RequestError>,
+    // Boxed: handlers return `ToolResult`, and a small error keeps it cheap to move
+    // (and clear of clippy's `result_large_err` in authors' code).
+    protocol: Option<Box<RequestError>>,
 }
 
 impl ToolError {
@@ -47,7 +49,7 @@ impl ToolError {
     pub fn protocol(error: RequestError) -> Self {
         ToolError {
             message: error.message.clone(),
-            protocol: Some(error),
+            protocol: Some(Box::new(error)),
         }
     }
     /// The message the model will read.
@@ -57,7 +59,7 @@ impl ToolError {
     /// The JSON-RPC error this tool error stands for, if it is one.
     pub(crate) fn into_protocol(self) -> Result<ToolError, RequestError> {
         match self.protocol {
-            Some(e) => Err(e),
+            Some(e) => Err(*e),
             None => Ok(self),
         }
     }

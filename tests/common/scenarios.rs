@@ -9,7 +9,7 @@ use super::{Exchange, LATEST, Mcp, first_text, manifest, reply};
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// The tools of `specs/everything.yaml`, in the order it declares them.
-pub const TOOLS: [&str; 36] = [
+pub const TOOLS: [&str; 37] = [
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -46,6 +46,7 @@ pub const TOOLS: [&str; 36] = [
     "confirm_delete",
     "multi_input",
     "test_tool_with_task",
+    "test_three_questions",
 ];
 
 fn at_least(version: &str, min: &str) -> bool {

@@ -7,25 +7,23 @@ use std::time::Duration;
 
 use mcpgen_goldens::schemas::*;
 use mcpgen_runtime::codegen::serde::Serialize;
-use mcpgen_runtime::codegen::{CallToolResult, Context, ToolResult};
+use mcpgen_runtime::codegen::{CallToolResult, Context, ToolError, ToolResult};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf};
 
 /// Echoes its typed input back as JSON text.
 struct Echo;
 
-fn echo(input: &impl Serialize) -> CallToolResult {
-    match serde_json::to_string(input) {
-        Ok(text) => CallToolResult::text(text),
-        Err(e) => CallToolResult::error(e.to_string()),
-    }
+fn echo(input: &impl Serialize) -> ToolResult {
+    let text = serde_json::to_string(input).map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(CallToolResult::text(text))
 }
 
 macro_rules! echo_tools {
     ($($tool:ident: $input:ty),* $(,)?) => {
         $(
             async fn $tool(&self, _ctx: &Context, input: $input) -> ToolResult {
-                Ok(echo(&input))
+                echo(&input)
             }
         )*
     };
