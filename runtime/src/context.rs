@@ -12,7 +12,7 @@ use crate::error::ClientError;
 use crate::jsonrpc::{self, RequestId};
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
-    LogLevel, ProtocolVersion, Root,
+    LogLevel, ProtocolVersion, Root, TraceContext,
 };
 use crate::replay::{self, Replay};
 use crate::server::{ServerEvent, Shared};
@@ -146,6 +146,15 @@ impl Context {
             .session
             .negotiated()
             .and_then(|n| n.client_info.as_ref())
+    }
+
+    /// The W3C trace context a 2026 client sent with this request, to parent the
+    /// handler's spans on (`None` in a session, or when none was sent).
+    pub fn trace_context(&self) -> Option<&TraceContext> {
+        self.inner
+            .session
+            .negotiated()
+            .and_then(|n| n.trace.as_ref())
     }
 
     /// The client's declared capabilities, as sent.

@@ -57,7 +57,7 @@ pub use protocol::{
     Annotations, CallToolResult, Completion, CompletionRequest, Content, CreateMessageParams,
     CreateMessageResult, Elicitation, ElicitationForm, GetPromptResult, Implementation, LogLevel,
     PromptMessage, ProtocolVersion, ReadResourceResult, ResourceContents, Role, Root,
-    SamplingMessage,
+    SamplingMessage, TraceContext,
 };
 pub use server::Server;
 pub use transport::http::HttpConfig;

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::RequestError;
 use crate::jsonrpc::ErrorCode;
-use crate::protocol::{Implementation, LogLevel, ProtocolVersion};
+use crate::protocol::{Implementation, LogLevel, ProtocolVersion, TraceContext};
 use crate::registry::{HeaderParam, HeaderParamKind};
 
 /// `_meta` key of the protocol version every modern request declares.
@@ -42,6 +42,7 @@ pub(crate) struct RequestMeta {
     pub client_info: Option<Implementation>,
     /// Logs are sent only when the request asks for them.
     pub log_level: Option<LogLevel>,
+    pub trace: Option<TraceContext>,
 }
 
 impl RequestMeta {
@@ -198,6 +199,7 @@ pub(crate) fn read_meta(
         client_capabilities,
         client_info,
         log_level,
+        trace: TraceContext::from_meta(meta),
     })
 }
 
@@ -459,6 +461,28 @@ mod tests {
             code(read_meta("x", Some(&params(meta)), None)),
             (400, ErrorCode::INVALID_PARAMS)
         );
+    }
+
+    #[test]
+    fn trace_context_is_read_when_well_formed() {
+        let mut meta = good_meta();
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        meta["traceparent"] = json!(parent);
+        meta["tracestate"] = json!("vendor=1");
+        let read = read_meta("x", Some(&params(meta.clone())), None).expect("ok");
+        let trace = read.trace.expect("a trace context");
+        assert_eq!(trace.traceparent, parent);
+        assert_eq!(trace.tracestate.as_deref(), Some("vendor=1"));
+        for bad in [
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ] {
+            meta["traceparent"] = json!(bad);
+            let read = read_meta("x", Some(&params(meta.clone())), None).expect("ok");
+            assert!(read.trace.is_none(), "{bad}");
+        }
     }
 
     #[test]

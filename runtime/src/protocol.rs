@@ -494,6 +494,46 @@ pub struct Implementation {
     pub title: Option<String>,
 }
 
+/// The W3C Trace Context a 2026-07-28 client sent with a request (`traceparent`,
+/// `tracestate` and `baggage` in its `_meta`), to parent the handler's own spans on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TraceContext {
+    /// `version-traceid-parentid-flags`, e.g.
+    /// `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01`.
+    pub traceparent: String,
+    /// Vendor-specific trace state, as sent.
+    pub tracestate: Option<String>,
+    /// W3C Baggage, as sent.
+    pub baggage: Option<String>,
+}
+
+impl TraceContext {
+    /// Reads the trace keys of a request's `_meta`; a missing or malformed
+    /// `traceparent` means no trace context.
+    pub(crate) fn from_meta(meta: &serde_json::Map<String, serde_json::Value>) -> Option<Self> {
+        let text = |key: &str| meta.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        let traceparent = text("traceparent").filter(|t| is_traceparent(t))?;
+        Some(TraceContext {
+            traceparent,
+            tracestate: text("tracestate"),
+            baggage: text("baggage"),
+        })
+    }
+}
+
+/// `2 hex - 32 hex - 16 hex - 2 hex`, lowercase, ids not all zero (W3C Trace Context).
+fn is_traceparent(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let hex = |s: &str, len: usize| {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    matches!(parts.as_slice(), [v, trace, parent, flags]
+        if hex(v, 2) && *v != "ff" && hex(trace, 32) && hex(parent, 16) && hex(flags, 2)
+            && trace.bytes().any(|b| b != b'0') && parent.bytes().any(|b| b != b'0'))
+}
+
 /// A message of a sampling conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SamplingMessage {

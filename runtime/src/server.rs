@@ -319,6 +319,7 @@ impl Shared {
                 version,
                 client_capabilities,
                 client_info,
+                trace: None,
             },
             jsonrpc::encode(&Value::Object(result)),
         ))
@@ -415,6 +416,13 @@ impl Shared {
         outbound: Arc<dyn Outbound>,
         cancel: CancellationToken,
     ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
+        use tracing::Instrument as _;
+        // The client's trace parents ours: a collector joins the two.
+        let span = tracing::debug_span!(
+            "mcp.request",
+            method = %method,
+            traceparent = meta.trace.as_ref().map_or("", |t| t.traceparent.as_str()),
+        );
         let shared = self.clone();
         async move {
             let work = AssertUnwindSafe(shared.serve_modern(
@@ -444,6 +452,7 @@ impl Shared {
                 Err(e) => jsonrpc::error_response(Some(&id), &modern::for_modern(e)),
             })
         }
+        .instrument(span)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -475,6 +484,7 @@ impl Shared {
                 version: meta.version,
                 client_capabilities: meta.client_capabilities,
                 client_info: meta.client_info,
+                trace: meta.trace,
             },
             meta.log_level,
         ));

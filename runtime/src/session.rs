@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::RequestError;
 use crate::jsonrpc::RequestId;
-use crate::protocol::{Implementation, LogLevel, ProtocolVersion};
+use crate::protocol::{Implementation, LogLevel, ProtocolVersion, TraceContext};
 
 /// What `initialize` settled.
 #[derive(Debug)]
@@ -22,6 +22,8 @@ pub(crate) struct Negotiated {
     pub version: ProtocolVersion,
     pub client_capabilities: Value,
     pub client_info: Option<Implementation>,
+    /// The trace context of a modern request (sessions have none).
+    pub trace: Option<TraceContext>,
 }
 
 /// Where messages related to one request go: its SSE stream, or stdout.
