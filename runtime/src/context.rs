@@ -24,6 +24,21 @@ use crate::tasks::Task;
 /// Handlers receive `&Context`. The same calls work whatever protocol era the client
 /// speaks; the runtime carries them over the right channel.
 ///
+/// # Questions to the client
+///
+/// [`elicit`](Context::elicit), [`create_message`](Context::create_message) and
+/// [`list_roots`](Context::list_roots) ask the client something. In a 2025-11-25 (or
+/// older) session the runtime sends a real request on the call's stream and the
+/// handler awaits the answer. A 2026-07-28 client cannot be asked mid-request:
+/// the call ends with `input_required`, and when the client retries with the
+/// answers **the handler runs again from the start**, this time getting them. So a
+/// handler must do the same things, in the same order, up to each question: work
+/// before a question may run once per round. Questions asked concurrently (with
+/// `tokio::join!`) go to the client in one round. Each question is keyed by what it
+/// asks: the form's name in the manifest, `sampling`, `roots`, with `_2`, `_3` for
+/// repeats. In a task, questions wait in the task until the client answers them
+/// with `tasks/update`, and nothing is replayed.
+///
 /// ```no_run
 /// # use mcpgen_runtime::{Context, LogLevel, ToolResult, CallToolResult};
 /// async fn slow_tool(ctx: &Context) -> ToolResult {
