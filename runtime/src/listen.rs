@@ -79,10 +79,9 @@ impl Filter {
         }
         if !filter.resource_uris.is_empty() {
             // Echo them as asked, in the client's order.
-            honoured.insert(
-                "resourceSubscriptions".into(),
-                asked["resourceSubscriptions"].clone(),
-            );
+            if let Some(uris) = asked.get("resourceSubscriptions") {
+                honoured.insert("resourceSubscriptions".into(), uris.clone());
+            }
         }
         Ok((filter, Value::Object(honoured)))
     }
