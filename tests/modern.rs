@@ -847,3 +847,45 @@ async fn legacy_sessions_get_experimental_tasks() {
     let hidden = other.exchange("tasks/get", json!({ "taskId": id })).await;
     assert_eq!(hidden.error_code(), -32602);
 }
+
+/// Multi-round input over stdio: `input_required`, then the retry completes; no
+/// JSON-RPC request is ever written to stdout for a modern client.
+#[tokio::test]
+async fn stdio_asks_modern_clients_with_input_required() {
+    let mut c = StdioClient::spawn().await;
+    c.set_version(MODERN);
+    let params = json!({ "name": "test_input_required_result_multi_round", "arguments": {} });
+    let id = c
+        .send_request("tools/call", with_meta(params.clone(), ELICITATION()))
+        .await;
+    let r1 = c.recv().await;
+    assert_eq!(r1["id"], id);
+    assert_eq!(r1["result"]["resultType"], "input_required");
+    let mut retry = params.clone();
+    retry["inputResponses"] = json!({ "user_name": accept(json!({ "name": "Ada" })) });
+    retry["requestState"] = r1["result"]["requestState"].clone();
+    c.send_request("tools/call", with_meta(retry.clone(), ELICITATION()))
+        .await;
+    let r2 = c.recv().await;
+    assert_eq!(r2["result"]["resultType"], "input_required");
+    assert!(
+        r2["result"]["inputRequests"]["favorite_color"].is_object(),
+        "{r2}"
+    );
+    retry["inputResponses"] = json!({ "favorite_color": accept(json!({ "color": "teal" })) });
+    retry["requestState"] = r2["result"]["requestState"].clone();
+    c.send_request("tools/call", with_meta(retry, ELICITATION()))
+        .await;
+    let done = c.recv().await;
+    assert_eq!(done["result"]["resultType"], "complete");
+    let text = first_text(&done["result"]);
+    assert!(text.contains("Ada") && text.contains("teal"), "{text}");
+    // Task events need the tasks extension on the listen request.
+    c.send_request(
+        "subscriptions/listen",
+        with_meta(json!({ "notifications": { "taskIds": ["x"] } }), json!({})),
+    )
+    .await;
+    assert_eq!(c.recv().await["error"]["code"], -32021);
+    assert!(c.drain_for(Duration::from_millis(200)).await.is_empty());
+}

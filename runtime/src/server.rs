@@ -785,7 +785,12 @@ impl Shared {
                 )));
             }
         }
-        if matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel") && !tasks_declared {
+        let asks_task_events = method == "subscriptions/listen"
+            && params
+                .and_then(|p| p.pointer("/notifications/taskIds"))
+                .is_some();
+        let task_method = matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel");
+        if (task_method || asks_task_events) && !tasks_declared {
             return Err(modern::Rejection::bad_request(modern::missing_capability(
                 json!({ "extensions": { modern::TASKS_EXTENSION: {} } }),
             )));
