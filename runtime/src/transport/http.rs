@@ -24,7 +24,6 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-
 use tokio_util::sync::CancellationToken;
 
 use super::poll_once;
