@@ -169,7 +169,7 @@ impl Context {
         self.inner
             .session
             .negotiated()
-            .and_then(|n| n.trace.as_ref())
+            .and_then(|n| n.trace.as_deref())
     }
 
     /// The client's declared capabilities, as sent.

@@ -484,7 +484,7 @@ impl Shared {
                 version: meta.version,
                 client_capabilities: meta.client_capabilities,
                 client_info: meta.client_info,
-                trace: meta.trace,
+                trace: meta.trace.map(Box::new),
             },
             meta.log_level,
         ));

@@ -22,8 +22,9 @@ pub(crate) struct Negotiated {
     pub version: ProtocolVersion,
     pub client_capabilities: Value,
     pub client_info: Option<Implementation>,
-    /// The trace context of a modern request (sessions have none).
-    pub trace: Option<TraceContext>,
+    /// The trace context of a modern request (sessions have none; boxed, so an
+    /// idle session does not pay for it).
+    pub trace: Option<Box<TraceContext>>,
 }
 
 /// Where messages related to one request go: its SSE stream, or stdout.
@@ -62,7 +63,7 @@ pub(crate) struct Session {
     pending: Mutex<HashMap<RequestId, Pending>>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// An unguessable name for this session's tasks, made on first use.
-    task_owner: OnceLock<String>,
+    task_owner: OnceLock<Box<str>>,
 }
 
 impl Default for Session {
@@ -96,7 +97,7 @@ impl Session {
     /// Who this session's tasks belong to.
     pub(crate) fn task_owner(&self) -> &str {
         self.task_owner
-            .get_or_init(crate::transport::http::new_session_id)
+            .get_or_init(|| crate::transport::http::new_session_id().into())
     }
 
     /// Records what `initialize` settled; false if it was already settled.
