@@ -98,6 +98,9 @@ const REQUEST_STATE_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// asked to poll it.
 const TASK_TTL: Duration = Duration::from_secs(10 * 60);
 const TASK_POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// The longest a task runs: a question nobody answers must not hold a task, and
+/// its handler, forever.
+const TASK_MAX_RUN: Duration = Duration::from_secs(60 * 60);
 
 /// List items, serialized once: a page is their JSON text spliced together.
 struct Lists {
@@ -614,6 +617,10 @@ impl Shared {
             let outcome = tokio::select! {
                 biased;
                 _ = token.cancelled() => return,
+                _ = tokio::time::sleep(TASK_MAX_RUN) => {
+                    task.fail(RequestError::internal("The task ran longer than the server allows"));
+                    return;
+                }
                 r = AssertUnwindSafe(work).catch_unwind() => r,
             };
             match outcome {
