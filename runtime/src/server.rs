@@ -88,6 +88,8 @@ pub(crate) struct Shared {
     modern_info: Value,
     /// What modern list pages end with: `resultType`, cache hints, `_meta`.
     modern_list_suffix: String,
+    /// Whether any tool may run as a task (read on every `initialize`).
+    has_task_tools: bool,
 }
 
 /// How long a sealed `requestState` stays valid: long enough for a person to
@@ -181,6 +183,10 @@ impl Server {
             cache_fields(registry.cache),
             json!({ modern::META_SERVER_INFO: modern_info })
         );
+        let has_task_tools = registry
+            .tools
+            .iter()
+            .any(|t| t.task_support != TaskSupport::Forbidden);
         Server {
             shared: Arc::new(Shared {
                 registry,
@@ -193,6 +199,7 @@ impl Server {
                 tasks: TaskStore::new(TASK_TTL, TASK_POLL_INTERVAL),
                 modern_info,
                 modern_list_suffix,
+                has_task_tools,
             }),
         }
     }
@@ -234,14 +241,6 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
-    /// Whether any tool may run as a task.
-    fn has_task_tools(&self) -> bool {
-        self.registry
-            .tools
-            .iter()
-            .any(|t| t.task_support != TaskSupport::Forbidden)
-    }
-
     fn has_resources(&self) -> bool {
         !self.registry.resources.is_empty() || !self.registry.templates.is_empty()
     }
@@ -265,7 +264,7 @@ impl Shared {
         if v >= ProtocolVersion::V2025_03_26 && (!r.prompts.is_empty() || !r.templates.is_empty()) {
             caps.insert("completions".into(), json!({}));
         }
-        if self.has_task_tools() {
+        if self.has_task_tools {
             if v.is_modern() {
                 caps.insert("extensions".into(), json!({ modern::TASKS_EXTENSION: {} }));
             } else if v.has_tasks() {
@@ -817,7 +816,7 @@ impl Shared {
             }
             "prompts/list" | "prompts/get" => !r.prompts.is_empty(),
             "completion/complete" => self.has_completions(),
-            "tasks/get" | "tasks/update" | "tasks/cancel" => self.has_task_tools(),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => self.has_task_tools,
             _ => false,
         }
     }
@@ -902,7 +901,7 @@ impl Shared {
             }
             "tools/call" if !r.tools.is_empty() => self.call_tool(ctx, params).await,
             "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
-                if self.has_task_tools() && ctx.protocol_version().has_tasks() =>
+                if self.has_task_tools && ctx.protocol_version().has_tasks() =>
             {
                 self.legacy_task_request(ctx, method, &params).await
             }
