@@ -329,6 +329,13 @@ pub(crate) struct Registry {
     pub templates_env: minijinja::Environment<'static>,
 }
 
+impl Registry {
+    /// The tool registered under `name`.
+    pub(crate) fn tool(&self, name: &str) -> Option<&ToolEntry> {
+        self.tool_index.get(name).map(|&i| &self.tools[i])
+    }
+}
+
 /// Builds a [`Server`](crate::Server). Called by generated code; definitions are the
 /// JSON objects served in the list methods, exactly as the manifest declared them.
 pub struct ServerBuilder {

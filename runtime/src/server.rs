@@ -490,13 +490,9 @@ impl Shared {
             },
             meta.log_level,
         ));
-        // Only these methods may answer `input_required` (SEP-2322).
-        let subject_key = match method {
-            "tools/call" | "prompts/get" => Some("name"),
-            "resources/read" => Some("uri"),
-            _ => None,
-        };
-        let Some(subject_key) = subject_key else {
+        // Only the methods that name a tool, prompt or resource may answer
+        // `input_required` (SEP-2322); the tasks methods were served above.
+        let Some(subject_key) = modern::named_param(method) else {
             let ctx = Context::new(
                 id.clone(),
                 progress_token,
@@ -577,11 +573,7 @@ impl Shared {
 
     /// Where a modern call of tool `name` becomes a task, if it may be one.
     fn tool_task_starts(&self, name: &str) -> Option<TaskStarts> {
-        let tool = self
-            .registry
-            .tool_index
-            .get(name)
-            .map(|&i| &self.registry.tools[i])?;
+        let tool = self.registry.tool(name)?;
         (tool.task_support != TaskSupport::Forbidden).then_some(tool.task_starts)
     }
 
@@ -771,8 +763,7 @@ impl Shared {
         let tool = (method == "tools/call")
             .then(|| params.and_then(|p| p.get("name")).and_then(Value::as_str))
             .flatten()
-            .and_then(|name| self.registry.tool_index.get(name))
-            .map(|&i| &self.registry.tools[i]);
+            .and_then(|name| self.registry.tool(name));
         if let Some(tool) = tool {
             if let Some(headers) = headers {
                 let arguments = params.and_then(|p| p.get("arguments"));
@@ -1074,9 +1065,7 @@ impl Shared {
         };
         let tool = self
             .registry
-            .tool_index
-            .get(&name)
-            .map(|&i| &self.registry.tools[i])
+            .tool(&name)
             .ok_or_else(|| RequestError::invalid_params(format!("Unknown tool: {name}")))?;
         let v = ctx.protocol_version();
         let args_value = Value::Object(args);
