@@ -242,6 +242,15 @@ fn streamed(rx: mpsc::UnboundedReceiver<Bytes>) -> ResponseBody {
     StreamBody::new(events).boxed_unsync()
 }
 
+/// Every event already queued on a stream, as one body.
+fn queued(rx: &mut mpsc::UnboundedReceiver<Bytes>) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        body.extend_from_slice(&event);
+    }
+    body
+}
+
 /// Like [`streamed`], and `guard` is dropped with the body: when the stream ends or
 /// the client goes away.
 fn streamed_until_dropped<G: Send + 'static>(
@@ -624,20 +633,11 @@ impl Endpoint {
             Box::pin(shared.handle_modern(meta, id, method, params, outbound, cancel.clone()));
         if let Poll::Ready(answer) = poll_once(response.as_mut()).await {
             // Finished at once: a lone response goes out as plain JSON.
-            let mut events = Vec::new();
-            while let Ok(event) = rx.try_recv() {
-                events.push(event);
+            if let (Some(answer), true) = (&answer, rx.is_empty()) {
+                return json_response(StatusCode::OK, answer);
             }
-            return match answer {
-                Some(answer) if events.is_empty() => json_response(StatusCode::OK, &answer),
-                answer => {
-                    finish(&stream, answer);
-                    while let Ok(event) = rx.try_recv() {
-                        events.push(event);
-                    }
-                    sse_response(full(events.concat()))
-                }
-            };
+            finish(&stream, answer);
+            return sse_response(full(queued(&mut rx)));
         }
         tokio::spawn(async move { finish(&stream, response.await) });
         // The client closing the stream cancels the request (2026-07-28).
@@ -762,11 +762,7 @@ impl Endpoint {
         }
         if unfinished.is_empty() {
             // The stream is complete: everything it will ever carry is queued.
-            let mut body = Vec::new();
-            while let Ok(event) = rx.try_recv() {
-                body.extend_from_slice(&event);
-            }
-            return sse_response(full(body));
+            return sse_response(full(queued(&mut rx)));
         }
         for response in unfinished {
             let stream = stream.clone();
