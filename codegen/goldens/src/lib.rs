@@ -30,6 +30,11 @@ pub mod many_tools {
     include!("../generated/many_tools.rs");
 }
 
+/// Generated from `markdown_docs`.
+pub mod markdown_docs {
+    include!("../generated/markdown_docs.rs");
+}
+
 /// Generated from `minimal`.
 pub mod minimal {
     include!("../generated/minimal.rs");
