@@ -1225,7 +1225,7 @@ fn is_pub(vis: &syn::Visibility) -> bool {
 }
 
 /// The name on the wire: the `rename` of a `#[serde(rename = "…")]` attribute.
-fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
+pub(crate) fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("serde"))

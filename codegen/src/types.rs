@@ -26,6 +26,17 @@
 //! Every type name is chosen here (as a `title`, unique within the schema), because
 //! typify silently merges distinct types that end up with the same name.
 //!
+//! Property names and string enum values whose Rust names would clash (`self` and
+//! `Self`, `camelCase` and `camel_case`, `UPPER` and `upper`) are given stand-ins
+//! in the copy (`<name>⁠<n>`, with a word joiner) so typify numbers their Rust
+//! names (`self_2`, `Upper2`); the author's names are written back into its
+//! output (serde renames, `Display`, `FromStr`), so the rest stays typed.
+//!
+//! An optional property that admits `null` (and has no default) is required in
+//! the copy, so typify types it as something that holds `null`, and its field then
+//! becomes `Option<that>` with the facade's `present`: absent is `None`, `null` is
+//! `Some(None)` (or `Some(Value::Null)`), and each serializes back as it came.
+//!
 //! typify panics on some inputs. The rewriting keeps it away from the constructs
 //! known to panic; as a last resort each typify run is behind `catch_unwind` with a
 //! panic hook that stays silent on this thread while typify runs (other threads'
@@ -366,6 +377,12 @@ const MARK: &str = "x-mcpgen-path";
 struct TypingCopy {
     root: Value,
     definitions: Vec<(String, Value)>,
+    /// Stand-in names (see [`distinct`]) → the author's property names and enum
+    /// values, written back into typify's output.
+    renames: Vec<(String, String)>,
+    /// `(struct, property)`: optional properties that admit `null`, made
+    /// required in the copy, whose fields become `Option<T>` for presence.
+    presence: Vec<(String, String)>,
 }
 
 /// Where a node sits, for naming and for what it may become.
@@ -419,6 +436,10 @@ struct Normalizer<'a> {
     /// Pointers of the defaults valid under the author's schema (`None`: could
     /// not be checked).
     valid_defaults: Option<HashSet<String>>,
+    /// See [`TypingCopy::renames`].
+    renames: Vec<(String, String)>,
+    /// See [`TypingCopy::presence`].
+    presence: Vec<(String, String)>,
 }
 
 impl<'a> Normalizer<'a> {
@@ -450,6 +471,8 @@ impl<'a> Normalizer<'a> {
             notes: Vec::new(),
             depth: 0,
             valid_defaults: None,
+            renames: Vec::new(),
+            presence: Vec::new(),
         };
         let mut found = Found::default();
         scan(root, "", &mut found);
@@ -523,7 +546,12 @@ impl<'a> Normalizer<'a> {
             };
             definitions.push((name, body));
         }
-        let mut copy = TypingCopy { root, definitions };
+        let mut copy = TypingCopy {
+            root,
+            definitions,
+            renames: std::mem::take(&mut self.renames),
+            presence: std::mem::take(&mut self.presence),
+        };
         self.break_merge_cycles(&mut copy);
         copy
     }
@@ -983,8 +1011,12 @@ impl<'a> Normalizer<'a> {
         } else if types != comb {
             own.insert("type".into(), types.keyword());
         }
+        let mut presence = Vec::new();
         if non_null.meets(Types::OBJECT) && !any_value {
-            self.object_keywords(&mut own, m, at, name, &required_extra);
+            // Union and `allOf` branches keep their `required` as it is: typify
+            // reads their shape from it.
+            let fields = !matches!(pos, Pos::Branch | Pos::Merged);
+            presence = self.object_keywords(&mut own, m, at, name, &required_extra, fields);
         }
         if non_null.meets(Types::ARRAY) && !any_value {
             self.array_keywords(&mut own, m, at, name);
@@ -1046,9 +1078,14 @@ impl<'a> Normalizer<'a> {
                 .get("type")
                 .and_then(Value::as_array)
                 .is_some_and(|t| t.iter().filter(|t| t.as_str() != Some("null")).count() > 1);
+        let mut type_name = name.to_owned();
         if named && !pure_ref && !matches!(pos, Pos::Root | Pos::Definition | Pos::Merged) {
             let title = self.unique(name);
+            type_name.clone_from(&title);
             out.insert("title".into(), Value::String(title));
+        }
+        for key in presence {
+            self.presence.push((type_name.clone(), key));
         }
         if let Some(d) = m.get("default")
             && !out.is_empty()
@@ -1069,7 +1106,19 @@ impl<'a> Normalizer<'a> {
             };
             match problem {
                 None => {
-                    out.insert("default".into(), d.clone());
+                    // A default among renamed enum values names its stand-in.
+                    let values = out.get("enum").and_then(Value::as_array);
+                    let stand_in = match d {
+                        Value::String(v) if values.is_some_and(|e| !e.contains(d)) => self
+                            .renames
+                            .iter()
+                            .find(|(temp, original)| {
+                                original == v && values.is_some_and(|e| e.contains(&json!(temp)))
+                            })
+                            .map(|(temp, _)| json!(temp)),
+                        _ => None,
+                    };
+                    out.insert("default".into(), stand_in.unwrap_or_else(|| d.clone()));
                 }
                 Some(message) => self.notes.push(Note {
                     path: join(&at.path, "default"),
@@ -1226,7 +1275,11 @@ impl<'a> Normalizer<'a> {
                 Types::NUMBER
             };
             own.insert("type".into(), t.or(null).keyword());
-            own.insert("enum".into(), Value::Array(values.to_vec()));
+            let mut values = values.to_vec();
+            if kinds == Types::STRING {
+                self.distinct_values(&mut values);
+            }
+            own.insert("enum".into(), Value::Array(values));
         } else if kinds == Types::BOOLEAN {
             own.insert("type".into(), Types::BOOLEAN.or(null).keyword());
         } else {
@@ -1255,6 +1308,9 @@ impl<'a> Normalizer<'a> {
         Ok(())
     }
 
+    /// The object keywords of the copy; returns the (copy's) names of the
+    /// optional properties that admit `null`, made required in the copy so that
+    /// their fields can tell `null` from absent (only when `fields`).
     fn object_keywords(
         &mut self,
         own: &mut Map<String, Value>,
@@ -1262,21 +1318,9 @@ impl<'a> Normalizer<'a> {
         at: &At,
         name: &str,
         required_extra: &[String],
-    ) {
+        fields: bool,
+    ) -> Vec<String> {
         let mut properties = Map::new();
-        if let Some(Value::Object(props)) = m.get("properties") {
-            let pat = at.key("properties");
-            for (key, schema) in props {
-                let sub = self.node(
-                    schema,
-                    &pat.key(key),
-                    &format!("{name} {key}"),
-                    Types::ALL,
-                    Pos::Other,
-                );
-                properties.insert(key.clone(), sub);
-            }
-        }
         let mut required: Vec<String> = Vec::new();
         if let Some(Value::Array(req)) = m.get("required") {
             required.extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
@@ -1284,6 +1328,31 @@ impl<'a> Normalizer<'a> {
         required.extend(required_extra.iter().cloned());
         let mut seen = HashSet::new();
         required.retain(|r| seen.insert(r.clone()));
+        let mut presence = Vec::new();
+        if let Some(Value::Object(props)) = m.get("properties") {
+            let pat = at.key("properties");
+            let keys = distinct(props.keys().map(String::as_str), false, &mut self.renames);
+            for ((key, schema), copy_key) in props.iter().zip(keys) {
+                let sub = self.node(
+                    schema,
+                    &pat.key(key),
+                    &format!("{name} {key}"),
+                    Types::ALL,
+                    Pos::Other,
+                );
+                if let Some(r) = required.iter_mut().find(|r| r.as_str() == key.as_str()) {
+                    r.clone_from(&copy_key);
+                } else if fields
+                    && schema.get("default").is_none()
+                    && sub != Value::Bool(false)
+                    && self.types_of(schema, 0).has(Types::NULL)
+                {
+                    presence.push(copy_key.clone());
+                }
+                properties.insert(copy_key, sub);
+            }
+        }
+        required.extend(presence.iter().cloned());
 
         let in_place = IN_PLACE.iter().any(|k| m.contains_key(*k));
         let patterns = m
@@ -1379,6 +1448,38 @@ impl<'a> Normalizer<'a> {
         }
         if let Some(extra) = extra {
             own.insert("additionalProperties".into(), extra);
+        }
+        presence
+    }
+
+    /// Gives string enum values whose Rust variants would clash (typify names
+    /// them by its two strategies, and fails when both clash) stand-ins whose
+    /// variants are distinct; the stand-ins are renamed back in typify's output.
+    fn distinct_values(&mut self, values: &mut [Value]) {
+        let strings: Vec<String> = values
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        let unique = |names: Vec<String>| names.iter().collect::<HashSet<_>>().len() == names.len();
+        let plain = strings.iter().map(|v| typify_name(v, true)).collect();
+        let elided = strings
+            .iter()
+            .map(|v| {
+                typify_name(
+                    &v.replace(
+                        |c: char| c == '_' || !unicode_ident::is_xid_continue(c),
+                        "X",
+                    ),
+                    true,
+                )
+            })
+            .collect();
+        if unique(plain) || unique(elided) {
+            return;
+        }
+        let names = distinct(strings.iter().map(String::as_str), true, &mut self.renames);
+        for (value, name) in values.iter_mut().filter(|v| v.is_string()).zip(names) {
+            *value = Value::String(name);
         }
     }
 
@@ -1897,6 +1998,74 @@ fn pascal(words: &str) -> String {
     }
 }
 
+/// The Rust name typify gives a property (snake case) or an enum value (Pascal
+/// case), as its own `sanitize` makes it.
+fn typify_name(input: &str, pascal: bool) -> String {
+    use heck::ToSnakeCase;
+    let case = |s: &str| {
+        if pascal {
+            s.to_upper_camel_case()
+        } else {
+            s.to_snake_case()
+        }
+    };
+    let out = match input {
+        "+1" => "plus1".to_owned(),
+        "-1" => "minus1".to_owned(),
+        _ => case(
+            &input
+                .replace('\'', "")
+                .replace(|c: char| !unicode_ident::is_xid_continue(c), "-"),
+        ),
+    };
+    let out = match out.chars().next() {
+        None => case("x"),
+        Some(c) if unicode_ident::is_xid_start(c) => out,
+        Some(_) => format!("{}{out}", case("x")),
+    };
+    if typify::accept_as_ident(&out) {
+        out
+    } else {
+        format!("{out}_")
+    }
+}
+
+/// What separates a name from its number in a stand-in: a word joiner, which no
+/// identifier holds (typify reads it as a word break) and no author writes.
+const STAND_IN: char = '\u{2060}';
+
+/// The names for the copy: each as it is, but one whose Rust name (see
+/// [`typify_name`]) is taken by an earlier one, which becomes the stand-in
+/// `<name>⁠<n>` (recorded in `renames`) with a Rust name of its own.
+fn distinct<'k>(
+    names: impl Iterator<Item = &'k str>,
+    pascal: bool,
+    renames: &mut Vec<(String, String)>,
+) -> Vec<String> {
+    let names: Vec<&str> = names.collect();
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut clashing = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if !taken.insert(typify_name(name, pascal)) {
+            clashing.push(i);
+        }
+    }
+    let mut out: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    for i in clashing {
+        let mut n = 2;
+        let stand_in = loop {
+            let candidate = format!("{}{STAND_IN}{n}", names[i]);
+            if taken.insert(typify_name(&candidate, pascal)) {
+                break candidate;
+            }
+            n += 1;
+        };
+        renames.push((stand_in.clone(), names[i].to_owned()));
+        out[i] = stand_in;
+    }
+    out
+}
+
 fn marked(mut schema: Value, at: &At) -> Value {
     if let Value::Object(o) = &mut schema {
         o.insert(MARK.into(), Value::String(at.path.clone()));
@@ -2031,6 +2200,8 @@ fn attempt(copy: &TypingCopy, type_name: &str, runtime: &str) -> Result<Generate
         .map_err(|e| Failure(format!("typify wrote code that does not parse: {e}")))?;
     check_items(&file.items).map_err(Failure)?;
     typified::add_serde_crate(&mut file.items, runtime);
+    typified::add_presence(&mut file.items, &copy.presence, runtime);
+    typified::restore_names(&mut file, &copy.renames);
     Ok(Generated {
         file,
         names,
@@ -2180,6 +2351,8 @@ fn localize(copy: &mut TypingCopy, target: &Target<'_>, runtime: &str, notes: &m
                 &TypingCopy {
                     root: as_root.clone(),
                     definitions,
+                    renames: Vec::new(),
+                    presence: Vec::new(),
                 },
                 target.type_name,
                 runtime,
@@ -2212,6 +2385,8 @@ fn probe_alone<'a>(
             &TypingCopy {
                 root: node.clone(),
                 definitions: defs.to_vec(),
+                renames: Vec::new(),
+                presence: Vec::new(),
             },
             target.type_name,
             runtime,

@@ -57,6 +57,18 @@ fn integral_floats_to_integers(value: &mut Value) {
     }
 }
 
+/// `deserialize_with` for a field that tells `null` from absent: with
+/// `#[serde(default)]` an absent field is `None`, and a present one is `Some`,
+/// `null` included (`Some(None)` for an `Option`, `Some(Value::Null)` for a
+/// `Value`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Turns a tool handler's unstructured result into the wire result.
 pub fn tool_output(result: ToolResult<CallToolResult>) -> Result<CallToolResult, RequestError> {
     Ok(match result {

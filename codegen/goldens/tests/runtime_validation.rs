@@ -53,6 +53,18 @@ impl SchemasServer for Echo {
         runtime_checks: RuntimeChecksInput,
         untyped_parts: UntypedPartsInput,
         awkward_names: AwkwardNamesInput,
+        clashing_names: ClashingNamesInput,
+    }
+
+    async fn null_or_absent(
+        &self,
+        _ctx: &Context,
+        input: NullOrAbsentInput,
+    ) -> ToolResult<NullOrAbsentOutput> {
+        // The note's presence and nullness go back as they came.
+        Ok(NullOrAbsentOutput {
+            previous: input.note,
+        })
     }
 
     async fn nested_objects(

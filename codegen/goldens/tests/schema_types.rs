@@ -366,17 +366,123 @@ fn nullable_values_are_options() {
     let _: Option<String> = input.nickname;
     let location: NullableValuesInputPoint = input.location.expect("location given");
     assert_eq!(location.y, 2.0);
-    let _: Option<i64> = input.count;
-    let _: Option<Map<String, Value>> = input.parent;
+    let _: Option<Option<i64>> = input.count;
+    let _: Option<Option<Map<String, Value>>> = input.parent;
 
-    // Required nullable properties keep their null; optional ones read null and
-    // absent alike, and write nothing.
-    let nulls: NullableValuesInput = decode_as(
+    // Null stays null, optional properties included; absent stays absent.
+    let nulls: NullableValuesInput = round_trip(
         &schema,
         json!({ "nickname": null, "location": null, "count": null, "parent": null }),
-        &json!({ "nickname": null, "location": null }),
     );
-    assert!(nulls.count.is_none() && nulls.parent.is_none());
+    assert_eq!((nulls.count, nulls.parent), (Some(None), Some(None)));
+    let absent: NullableValuesInput =
+        round_trip(&schema, json!({ "nickname": null, "location": null }));
+    assert_eq!((absent.count, absent.parent), (None, None));
+}
+
+#[test]
+fn optional_nullable_properties_keep_null_and_absent_apart() {
+    let schema = served!("null_or_absent", "input");
+    let full: NullOrAbsentInput = round_trip(
+        &schema,
+        json!({
+            "note": "n", "tags": ["a"], "color": "red", "anything": [1, {}],
+            "limit": 3, "child": { "name": "c" },
+        }),
+    );
+    assert_eq!(full.note, Some(Some("n".to_owned())));
+    assert_eq!(full.tags, Some(Some(vec!["a".to_owned()])));
+    assert_eq!(full.color, Some(Some(NullOrAbsentInputColor::Red)));
+    assert_eq!(full.anything, Some(json!([1, {}])));
+    assert_eq!(full.child.name, Some(Some("c".to_owned())));
+
+    let nulls: NullOrAbsentInput = decode_as(
+        &schema,
+        json!({
+            "note": null, "tags": null, "color": null, "anything": null,
+            "limit": null, "child": { "name": null },
+        }),
+        // A property with a default keeps its null too (absent takes the default).
+        &json!({
+            "note": null, "tags": null, "color": null, "anything": null,
+            "limit": null, "child": { "name": null },
+        }),
+    );
+    assert_eq!(
+        (nulls.note, nulls.tags, nulls.color),
+        (Some(None), Some(None), Some(None))
+    );
+    assert_eq!(nulls.anything, Some(Value::Null));
+    assert_eq!(nulls.child.name, Some(None));
+
+    let absent: NullOrAbsentInput = decode_as(
+        &schema,
+        json!({ "child": {} }),
+        &json!({ "limit": 10, "child": {} }),
+    );
+    assert_eq!((absent.note, absent.tags, absent.color), (None, None, None));
+    assert_eq!((absent.anything, absent.child.name), (None, None));
+
+    // Outputs too: absent, null and a value serialize as they were built.
+    let out = served!("null_or_absent", "output");
+    for previous in [
+        json!({}),
+        json!({ "previous": null }),
+        json!({ "previous": "p" }),
+    ] {
+        let _: NullOrAbsentOutput = output_round_trip(&out, previous);
+    }
+    let built = NullOrAbsentOutput {
+        previous: Some(None),
+    };
+    assert_eq!(
+        serde_json::to_value(&built).unwrap(),
+        json!({ "previous": null })
+    );
+}
+
+#[test]
+fn clashing_names_get_numbered_rust_names_and_keep_their_wire_names() {
+    let schema = served!("clashing_names", "input");
+    let input: ClashingNamesInput = round_trip(
+        &schema,
+        json!({
+            "camelCase": "c", "camel_case": 2, "Self": true, "self": "s", "level": "Upper",
+            "nested": { "a-b": "dash", "a_b": "under" },
+        }),
+    );
+    assert_eq!(input.camel_case.as_deref(), Some("c"));
+    assert_eq!(input.camel_case_2, 2);
+    assert_eq!(input.self_, Some(true));
+    assert_eq!(input.self_2, "s");
+    assert_eq!(input.level, ClashingNamesInputLevel::Upper3);
+    let nested: ClashingNamesInputNested = input.nested.expect("nested given");
+    assert_eq!(
+        (nested.a_b.as_deref(), nested.a_b_2.as_str()),
+        (Some("dash"), "under")
+    );
+
+    // Every value of the enum keeps its own variant and wire name, the default
+    // included.
+    for (value, variant) in [
+        ("UPPER", ClashingNamesInputLevel::Upper),
+        ("upper", ClashingNamesInputLevel::Upper2),
+        ("Upper", ClashingNamesInputLevel::Upper3),
+    ] {
+        let typed: ClashingNamesInput = round_trip(
+            &schema,
+            json!({ "camel_case": 1, "self": "s", "level": value }),
+        );
+        assert_eq!(typed.level, variant);
+        assert_eq!(variant.to_string(), value);
+        assert_eq!(value.parse::<ClashingNamesInputLevel>().ok(), Some(variant));
+    }
+    let defaulted: ClashingNamesInput = decode_as(
+        &schema,
+        json!({ "camel_case": 1, "self": "s" }),
+        &json!({ "camel_case": 1, "self": "s", "level": "upper" }),
+    );
+    assert_eq!(defaulted.level, ClashingNamesInputLevel::Upper2);
 }
 
 #[test]
@@ -583,8 +689,10 @@ fn awkward_names_become_valid_fields() {
         &schema,
         json!({ "operator": "+", "type": "t", "self": "s", "camelCase": "c", "with space": "w" }),
     );
-    // The enum's values have no distinct Rust names: a String.
-    let _: Option<String> = input.operator;
+    // The enum's values would have one Rust name: the second is numbered.
+    assert_eq!(input.operator, Some(AwkwardNamesInputOperator::X));
+    let minus: AwkwardNamesInput = round_trip(&schema, json!({ "operator": "-", "type": "t" }));
+    assert_eq!(minus.operator, Some(AwkwardNamesInputOperator::X2));
     assert_eq!(
         (
             input.type_.as_str(),

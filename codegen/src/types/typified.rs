@@ -7,7 +7,7 @@
 //! stringifying items to search them cost more than typify itself.
 
 use proc_macro2::{Delimiter, Group, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 
@@ -391,6 +391,112 @@ fn names_serde_trait(meta: &syn::Meta) -> bool {
         // `derive(…)`: no need to print it whole.
         syn::Meta::List(list) => any_token(list.tokens.clone()),
         other => any_token(quote!(#other)),
+    }
+}
+
+/// Makes the fields of optional properties that admit `null` (`(struct,
+/// property)` in `fields`, required in the typing copy so typify wrote their type
+/// as one that holds `null`) `Option<T>` of that type: absent is `None`, and a
+/// present value, `null` included, is `Some` (through the facade's `present`).
+pub(super) fn add_presence(items: &mut [syn::Item], fields: &[(String, String)], runtime: &str) {
+    if fields.is_empty() {
+        return;
+    }
+    let present = format!("{runtime}::codegen::present");
+    let attr: syn::Attribute = syn::parse_quote!(
+        #[serde(
+            default,
+            deserialize_with = #present,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+    );
+    for item in items {
+        let syn::Item::Struct(s) = item else { continue };
+        let name = s.ident.to_string();
+        for f in s.fields.iter_mut() {
+            let wire = crate::emit::wire_name(&f.attrs).or_else(|| {
+                f.ident
+                    .as_ref()
+                    .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+            });
+            let Some(wire) = wire else { continue };
+            if fields.iter().any(|(s, p)| *s == name && *p == wire) {
+                let ty = &f.ty;
+                f.ty = syn::parse_quote!(::std::option::Option<#ty>);
+                // typify's own `deserialize_with` (which makes a nullable field
+                // required) gives way to `present`.
+                f.attrs.retain(|a| {
+                    !(a.path().is_ident("serde")
+                        && mentions(a.meta.to_token_stream(), "deserialize_with"))
+                });
+                f.attrs.push(attr.clone());
+            }
+        }
+    }
+}
+
+/// Writes the author's names back where typify wrote their stand-ins (string
+/// literals: serde renames, `Display` and `FromStr` of enums).
+pub(super) fn restore_names(file: &mut syn::File, renames: &[(String, String)]) {
+    if !renames.is_empty() {
+        Restorer { renames }.visit_file_mut(file);
+    }
+}
+
+struct Restorer<'a> {
+    renames: &'a [(String, String)],
+}
+
+impl Restorer<'_> {
+    fn original(&self, value: &str) -> Option<&str> {
+        self.renames
+            .iter()
+            .find(|(temp, _)| temp == value)
+            .map(|(_, original)| original.as_str())
+    }
+
+    fn tokens(&self, tokens: TokenStream) -> TokenStream {
+        tokens
+            .into_iter()
+            .map(|t| match t {
+                TokenTree::Group(g) => {
+                    let mut group = Group::new(g.delimiter(), self.tokens(g.stream()));
+                    group.set_span(g.span());
+                    TokenTree::Group(group)
+                }
+                TokenTree::Literal(lit) => {
+                    let original =
+                        syn::parse2::<syn::LitStr>(TokenTree::Literal(lit.clone()).into())
+                            .ok()
+                            .and_then(|s| self.original(&s.value()).map(Literal::string));
+                    TokenTree::Literal(original.unwrap_or(lit))
+                }
+                other => other,
+            })
+            .collect()
+    }
+}
+
+impl VisitMut for Restorer<'_> {
+    fn visit_lit_str_mut(&mut self, lit: &mut syn::LitStr) {
+        if let Some(original) = self.original(&lit.value()) {
+            *lit = syn::LitStr::new(original, lit.span());
+        }
+    }
+
+    fn visit_meta_list_mut(&mut self, node: &mut syn::MetaList) {
+        node.tokens = self.tokens(std::mem::take(&mut node.tokens));
+    }
+
+    fn visit_macro_mut(&mut self, node: &mut syn::Macro) {
+        node.tokens = self.tokens(std::mem::take(&mut node.tokens));
+    }
+
+    fn visit_item_mut(&mut self, node: &mut syn::Item) {
+        match node {
+            syn::Item::Verbatim(tokens) => *tokens = self.tokens(std::mem::take(tokens)),
+            _ => visit_mut::visit_item_mut(self, node),
+        }
     }
 }
 
