@@ -518,6 +518,7 @@ fn data_struct(
 /// Generates the Rust file and the schema files for a validated manifest.
 pub(crate) fn emit(
     plan: &Plan<'_>,
+    (definitions, used): (&crate::definitions::Definitions, &[String]),
     stem: &str,
     file_name: &str,
     runtime: &str,
@@ -555,6 +556,42 @@ pub(crate) fn emit(
     }
 
     let mut types = Vec::new();
+
+    // Shared definitions: one type each, which every tool's types name.
+    let mut shared: Vec<(String, String)> = Vec::new();
+    for name in used {
+        let rust = camel(name);
+        if !reserved.insert(rust.clone()) || shared.iter().any(|(_, r)| *r == rust) {
+            rep.error_hint(
+                &join("definitions", name),
+                format!("the definition `{name}` would be the Rust type `{rust}`, a name generated code already uses"),
+                "rename the definition",
+            );
+            continue;
+        }
+        shared.push((name.clone(), rust));
+    }
+    for (name, rust) in &shared {
+        let schema = crate::definitions::standalone(name, definitions);
+        let doc = format!("The `{name}` definition, shared by the tools that use it.");
+        let module = format!("__definition_{}", snake(name));
+        let target = crate::types::Target {
+            type_name: rust,
+            doc: &doc,
+            module: &module,
+            path: &join("definitions", name),
+            role: crate::types::Role::Input,
+            shared: &shared,
+        };
+        types.extend(crate::types::schema_types(
+            &schema,
+            &target,
+            runtime,
+            &mut reserved,
+            rep,
+        ));
+    }
+
     // Tools come first in the trait and in `server()`.
     let mut tools = tools::Tools::default();
     let mut methods = Vec::new();
@@ -585,6 +622,7 @@ pub(crate) fn emit(
                 } else {
                     crate::types::Role::Output
                 },
+                shared: &shared,
             };
             types.extend(crate::types::schema_types(
                 schema,

@@ -42,6 +42,7 @@
 
 #![warn(missing_docs)]
 
+mod definitions;
 mod diag;
 mod emit;
 mod guard;
@@ -478,14 +479,23 @@ impl Builder {
                 "pass a path like `::mcpgen_runtime` to `runtime_path`",
             );
         }
-        let Some(m) = load::load(&mut rep) else {
+        let Some(mut m) = load::load(&mut rep) else {
             return Err(rep.diags);
         };
+        let definitions = definitions::read(source);
+        let shared = definitions::inline(&mut m, &definitions, &mut rep);
         let referenced_from = read.len();
         let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep, read) else {
             return Err(rep.diags);
         };
-        let emitted = emit::emit(&plan, &stem, &file_name, &self.runtime_path, &mut rep);
+        let emitted = emit::emit(
+            &plan,
+            (&definitions, &shared),
+            &stem,
+            &file_name,
+            &self.runtime_path,
+            &mut rep,
+        );
         if rep.diags.has_errors() {
             return Err(rep.diags);
         }

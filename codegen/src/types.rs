@@ -82,6 +82,10 @@ pub(crate) struct Target<'a> {
     pub path: &'a str,
     /// Input or output.
     pub role: Role,
+    /// The manifest's shared definitions `(name, Rust type)`: a `$defs/<name>`
+    /// of this schema names the shared type (`super::<Type>`) rather than a type
+    /// of its own.
+    pub shared: &'a [(String, String)],
 }
 
 /// Generates the type `target.type_name` (and its helper types) for `schema`, in a
@@ -383,6 +387,9 @@ struct TypingCopy {
     /// `(struct, property)`: optional properties that admit `null`, made
     /// required in the copy, whose fields become `Option<T>` for presence.
     presence: Vec<(String, String)>,
+    /// Definitions of the copy that are the manifest's shared types, named as
+    /// `super::<name>` rather than generated.
+    external: Vec<String>,
 }
 
 /// Where a node sits, for naming and for what it may become.
@@ -440,6 +447,8 @@ struct Normalizer<'a> {
     renames: Vec<(String, String)>,
     /// See [`TypingCopy::presence`].
     presence: Vec<(String, String)>,
+    /// See [`TypingCopy::external`].
+    external: Vec<String>,
 }
 
 impl<'a> Normalizer<'a> {
@@ -473,7 +482,11 @@ impl<'a> Normalizer<'a> {
             valid_defaults: None,
             renames: Vec::new(),
             presence: Vec::new(),
+            external: Vec::new(),
         };
+        for (_, rust) in target.shared {
+            n.names.insert(rust.clone());
+        }
         let mut found = Found::default();
         scan(root, "", &mut found);
         n.anchors = found.anchors;
@@ -484,7 +497,14 @@ impl<'a> Normalizer<'a> {
             if let Some(Value::Object(defs)) = root.get(key) {
                 for name in defs.keys() {
                     let pointer = format!("/{key}/{}", escape(name));
-                    if resolved.contains(&pointer) {
+                    let shared = target
+                        .shared
+                        .iter()
+                        .find(|(def, _)| key == "$defs" && def == name);
+                    if let Some((_, rust)) = shared {
+                        n.external.push(rust.clone());
+                        n.targets.insert(pointer, rust.clone());
+                    } else if resolved.contains(&pointer) {
                         let def = n.unique(&format!("{} {name}", target.type_name));
                         n.targets.insert(pointer, def);
                     }
@@ -551,6 +571,7 @@ impl<'a> Normalizer<'a> {
             definitions,
             renames: std::mem::take(&mut self.renames),
             presence: std::mem::take(&mut self.presence),
+            external: std::mem::take(&mut self.external),
         };
         self.break_merge_cycles(&mut copy);
         copy
@@ -2181,7 +2202,7 @@ fn attempt(copy: &TypingCopy, type_name: &str, runtime: &str) -> Result<Generate
         }
         other => other,
     };
-    let result = quietly(|| typify_one(root, type_name));
+    let result = quietly(|| typify_one(root, type_name, &copy.external));
     let (tokens, names, alias) = match result {
         Ok(Ok(generated)) => generated,
         Ok(Err(e)) => return Err(Failure(explain(&e))),
@@ -2241,11 +2262,14 @@ fn first_line(text: &str) -> String {
 /// the root is not a named type.
 type Typified = (TokenStream, Vec<String>, Option<TokenStream>);
 
-fn typify_one(schema: Value, type_name: &str) -> Result<Typified, String> {
+fn typify_one(schema: Value, type_name: &str, external: &[String]) -> Result<Typified, String> {
     let root: schemars::schema::RootSchema =
         serde_json::from_value(schema).map_err(|e| e.to_string())?;
     let mut settings = TypeSpaceSettings::default();
     settings.with_struct_builder(false);
+    for name in external {
+        settings.with_replacement(name, format!("super::{name}"), std::iter::empty());
+    }
     let mut space = TypeSpace::new(&settings);
     space
         .add_ref_types(root.definitions)
@@ -2341,6 +2365,7 @@ fn localize(copy: &mut TypingCopy, target: &Target<'_>, runtime: &str, notes: &m
         .iter()
         .map(|(name, _)| (name.clone(), json!({})))
         .collect();
+    let external = copy.external.clone();
     for i in 0..copy.definitions.len() {
         let (name, mut def) = copy.definitions[i].clone();
         let as_root = json!({ "$ref": format!("#/definitions/{name}") });
@@ -2353,6 +2378,7 @@ fn localize(copy: &mut TypingCopy, target: &Target<'_>, runtime: &str, notes: &m
                     definitions,
                     renames: Vec::new(),
                     presence: Vec::new(),
+                    external: external.clone(),
                 },
                 target.type_name,
                 runtime,
@@ -2387,6 +2413,7 @@ fn probe_alone<'a>(
                 definitions: defs.to_vec(),
                 renames: Vec::new(),
                 presence: Vec::new(),
+                external: target.shared.iter().map(|(_, r)| r.clone()).collect(),
             },
             target.type_name,
             runtime,

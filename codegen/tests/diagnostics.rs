@@ -111,6 +111,7 @@ catalogue! {
     header_params: Errors,
     tool_policies: WarningsOnly,
     policy_values: Errors,
+    definitions: Errors,
 }
 
 #[test]

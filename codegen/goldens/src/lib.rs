@@ -50,6 +50,11 @@ pub mod schemas {
     include!("../generated/schemas.rs");
 }
 
+/// Generated from `shared_definitions`.
+pub mod shared_definitions {
+    include!("../generated/shared_definitions.rs");
+}
+
 /// Generated from `ui_kinds`.
 pub mod ui_kinds {
     include!("../generated/ui_kinds.rs");

@@ -1,0 +1,284 @@
+//! Manifest-level `definitions`: schemas that tool schemas share by reference,
+//! `$ref: "#/definitions/<name>"`.
+//!
+//! A served schema must stand alone, so each tool schema gets the definitions it
+//! uses (and those they use) copied into its own `$defs`, and its references
+//! rewritten to `#/$defs/<name>`: what `tools/list` serves and what the runtime
+//! validates against is that self-contained schema. On the Rust side each used
+//! definition is one type, `<Name>`, which every tool's type names.
+//!
+//! A schema with a `definitions` keyword of its own keeps its references to it (as
+//! JSON Schema reads them); references inside a definition may only name other
+//! definitions (a `#…` pointer would mean another document once copied).
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::{Map, Value};
+
+use crate::diag::Reporter;
+use crate::load::{did_you_mean, index, join};
+use crate::model::{JsonObject, Manifest};
+
+/// The hint for an unknown definition: the closest name, or where to add it.
+fn unknown_hint(name: &str, names: &[&str]) -> String {
+    if names.is_empty() {
+        format!(
+            "the manifest has no `definitions`: add `{name}` there, or point at this schema's own `$defs`"
+        )
+    } else {
+        did_you_mean(name, names)
+    }
+}
+
+/// The manifest's `definitions`, in the author's order.
+pub(crate) type Definitions = IndexMap<String, JsonObject>;
+
+const PREFIX: &str = "#/definitions/";
+
+/// Keywords whose values are data, not schemas.
+const DATA: &[&str] = &["enum", "const", "default", "examples"];
+
+/// The `definitions` of the manifest `source` (the loader checks their shape
+/// against the manifest schema; what is not a map of objects is left out).
+pub(crate) fn read(source: &str) -> Definitions {
+    let Ok(Value::Object(root)) = serde_yaml::from_str::<Value>(source) else {
+        return Definitions::new();
+    };
+    match root.get("definitions") {
+        Some(Value::Object(defs)) => defs
+            .iter()
+            .filter_map(|(k, v)| v.as_object().map(|o| (k.clone(), o.clone())))
+            .collect(),
+        _ => Definitions::new(),
+    }
+}
+
+/// The definitions each definition names, reported once for unknown names and
+/// for references that would not survive being copied.
+fn check_definitions(defs: &Definitions, rep: &mut Reporter<'_>) {
+    let names: Vec<&str> = defs.keys().map(String::as_str).collect();
+    for (name, body) in defs {
+        let path = join("definitions", name);
+        let mut body = Value::Object(body.clone());
+        walk(&mut body, &path, &mut |r, at| {
+            match r.strip_prefix(PREFIX) {
+                Some(rest) => {
+                    let target = first_segment(rest);
+                    if !defs.contains_key(&target) {
+                        rep.error_value(
+                            &join(at, "$ref"),
+                            format!("unknown definition `{target}`"),
+                            Some(unknown_hint(&target, &names)),
+                        );
+                    }
+                }
+                None if r.starts_with('#') => rep.error_value(
+                    &join(at, "$ref"),
+                    format!("`{r}` inside a definition points into whichever schema uses it"),
+                    Some(format!(
+                        "reference other definitions as `#/definitions/<name>`, and this one as `#/definitions/{name}`"
+                    )),
+                ),
+                None => {}
+            }
+            None
+        });
+    }
+}
+
+/// Copies the definitions every tool schema references into its `$defs`,
+/// rewriting the references; returns the definitions used, in manifest order.
+/// Unknown names are errors with a did-you-mean hint.
+pub(crate) fn inline(m: &mut Manifest, defs: &Definitions, rep: &mut Reporter<'_>) -> Vec<String> {
+    check_definitions(defs, rep);
+    let names: Vec<&str> = defs.keys().map(String::as_str).collect();
+    let mut used: IndexSet<String> = IndexSet::new();
+    for (tool_name, tool) in &mut m.tools {
+        for (kind, schema) in [("input", &mut tool.input), ("output", &mut tool.output)] {
+            let Some(schema) = schema else { continue };
+            if schema.contains_key("definitions") {
+                continue;
+            }
+            let path = join(&join("tools", tool_name), kind);
+            let mut wanted: IndexSet<String> = IndexSet::new();
+            let mut root = Value::Object(std::mem::take(schema));
+            walk(&mut root, &path, &mut |r, at| {
+                let rest = r.strip_prefix(PREFIX)?;
+                let target = first_segment(rest);
+                if !defs.contains_key(&target) {
+                    rep.error_value(
+                        &join(at, "$ref"),
+                        format!("unknown definition `{target}`"),
+                        Some(unknown_hint(&target, &names)),
+                    );
+                    // Reported here; `#` keeps the schema checks from reporting
+                    // it again as a reference that resolves to nothing.
+                    return Some("#".to_owned());
+                }
+                wanted.insert(target);
+                Some(format!("#/$defs/{rest}"))
+            });
+            let Value::Object(mut root) = root else {
+                continue;
+            };
+            let closure = closure(wanted, defs);
+            if !closure.is_empty() {
+                let own = root
+                    .entry("$defs")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                match own {
+                    Value::Object(own) => {
+                        for name in &closure {
+                            if own.contains_key(name) {
+                                rep.error_hint(
+                                    &join(&join(&path, "$defs"), name),
+                                    format!("`$defs` has its own `{name}`, and the schema also uses the manifest's definition `{name}`"),
+                                    "rename one of them",
+                                );
+                                continue;
+                            }
+                            own.insert(name.clone(), Value::Object(rewritten(&defs[name])));
+                        }
+                    }
+                    _ => rep.error_hint(
+                        &join(&path, "$defs"),
+                        "`$defs` must be a map to hold the definitions the schema uses",
+                        "make `$defs` a map of schemas",
+                    ),
+                }
+                used.extend(closure);
+            }
+            *schema = root;
+        }
+    }
+    defs.keys().filter(|k| used.contains(*k)).cloned().collect()
+}
+
+/// `name` and every definition it reaches, in the order they are first reached.
+fn closure(start: IndexSet<String>, defs: &Definitions) -> IndexSet<String> {
+    let mut out = start;
+    let mut i = 0;
+    while i < out.len() {
+        let mut body = Value::Object(defs.get(&out[i]).cloned().unwrap_or_default());
+        let mut found = Vec::new();
+        walk(&mut body, "", &mut |r, _| {
+            if let Some(rest) = r.strip_prefix(PREFIX) {
+                let target = first_segment(rest);
+                if defs.contains_key(&target) {
+                    found.push(target);
+                }
+            }
+            None
+        });
+        out.extend(found);
+        i += 1;
+    }
+    out
+}
+
+/// A definition's body with its references rewritten to `#/$defs/…`.
+fn rewritten(body: &JsonObject) -> JsonObject {
+    let mut value = Value::Object(body.clone());
+    walk(&mut value, "", &mut |r, _| {
+        r.strip_prefix(PREFIX).map(|rest| format!("#/$defs/{rest}"))
+    });
+    match value {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    }
+}
+
+/// The schema the shared type of definition `name` is generated from: the
+/// definition with the definitions it uses in `$defs` (references to itself
+/// point at its root).
+pub(crate) fn standalone(name: &str, defs: &Definitions) -> JsonObject {
+    let own = format!("{PREFIX}{}", escape(name));
+    let mut root = Value::Object(defs.get(name).cloned().unwrap_or_default());
+    walk(&mut root, "", &mut |r, _| {
+        if r == own {
+            Some("#".to_owned())
+        } else if let Some(rest) = r.strip_prefix(&format!("{own}/")) {
+            Some(format!("#/{rest}"))
+        } else {
+            r.strip_prefix(PREFIX).map(|rest| format!("#/$defs/{rest}"))
+        }
+    });
+    let Value::Object(mut root) = root else {
+        return Map::new();
+    };
+    let mut start = IndexSet::new();
+    let mut body = Value::Object(defs.get(name).cloned().unwrap_or_default());
+    walk(&mut body, "", &mut |r, _| {
+        if let Some(rest) = r.strip_prefix(PREFIX) {
+            start.insert(first_segment(rest));
+        }
+        None
+    });
+    let others: Vec<String> = closure(start, defs)
+        .into_iter()
+        .filter(|n| n != name && defs.contains_key(n))
+        .collect();
+    if !others.is_empty() {
+        let own_defs = root
+            .entry("$defs")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(own_defs) = own_defs {
+            for other in others {
+                // A reference back to `name` from another definition is to the
+                // root here.
+                let mut body = Value::Object(rewritten(&defs[&other]));
+                let back = format!("#/$defs/{}", escape(name));
+                walk(&mut body, "", &mut |r, _| {
+                    if r == back {
+                        Some("#".to_owned())
+                    } else {
+                        r.strip_prefix(&format!("{back}/"))
+                            .map(|rest| format!("#/{rest}"))
+                    }
+                });
+                own_defs.insert(other, body);
+            }
+        }
+    }
+    root
+}
+
+/// The definition name a `#/definitions/` reference names (its first pointer
+/// segment, unescaped).
+fn first_segment(rest: &str) -> String {
+    let segment = rest.split('/').next().unwrap_or_default();
+    let decoded = percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .unwrap_or_else(|_| segment.to_owned());
+    decoded.replace("~1", "/").replace("~0", "~")
+}
+
+fn escape(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// Calls `visit` with every `$ref` string of a schema document (and the manifest
+/// path of the object holding it), replacing it with what `visit` returns.
+fn walk(value: &mut Value, path: &str, visit: &mut dyn FnMut(&str, &str) -> Option<String>) {
+    match value {
+        Value::Object(o) => {
+            if let Some(Value::String(r)) = o.get("$ref")
+                && let Some(new) = visit(r, path)
+            {
+                o.insert("$ref".into(), Value::String(new));
+            }
+            for (k, v) in o.iter_mut() {
+                if k == "$ref" || DATA.contains(&k.as_str()) {
+                    continue;
+                }
+                walk(v, &join(path, k), visit);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                walk(v, &index(path, i), visit);
+            }
+        }
+        _ => {}
+    }
+}
