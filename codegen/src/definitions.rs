@@ -37,6 +37,15 @@ const PREFIX: &str = "#/definitions/";
 /// Keywords whose values are data, not schemas.
 const DATA: &[&str] = &["enum", "const", "default", "examples"];
 
+/// Keywords whose values map names to schemas.
+const SCHEMA_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+];
+
 /// The `definitions` of the manifest `source` (the loader checks their shape
 /// against the manifest schema; what is not a map of objects is left out).
 pub(crate) fn read(source: &str) -> Definitions {
@@ -150,7 +159,59 @@ pub(crate) fn inline(m: &mut Manifest, defs: &Definitions, rep: &mut Reporter<'_
             *schema = root;
         }
     }
+    inline_forms(m, defs, &names, rep);
     defs.keys().filter(|k| used.contains(*k)).cloned().collect()
+}
+
+/// Elicitation forms are flat (MCP's `PrimitiveSchemaDefinition`s), so a form
+/// property naming a definition gets the definition copied in its place (the
+/// property's other keys win); the form checks then apply to it as written there.
+fn inline_forms(m: &mut Manifest, defs: &Definitions, names: &[&str], rep: &mut Reporter<'_>) {
+    for (form_name, form) in &mut m.elicitations {
+        let path = join(
+            &join(&join("elicitations", form_name), "schema"),
+            "properties",
+        );
+        let Some(Value::Object(props)) = form.schema.get_mut("properties") else {
+            continue;
+        };
+        for (key, prop) in props.iter_mut() {
+            let Value::Object(p) = prop else { continue };
+            let Some(rest) = p
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(PREFIX))
+            else {
+                continue;
+            };
+            let at = join(&join(&path, key), "$ref");
+            let target = first_segment(rest);
+            match defs.get(&target) {
+                Some(body) if rest == escape(&target) => {
+                    let mut merged = body.clone();
+                    for (k, v) in p.iter().filter(|(k, _)| *k != "$ref") {
+                        merged.insert(k.clone(), v.clone());
+                    }
+                    *p = merged;
+                }
+                Some(_) => rep.error_value(
+                    &at,
+                    "a form property can name a whole definition only",
+                    Some(format!("use `#/definitions/{target}`")),
+                ),
+                None => {
+                    rep.error_value(
+                        &at,
+                        format!("unknown definition `{target}`"),
+                        Some(unknown_hint(&target, names)),
+                    );
+                    // Reported here; a plain string keeps the form checks quiet.
+                    p.remove("$ref");
+                    p.entry("type").or_insert_with(|| Value::from("string"));
+                }
+            }
+        }
+    }
 }
 
 /// `name` and every definition it reaches, in the order they are first reached.
@@ -260,7 +321,23 @@ fn escape(name: &str) -> String {
 /// Calls `visit` with every `$ref` string of a schema document (and the manifest
 /// path of the object holding it), replacing it with what `visit` returns.
 fn walk(value: &mut Value, path: &str, visit: &mut dyn FnMut(&str, &str) -> Option<String>) {
+    walk_in(value, path, false, visit);
+}
+
+/// [`walk`]; `names`: `value` is a map of names to schemas (`properties`, …),
+/// whose keys are no keywords.
+fn walk_in(
+    value: &mut Value,
+    path: &str,
+    names: bool,
+    visit: &mut dyn FnMut(&str, &str) -> Option<String>,
+) {
     match value {
+        Value::Object(o) if names => {
+            for (k, v) in o.iter_mut() {
+                walk_in(v, &join(path, k), false, visit);
+            }
+        }
         Value::Object(o) => {
             if let Some(Value::String(r)) = o.get("$ref")
                 && let Some(new) = visit(r, path)
@@ -271,12 +348,12 @@ fn walk(value: &mut Value, path: &str, visit: &mut dyn FnMut(&str, &str) -> Opti
                 if k == "$ref" || DATA.contains(&k.as_str()) {
                     continue;
                 }
-                walk(v, &join(path, k), visit);
+                walk_in(v, &join(path, k), SCHEMA_MAPS.contains(&k.as_str()), visit);
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter_mut().enumerate() {
-                walk(v, &index(path, i), visit);
+                walk_in(v, &index(path, i), false, visit);
             }
         }
         _ => {}
