@@ -1089,6 +1089,21 @@ impl<'a> Normalizer<'a> {
             }
         }
 
+        // Beside applicators typify may not make a struct of this node, so its
+        // fields keep `required` as the author wrote it.
+        if !presence.is_empty()
+            && ["allOf", "oneOf", "anyOf", "$ref"]
+                .iter()
+                .any(|k| out.contains_key(*k))
+        {
+            if let Some(Value::Array(required)) = out.get_mut("required") {
+                required.retain(|r| !r.as_str().is_some_and(|r| presence.iter().any(|p| p == r)));
+                if required.is_empty() {
+                    out.remove("required");
+                }
+            }
+            presence.clear();
+        }
         let pure_ref = out.len() == 1 && out.contains_key("$ref");
         let named = pos == Pos::Branch
             || ["properties", "required", "enum", "oneOf", "anyOf", "allOf"]

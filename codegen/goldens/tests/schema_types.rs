@@ -423,6 +423,17 @@ fn optional_nullable_properties_keep_null_and_absent_apart() {
     assert_eq!((absent.note, absent.tags, absent.color), (None, None, None));
     assert_eq!((absent.anything, absent.child.name), (None, None));
 
+    // Beside a union the author's `required` stands: absent deserializes.
+    for either in [json!({ "a": "x" }), json!({ "b": 1, "label": "l" })] {
+        let instance = json!({ "child": {}, "either": either });
+        assert_valid(&schema, &instance);
+        let Value::Object(args) = instance else {
+            unreachable!()
+        };
+        let typed: Result<NullOrAbsentInput, _> = tool_input(args);
+        assert!(typed.is_ok(), "{either} deserializes");
+    }
+
     // Outputs too: absent, null and a value serialize as they were built.
     let out = served!("null_or_absent", "output");
     for previous in [
