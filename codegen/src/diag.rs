@@ -126,7 +126,10 @@ impl Serialize for Diagnostic {
 
 /// All the problems found, errors and warnings, ordered by file (in the order the
 /// files were given) and then by position.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` renders like `Display` (rustc's layout), so that `generate().unwrap()` or
+/// `expect(..)` in a build script prints readable diagnostics, not a struct dump.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
 }
@@ -270,6 +273,15 @@ impl Serialize for Diagnostics {
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `unwrap` prints `called `Result::unwrap()` on an `Err` value: {:?}`: start
+        // on a line of its own so the first diagnostic's layout is intact.
+        f.write_str("\n")?;
         f.write_str(&self.render())
     }
 }

@@ -4,11 +4,14 @@
 //! For each manifest it writes `<OUT_DIR>/<stem>.rs`, holding the types of every
 //! schema, one handler trait (`<Stem>Server`) with a method per dynamic item, and
 //! `server(handler)` that registers everything with the runtime; plus the tools'
-//! JSON Schemas under `<OUT_DIR>/<stem>.schemas/`. Generated code names only
-//! `mcpgen_runtime::codegen`; this crate is a build dependency, the runtime (or the
-//! `mcpgen` facade) the normal one.
+//! JSON Schemas under `<OUT_DIR>/<stem>.schemas/`. Generated code names only the
+//! runtime's `codegen` module, at the [runtime path](Builder::runtime_path).
 //!
-//! In `build.rs`, the one-liner:
+//! Most crates reach this one through the `mcpgen` facade: `mcpgen` as dependency,
+//! and as build-dependency with feature `build`, then `mcpgen::build::compile_manifests`
+//! in `build.rs` (generated code names `::mcpgen::runtime`). A crate depending on
+//! `mcpgen-runtime` directly uses this crate's one-liner, whose generated code names
+//! `::mcpgen_runtime`:
 //!
 //! ```no_run
 //! mcpgen_codegen::compile_manifests(&["specs/weather.yaml"]);
@@ -309,6 +312,43 @@ impl Builder {
     /// output cannot be written. Nothing is written for a manifest with errors.
     pub fn generate(&self) -> Result<Generated, Diagnostics> {
         self.generate_tracked(&mut Vec::new())
+    }
+
+    /// Generates every manifest as a build script should: prints
+    /// `cargo:rerun-if-changed` for every file read (each manifest and every file a
+    /// manifest references) and each warning as `cargo:warning=`. On errors it prints
+    /// the diagnostics, rendered like rustc's, to stderr and exits the build script
+    /// with status 1, so the build fails with readable text.
+    ///
+    /// ```no_run
+    /// // in build.rs's `main`:
+    /// mcpgen_codegen::Builder::new()
+    ///     .manifest("specs/weather.yaml")
+    ///     .runtime_path("::mcpgen::runtime")
+    ///     .compile();
+    /// ```
+    pub fn compile(&self) {
+        let mut inputs = Vec::new();
+        let result = self.generate_tracked(&mut inputs);
+        let mut seen = std::collections::HashSet::new();
+        for input in &inputs {
+            if seen.insert(input.clone()) {
+                println!("cargo:rerun-if-changed={}", input.display());
+            }
+        }
+        match result {
+            Ok(generated) => {
+                for w in generated.diagnostics().iter() {
+                    for line in w.render().lines() {
+                        println!("cargo:warning={line}");
+                    }
+                }
+            }
+            Err(diagnostics) => {
+                eprintln!("{}", diagnostics.render());
+                std::process::exit(1);
+            }
+        }
     }
 
     /// [`generate`](Self::generate), recording every file read into `inputs` even
@@ -646,40 +686,18 @@ fn owned_files(dir: &Path) -> Vec<PathBuf> {
     owned
 }
 
-/// Generates servers for `manifests` into `OUT_DIR`, for use in `build.rs`.
-///
-/// Prints `cargo:rerun-if-changed` for every file it reads (each manifest and every
-/// file a manifest references) and each warning as `cargo:warning=`. On errors it
-/// prints the rendered diagnostics to stderr and exits the build script with status
-/// 1, so the build fails with readable text.
+/// Generates servers for `manifests` into `OUT_DIR`, for use in `build.rs`: the
+/// one-line form of [`Builder::compile`] with the default runtime path.
 ///
 /// ```no_run
 /// // in build.rs's `main`:
 /// mcpgen_codegen::compile_manifests(&["specs/weather.yaml", "specs/notes.yaml"]);
 /// ```
 pub fn compile_manifests<P: AsRef<Path>>(manifests: &[P]) {
-    let builder = manifests.iter().fold(Builder::new(), |b, m| b.manifest(m));
-    let mut inputs = Vec::new();
-    let result = builder.generate_tracked(&mut inputs);
-    let mut seen = std::collections::HashSet::new();
-    for input in &inputs {
-        if seen.insert(input.clone()) {
-            println!("cargo:rerun-if-changed={}", input.display());
-        }
-    }
-    match result {
-        Ok(generated) => {
-            for w in generated.diagnostics().iter() {
-                for line in w.render().lines() {
-                    println!("cargo:warning={line}");
-                }
-            }
-        }
-        Err(diagnostics) => {
-            eprintln!("{}", diagnostics.render());
-            std::process::exit(1);
-        }
-    }
+    manifests
+        .iter()
+        .fold(Builder::new(), |b, m| b.manifest(m))
+        .compile();
 }
 
 /// The JSON Schema of the manifest format (what `specs/manifest.schema.json` holds),

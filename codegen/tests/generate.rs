@@ -221,3 +221,21 @@ fn keyword_and_camel_case_names_become_valid_fields() {
         );
     }
 }
+
+#[test]
+fn unwrapping_a_failed_generation_prints_the_rendered_diagnostics() {
+    // Every route keeps rustc's layout: `expect` on the builder's result prints the
+    // same text `compile` would, not a struct dump.
+    let result = Builder::new()
+        .runtime_path("::mcpgen::runtime")
+        .render_source(
+            "bad.yaml",
+            "server: { name: bad }\ntools: { Bad Name: {} }\n",
+        );
+    let diagnostics = result.expect_err("the manifest has errors");
+    let debug = format!("{diagnostics:?}");
+    assert_eq!(debug.trim_start(), diagnostics.render().trim_start());
+    assert!(debug.contains("--> bad.yaml:1:"), "{debug}");
+    assert!(debug.contains("error: manifest has"), "{debug}");
+    assert!(!debug.contains("Diagnostic {"), "{debug}");
+}
