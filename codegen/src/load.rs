@@ -2111,6 +2111,7 @@ fn map_entries<'n>(
 ) -> (Vec<(String, &'n Node)>, bool) {
     let mut ok = true;
     let mut out: IndexMap<String, &Node> = IndexMap::new();
+    let mut written = std::collections::HashSet::new();
     for (k, v) in entries {
         let Some(key) = k.key_text() else {
             rep.error_hint(
@@ -2122,6 +2123,20 @@ fn map_entries<'n>(
             continue;
         };
         if key != MERGE_KEY {
+            // Keys spelt alike are reported by the index; these are keys spelt
+            // differently that mean the same (`16` and `0x10`). A merged map's are
+            // reported where it is written.
+            if !written.insert(key.clone())
+                && depth == MAX_MERGE_DEPTH
+                && rep.index.duplicates.is_empty()
+            {
+                rep.error_hint(
+                    &join(path, &key),
+                    format!("duplicate key `{key}`"),
+                    "names in a map must be unique",
+                );
+                ok = false;
+            }
             // A written key wins, in the place of a merged one it overrides.
             out.insert(key, v);
             continue;
@@ -2296,6 +2311,13 @@ mod tests {
                 .values()
                 .all(|x| x.get("<<").is_none())
         );
+    }
+
+    #[test]
+    fn keys_spelt_differently_can_still_repeat() {
+        let (v, diags) = parsed("a:\n  16: x\n  0x10: y\n");
+        assert!(v.is_none());
+        assert!(diags.contains("duplicate key `16`"), "{diags}");
     }
 
     #[test]
