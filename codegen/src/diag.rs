@@ -357,6 +357,9 @@ pub(crate) struct Reporter<'a> {
     /// The manifest paths of items loaded without their unknown fields; their
     /// warnings are dropped, as what they lack is likely in the misspelt field.
     pub partial: std::collections::HashSet<String>,
+    /// The manifest paths of numbers too large for JSON (`1e400`), each standing in
+    /// as the largest float of its sign until it is reported.
+    pub overflow: std::collections::HashSet<String>,
 }
 
 /// Which position of a node a diagnostic points at.
@@ -377,6 +380,7 @@ impl<'a> Reporter<'a> {
             diags: Diagnostics::default(),
             broken: std::collections::HashSet::new(),
             partial: std::collections::HashSet::new(),
+            overflow: std::collections::HashSet::new(),
         }
     }
 

@@ -445,8 +445,15 @@ impl Builder {
     /// Load → validate → emit for one manifest; also returns every file read.
     fn run(&self, manifest: &Path) -> (Result<(Output, Diagnostics), Diagnostics>, Vec<PathBuf>) {
         let mut read = vec![manifest.to_owned()];
-        let source = match std::fs::read_to_string(manifest) {
-            Ok(s) => s,
+        let source = match std::fs::read(manifest) {
+            Ok(bytes) => match load::decode(manifest, bytes) {
+                Ok(s) => s,
+                Err(bad) => {
+                    let mut d = Diagnostics::default();
+                    d.push(*bad);
+                    return (Err(d), read);
+                }
+            },
             Err(e) => {
                 let mut d = Diagnostics::default();
                 d.push(simple(manifest, &format!("cannot read the manifest: {e}")));
@@ -509,8 +516,10 @@ impl Builder {
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let index = load::SpanIndex::build(source);
-        let mut rep = diag::Reporter::new(manifest, source, &index);
+        // A byte-order mark is no part of the text: columns count from after it.
+        let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+        let index = load::SpanIndex::build(text);
+        let mut rep = diag::Reporter::new(manifest, text, &index);
         if syn::parse_str::<syn::Path>(&self.runtime_path).is_err() {
             rep.error_hint(
                 "",
