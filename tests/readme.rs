@@ -170,6 +170,22 @@ fn the_readme_crate_builds_on_the_facade_alone_and_serves() {
     create_crate(&dir);
     let binary = build(&dir, &tmp.join("target"));
 
+    // The command line names the README's server, not the runtime.
+    let version = Command::new(&binary)
+        .arg("--version")
+        .output()
+        .expect("--version");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        "weather 1.0.0"
+    );
+    let help = Command::new(&binary)
+        .arg("--help")
+        .output()
+        .expect("--help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("Forecasts for any city"), "{help}");
+
     let answers = converse(
         &binary,
         &[
