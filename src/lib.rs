@@ -1,19 +1,31 @@
 //! mcpgen: spec-driven MCP servers. A manifest in, a typed, conformant Rust server
 //! out.
 //!
-//! This crate re-exports the runtime ([`mcpgen_runtime`], also as [`runtime`]) and
-//! provides [`include_server!`]. Generation happens in `build.rs` with the
-//! `mcpgen-codegen` crate:
+//! This crate is all a server needs: it re-exports the runtime ([`mcpgen_runtime`],
+//! also as [`runtime`]), provides [`include_server!`], and, with the `build`
+//! feature, the generator for `build.rs` as [`build`](mod@build) (the
+//! `mcpgen-codegen` crate, set up so that generated code reaches the runtime through
+//! this crate). In `Cargo.toml`:
+//!
+//! ```toml
+//! [dependencies]
+//! mcpgen = "0.1"
+//!
+//! [build-dependencies]
+//! mcpgen = { version = "0.1", features = ["build"] }
+//! ```
 //!
 //! ```ignore
 //! // build.rs
 //! fn main() {
-//!     mcpgen_codegen::compile_manifests(&["specs/weather.yaml"]);
+//!     mcpgen::build::compile_manifests(&["specs/weather.yaml"]);
 //! }
 //! ```
 //!
 //! ```ignore
 //! // src/main.rs
+//! use mcpgen::{CallToolResult, Context, ToolResult};
+//!
 //! mcpgen::include_server!("weather");
 //!
 //! struct Weather;
@@ -28,6 +40,9 @@
 //!     server(Weather).main()
 //! }
 //! ```
+
+#[cfg(feature = "build")]
+pub mod build;
 
 pub use mcpgen_runtime as runtime;
 pub use mcpgen_runtime::*;

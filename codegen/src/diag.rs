@@ -126,7 +126,10 @@ impl Serialize for Diagnostic {
 
 /// All the problems found, errors and warnings, ordered by file (in the order the
 /// files were given) and then by position.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` renders like `Display` (rustc's layout), so that `generate().unwrap()` or
+/// `expect(..)` in a build script prints readable diagnostics, not a struct dump.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
 }
@@ -274,6 +277,15 @@ impl fmt::Display for Diagnostics {
     }
 }
 
+impl fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `unwrap` prints `called `Result::unwrap()` on an `Err` value: {:?}`: start
+        // on a line of its own so the first diagnostic's layout is intact.
+        f.write_str("\n")?;
+        f.write_str(&self.render())
+    }
+}
+
 impl std::error::Error for Diagnostics {}
 
 impl IntoIterator for Diagnostics {
@@ -345,6 +357,9 @@ pub(crate) struct Reporter<'a> {
     /// The manifest paths of items loaded without their unknown fields; their
     /// warnings are dropped, as what they lack is likely in the misspelt field.
     pub partial: std::collections::HashSet<String>,
+    /// The manifest paths of numbers too large for JSON (`1e400`), each standing in
+    /// as the largest float of its sign until it is reported.
+    pub overflow: std::collections::HashSet<String>,
 }
 
 /// Which position of a node a diagnostic points at.
@@ -365,6 +380,7 @@ impl<'a> Reporter<'a> {
             diags: Diagnostics::default(),
             broken: std::collections::HashSet::new(),
             partial: std::collections::HashSet::new(),
+            overflow: std::collections::HashSet::new(),
         }
     }
 

@@ -4,11 +4,14 @@
 //! For each manifest it writes `<OUT_DIR>/<stem>.rs`, holding the types of every
 //! schema, one handler trait (`<Stem>Server`) with a method per dynamic item, and
 //! `server(handler)` that registers everything with the runtime; plus the tools'
-//! JSON Schemas under `<OUT_DIR>/<stem>.schemas/`. Generated code names only
-//! `mcpgen_runtime::codegen`; this crate is a build dependency, the runtime (or the
-//! `mcpgen` facade) the normal one.
+//! JSON Schemas under `<OUT_DIR>/<stem>.schemas/`. Generated code names only the
+//! runtime's `codegen` module, at the [runtime path](Builder::runtime_path).
 //!
-//! In `build.rs`, the one-liner:
+//! Most crates reach this one through the `mcpgen` facade: `mcpgen` as dependency,
+//! and as build-dependency with feature `build`, then `mcpgen::build::compile_manifests`
+//! in `build.rs` (generated code names `::mcpgen::runtime`). A crate depending on
+//! `mcpgen-runtime` directly uses this crate's one-liner, whose generated code names
+//! `::mcpgen_runtime`:
 //!
 //! ```no_run
 //! mcpgen_codegen::compile_manifests(&["specs/weather.yaml"]);
@@ -312,6 +315,43 @@ impl Builder {
         self.generate_tracked(&mut Vec::new())
     }
 
+    /// Generates every manifest as a build script should: prints
+    /// `cargo:rerun-if-changed` for every file read (each manifest and every file a
+    /// manifest references) and each warning as `cargo:warning=`. On errors it prints
+    /// the diagnostics, rendered like rustc's, to stderr and exits the build script
+    /// with status 1, so the build fails with readable text.
+    ///
+    /// ```no_run
+    /// // in build.rs's `main`:
+    /// mcpgen_codegen::Builder::new()
+    ///     .manifest("specs/weather.yaml")
+    ///     .runtime_path("::mcpgen::runtime")
+    ///     .compile();
+    /// ```
+    pub fn compile(&self) {
+        let mut inputs = Vec::new();
+        let result = self.generate_tracked(&mut inputs);
+        let mut seen = std::collections::HashSet::new();
+        for input in &inputs {
+            if seen.insert(input.clone()) {
+                println!("cargo:rerun-if-changed={}", input.display());
+            }
+        }
+        match result {
+            Ok(generated) => {
+                for w in generated.diagnostics().iter() {
+                    for line in w.render().lines() {
+                        println!("cargo:warning={line}");
+                    }
+                }
+            }
+            Err(diagnostics) => {
+                eprintln!("{}", diagnostics.render());
+                std::process::exit(1);
+            }
+        }
+    }
+
     /// [`generate`](Self::generate), recording every file read into `inputs` even
     /// when generation fails.
     fn generate_tracked(&self, inputs: &mut Vec<PathBuf>) -> Result<Generated, Diagnostics> {
@@ -406,8 +446,15 @@ impl Builder {
     /// Load → validate → emit for one manifest; also returns every file read.
     fn run(&self, manifest: &Path) -> (Result<(Output, Diagnostics), Diagnostics>, Vec<PathBuf>) {
         let mut read = vec![manifest.to_owned()];
-        let source = match std::fs::read_to_string(manifest) {
-            Ok(s) => s,
+        let source = match std::fs::read(manifest) {
+            Ok(bytes) => match load::decode(manifest, bytes) {
+                Ok(s) => s,
+                Err(bad) => {
+                    let mut d = Diagnostics::default();
+                    d.push(*bad);
+                    return (Err(d), read);
+                }
+            },
             Err(e) => {
                 let mut d = Diagnostics::default();
                 d.push(simple(manifest, &format!("cannot read the manifest: {e}")));
@@ -470,8 +517,10 @@ impl Builder {
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let index = load::SpanIndex::build(source);
-        let mut rep = diag::Reporter::new(manifest, source, &index);
+        // A byte-order mark is no part of the text: columns count from after it.
+        let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+        let index = load::SpanIndex::build(text);
+        let mut rep = diag::Reporter::new(manifest, text, &index);
         if syn::parse_str::<syn::Path>(&self.runtime_path).is_err() {
             rep.error_hint(
                 "",
@@ -656,40 +705,18 @@ fn owned_files(dir: &Path) -> Vec<PathBuf> {
     owned
 }
 
-/// Generates servers for `manifests` into `OUT_DIR`, for use in `build.rs`.
-///
-/// Prints `cargo:rerun-if-changed` for every file it reads (each manifest and every
-/// file a manifest references) and each warning as `cargo:warning=`. On errors it
-/// prints the rendered diagnostics to stderr and exits the build script with status
-/// 1, so the build fails with readable text.
+/// Generates servers for `manifests` into `OUT_DIR`, for use in `build.rs`: the
+/// one-line form of [`Builder::compile`] with the default runtime path.
 ///
 /// ```no_run
 /// // in build.rs's `main`:
 /// mcpgen_codegen::compile_manifests(&["specs/weather.yaml", "specs/notes.yaml"]);
 /// ```
 pub fn compile_manifests<P: AsRef<Path>>(manifests: &[P]) {
-    let builder = manifests.iter().fold(Builder::new(), |b, m| b.manifest(m));
-    let mut inputs = Vec::new();
-    let result = builder.generate_tracked(&mut inputs);
-    let mut seen = std::collections::HashSet::new();
-    for input in &inputs {
-        if seen.insert(input.clone()) {
-            println!("cargo:rerun-if-changed={}", input.display());
-        }
-    }
-    match result {
-        Ok(generated) => {
-            for w in generated.diagnostics().iter() {
-                for line in w.render().lines() {
-                    println!("cargo:warning={line}");
-                }
-            }
-        }
-        Err(diagnostics) => {
-            eprintln!("{}", diagnostics.render());
-            std::process::exit(1);
-        }
-    }
+    manifests
+        .iter()
+        .fold(Builder::new(), |b, m| b.manifest(m))
+        .compile();
 }
 
 /// The JSON Schema of the manifest format (what `specs/manifest.schema.json` holds),

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use indexmap::IndexMap;
@@ -17,7 +18,7 @@ use serde_json::{Map, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::diag::{At, Pos, Reporter, Severity, Span, Style};
+use crate::diag::{At, Diagnostic, Pos, Reporter, Severity, Span, Style};
 use crate::model::{Manifest, ServerInfo};
 
 /// Manifest path → where its key and value are in the source.
@@ -28,6 +29,10 @@ pub(crate) struct SpanIndex {
     line_starts: Vec<usize>,
     /// Keys that repeat within one mapping: their path and position.
     duplicates: Vec<(String, Pos)>,
+    /// Aliases (`*name`): their path → the path of the node they refer to.
+    aliases: HashMap<String, String>,
+    /// Where a second YAML document starts, when the source has one.
+    pub(crate) second_document: Option<Pos>,
 }
 
 impl SpanIndex {
@@ -40,10 +45,25 @@ impl SpanIndex {
         // Event by event: `Parser::load` recurses per nesting level, and deeply
         // nested input would overflow the stack.
         let mut parser = Parser::new_from_str(source);
+        let mut second_document = None;
         while let Ok((event, mark)) = parser.next_token() {
-            let done = matches!(event, Event::StreamEnd | Event::DocumentEnd);
+            let end = matches!(event, Event::StreamEnd);
+            let done = matches!(event, Event::DocumentEnd);
             builder.on_event(event, mark);
+            if end {
+                break;
+            }
             if done {
+                // Only the first document is indexed; another one is an error.
+                if let Ok((Event::DocumentStart, mark)) = parser.next_token() {
+                    let rest = builder.rest_of_line(mark);
+                    let width = if rest.starts_with(&['-', '-', '-']) {
+                        3
+                    } else {
+                        plain_token_width(rest)
+                    };
+                    second_document = Some(Pos::new(mark.line(), mark.col() + 1, width.max(1)));
+                }
                 break;
             }
         }
@@ -54,7 +74,105 @@ impl SpanIndex {
             spans: builder.spans,
             line_starts,
             duplicates: builder.duplicates,
+            aliases: builder.aliases,
+            second_document,
         }
+    }
+
+    /// The span of the node at `path`: its own, or, for a key that a YAML merge
+    /// (`<<: *base`) or an alias brought in, that of the node it came from.
+    fn span(&self, path: &str) -> Option<&Span> {
+        if let Some(span) = self.spans.get(path) {
+            return Some(span);
+        }
+        self.spans.get(self.resolve(path)?.as_str())
+    }
+
+    /// Like [`span`](Self::span), but an alias's is that of the node it refers to:
+    /// how the value is written, not where it is used.
+    fn value_span(&self, path: &str) -> Option<&Span> {
+        let mut path = self.resolve(path)?;
+        for _ in 0..MAX_LINKS {
+            match self.aliases.get(&path) {
+                Some(target) => path = target.clone(),
+                None => break,
+            }
+        }
+        self.spans.get(path.as_str())
+    }
+
+    /// The indexed path of the node at `path`, following aliases and merges on the
+    /// way down: `tools.b.input.type`, where `b` is `{ <<: *a }`, is
+    /// `tools.a.input.type`.
+    fn resolve(&self, path: &str) -> Option<String> {
+        if self.spans.contains_key(path) {
+            return Some(path.to_owned());
+        }
+        let starts = segment_starts(path);
+        let mut cur = String::new();
+        let mut from = 0;
+        for end in starts.iter().copied().chain(std::iter::once(path.len())) {
+            let seg = path.get(from..end)?;
+            from = end;
+            if seg.is_empty() {
+                continue;
+            }
+            for _ in 0..MAX_LINKS {
+                match self.aliases.get(&cur) {
+                    Some(target) => cur = target.clone(),
+                    None => break,
+                }
+            }
+            cur = self.child(&cur, seg, &mut Vec::new())?;
+        }
+        Some(cur)
+    }
+
+    /// The indexed path of segment `seg` (`.key`, `[2]`, or a first key) of the
+    /// node at `parent`: its own, or one a merge brought in (earlier merges win).
+    /// `seen` holds the maps already searched, so each is searched once.
+    fn child(&self, parent: &str, seg: &str, seen: &mut Vec<String>) -> Option<String> {
+        let direct = append_segment(parent, seg);
+        if self.spans.contains_key(&direct) {
+            return Some(direct);
+        }
+        if seen.len() >= MAX_LINKS * MAX_LINKS || seen.iter().any(|p| p == parent) {
+            return None;
+        }
+        seen.push(parent.to_owned());
+        self.merge_sources(parent)
+            .into_iter()
+            .find_map(|source| self.child(&source, seg, seen))
+    }
+
+    /// The indexed paths of the maps a `<<` key of the map at `path` merges in.
+    fn merge_sources(&self, path: &str) -> Vec<String> {
+        let key = join(path, MERGE_KEY);
+        let target = |p: String| self.aliases.get(&p).cloned().unwrap_or(p);
+        if !self.spans.contains_key(&key) {
+            return Vec::new();
+        }
+        if self.aliases.contains_key(&key) || !self.spans.contains_key(&index(&key, 0)) {
+            return vec![target(key)];
+        }
+        (0..)
+            .map(|i| index(&key, i))
+            .take_while(|p| self.spans.contains_key(p))
+            .map(target)
+            .collect()
+    }
+
+    /// The path whose value starts at `line` and `column`, when one does.
+    fn path_at(&self, line: usize, column: usize) -> Option<&str> {
+        self.spans
+            .iter()
+            .filter(|(_, s)| {
+                s.value
+                    .is_some_and(|p| p.line == line && p.column == column)
+            })
+            .map(|(p, _)| p.as_str())
+            // Deterministic when several nodes start there: the innermost.
+            .max_by_key(|p| (p.len(), *p))
     }
 
     /// Line `n` (1-based) of `source`, the text this index was built from, without
@@ -77,7 +195,7 @@ impl SpanIndex {
     pub fn locate(&self, path: &str, at: At) -> Option<Pos> {
         let mut p = path;
         loop {
-            if let Some(span) = self.spans.get(p) {
+            if let Some(span) = self.span(p) {
                 let pos = match at {
                     At::Key => span.key.or(span.value),
                     At::Value => span.value.or(span.key),
@@ -95,7 +213,7 @@ impl SpanIndex {
 
     /// How the value at `path` is written, when it is indexed.
     pub fn style(&self, path: &str) -> Option<Style> {
-        self.spans.get(path).and_then(|s| s.style)
+        self.value_span(path).and_then(|s| s.style)
     }
 
     /// The position of bytes `range` of `text`, the string value at `path`, when
@@ -107,7 +225,7 @@ impl SpanIndex {
         text: &str,
         range: Range<usize>,
     ) -> Option<Pos> {
-        let span = self.spans.get(path)?;
+        let span = self.value_span(path)?;
         let start = span.value?;
         let before = text.get(..range.start)?;
         let inside = text.get(range)?;
@@ -161,7 +279,7 @@ impl SpanIndex {
 
     /// The source text of the value at `path` (its whole token, quotes included).
     pub fn value_text<'s>(&self, source: &'s str, path: &str) -> Option<&'s str> {
-        let pos = self.spans.get(path)?.value?;
+        let pos = self.value_span(path)?.value?;
         let line = self.line(source, pos.line)?;
         let start = line.char_indices().nth(pos.column - 1)?.0;
         let end = line
@@ -274,6 +392,23 @@ pub(crate) fn parent(path: &str) -> &str {
     path.get(..cut).unwrap_or_default()
 }
 
+/// `parent` and one segment of a manifest path (`.key`, `[2]`, `["a b"]`, or a
+/// path's first key, without its dot).
+fn append_segment(parent: &str, seg: &str) -> String {
+    match (parent.is_empty(), seg.strip_prefix('.')) {
+        (true, Some(key)) => key.to_owned(),
+        (false, None) if !seg.starts_with('[') => format!("{parent}.{seg}"),
+        _ => format!("{parent}{seg}"),
+    }
+}
+
+/// The YAML merge key.
+const MERGE_KEY: &str = "<<";
+
+/// How many aliases and merges a lookup follows (anchors cannot refer to
+/// themselves; this only bounds the work).
+const MAX_LINKS: usize = 16;
+
 /// The field a value at `path` belongs to: its key, or for a list item the
 /// list's key (`tools.t.requires[0]` → `requires`).
 fn field_name(path: &str) -> String {
@@ -320,9 +455,18 @@ struct IndexBuilder {
     stack: Vec<Frame>,
     spans: HashMap<String, Span>,
     duplicates: Vec<(String, Pos)>,
+    /// Anchor id → the path of the node it names.
+    anchors: HashMap<usize, String>,
+    aliases: HashMap<String, String>,
 }
 
 impl IndexBuilder {
+    fn anchor(&mut self, id: usize, path: &str) {
+        if id > 0 {
+            self.anchors.insert(id, path.to_owned());
+        }
+    }
+
     /// The source line of a marker, from its column on.
     fn rest_of_line(&self, mark: Marker) -> &[char] {
         self.lines
@@ -461,7 +605,7 @@ fn flow_width(rest: &[char]) -> usize {
 impl MarkedEventReceiver for IndexBuilder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(text, style, ..) => {
+            Event::Scalar(text, style, anchor, _) => {
                 let pos = self.scalar_pos(mark, &text, style);
                 // An empty value (`name:`) is a null whose mark is the next token;
                 // it has no position of its own, and points at its key.
@@ -491,18 +635,22 @@ impl MarkedEventReceiver for IndexBuilder {
                     TScalarStyle::Folded => Style::Folded,
                 };
                 if let Some((path, kpos)) = self.next_value() {
+                    self.anchor(anchor, &path);
                     self.record(path, kpos, Some(pos), style);
                 }
             }
-            Event::Alias(_) => {
+            Event::Alias(id) => {
                 let width = plain_token_width(self.rest_of_line(mark));
                 let pos = Pos::new(mark.line(), mark.col() + 1, width.max(1));
                 self.settle_block_parent(pos);
                 if let Some((path, kpos)) = self.next_value() {
+                    if let Some(target) = self.anchors.get(&id) {
+                        self.aliases.insert(path.clone(), target.clone());
+                    }
                     self.record(path, kpos, Some(pos), Style::Plain);
                 }
             }
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
                 if self.stack.len() >= MAX_DEPTH {
                     self.stack.push(Frame::Skip);
@@ -523,6 +671,7 @@ impl MarkedEventReceiver for IndexBuilder {
                     }
                     Frame::Skip
                 } else if let Some((path, kpos)) = self.next_value() {
+                    self.anchor(anchor, &path);
                     if flow {
                         self.record(path.clone(), kpos, Some(pos), Style::Flow);
                     } else {
@@ -548,6 +697,42 @@ impl MarkedEventReceiver for IndexBuilder {
             _ => {}
         }
     }
+}
+
+/// A manifest's bytes as text, or an error at the first byte that is not UTF-8.
+pub(crate) fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let bytes = e.as_bytes();
+    let at = e.utf8_error().valid_up_to();
+    let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+    let line = valid.matches('\n').count() + 1;
+    let column = valid[line_start..].chars().count() + 1;
+    let line_end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    let text = String::from_utf8_lossy(&bytes[line_start..line_end]);
+    let bad = bytes.get(at).copied().unwrap_or_default();
+    let hint = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        "the file looks like UTF-16; save it as UTF-8"
+    } else {
+        "save the file as UTF-8 (it may be in Latin-1 or Windows-1252)"
+    };
+    Err(Box::new(Diagnostic {
+        severity: Severity::Error,
+        file: file.to_owned(),
+        line: Some(line),
+        column: Some(column),
+        end_column: Some(column + 1),
+        path: String::new(),
+        message: format!("the manifest is not valid UTF-8: byte 0x{bad:02X} at byte offset {at}"),
+        hint: Some(hint.to_owned()),
+        source_line: Some(text.trim_end_matches('\r').to_owned()),
+    }))
 }
 
 /// The manifest format's JSON Schema, as the shape check reads it.
@@ -656,6 +841,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
     let prompts = section("prompts", rep).named(rep);
     let elicitations = section("elicitations", rep).named(rep);
     let completions = section("completions", rep).listed(rep);
+    report_overflow(rep);
     Some(Manifest {
         server,
         tools,
@@ -665,6 +851,27 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
         elicitations,
         completions,
     })
+}
+
+/// Numbers too large for JSON that no check of the manifest's shape reported
+/// (in schemas, or in fields that are not numbers): each in plain words.
+fn report_overflow(rep: &mut Reporter<'_>) {
+    let mut left: Vec<String> = rep
+        .overflow
+        .iter()
+        .filter(|p| !rep.diags.iter().any(|d| &d.path == *p))
+        .cloned()
+        .collect();
+    left.sort();
+    for path in left {
+        let text = rep
+            .index
+            .value_text(rep.source, &path)
+            .unwrap_or("the number")
+            .to_owned();
+        let (message, hint) = float_overflow(&text, &field_name(&path));
+        rep.error_value(&path, message, hint);
+    }
 }
 
 /// One top-level section: its items, each checked for shape.
@@ -746,8 +953,54 @@ impl Section {
 
 /// Reads a `.json` manifest; reports a syntax error at its position.
 fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
-    match serde_json::from_str(rep.source) {
-        Ok(v) => Some(v),
+    // serde_json refuses numbers beyond a 64-bit float; blank them out (keeping
+    // every position), and report them where they are.
+    let overflows = json_overflows(rep.source);
+    let mut patched = String::new();
+    let text = if overflows.is_empty() {
+        rep.source
+    } else {
+        patched.push_str(rep.source);
+        for r in &overflows {
+            let blank = format!("0{}", " ".repeat(r.len() - 1));
+            patched.replace_range(r.clone(), &blank);
+        }
+        &patched
+    };
+    match serde_json::from_str(text) {
+        Ok(mut v) => {
+            for r in overflows {
+                let before = &rep.source[..r.start];
+                let line = before.matches('\n').count() + 1;
+                let column = before
+                    .rsplit('\n')
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .count()
+                    + 1;
+                let negative = rep.source[r.clone()].starts_with('-');
+                match rep.index.path_at(line, column).map(str::to_owned) {
+                    Some(path) => {
+                        if let Some(slot) = value_at(&mut v, &path) {
+                            *slot = stand_in(negative);
+                        }
+                        rep.overflow.insert(path);
+                    }
+                    None => {
+                        let text = &rep.source[r];
+                        rep.at(
+                            Severity::Error,
+                            Some(Pos::new(line, column, text.len())),
+                            "",
+                            format!("`{text}` is too large for a JSON number, which goes up to about 1.8e308"),
+                            Some(FLOAT_HINT.to_owned()),
+                        );
+                    }
+                }
+            }
+            Some(v)
+        }
         Err(e) => {
             let mut message = e.to_string();
             if let Some(cut) = message.find(" at line ") {
@@ -792,14 +1045,90 @@ fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
     }
 }
 
+/// The byte ranges of the numbers in JSON text that a 64-bit float cannot hold.
+fn json_overflows(source: &str) -> Vec<Range<usize>> {
+    let b = source.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
+                    i += 1;
+                }
+                if source
+                    .get(start..i)
+                    .is_some_and(|t| t.parse::<f64>().is_ok_and(f64::is_infinite))
+                {
+                    out.push(start..i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The value at a manifest path.
+fn value_at<'v>(root: &'v mut Value, path: &str) -> Option<&'v mut Value> {
+    let mut cur = root;
+    let mut from = 0;
+    for end in segment_starts(path)
+        .into_iter()
+        .chain(std::iter::once(path.len()))
+    {
+        let seg = path.get(from..end)?;
+        from = end;
+        if seg.is_empty() {
+            continue;
+        }
+        cur = match seg.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            Some(quoted) if quoted.starts_with('"') => {
+                let key: String = serde_json::from_str(quoted).ok()?;
+                cur.get_mut(key.as_str())?
+            }
+            Some(i) => cur.get_mut(i.parse::<usize>().ok()?)?,
+            None => cur.get_mut(seg.trim_start_matches('.'))?,
+        };
+    }
+    Some(cur)
+}
+
+/// Why a number is too large for JSON, and what to do.
+const FLOAT_HINT: &str =
+    "JSON numbers are 64-bit floating point and go no further; write a number within that range";
+
 /// Reads a YAML manifest; reports a syntax error at its position, in plain words
 /// where libyaml's are obscure.
 fn parse_yaml(rep: &mut Reporter<'_>) -> Option<Value> {
-    let yaml: serde_yaml::Value = match serde_yaml::from_str(rep.source) {
+    let yaml: Node = match serde_yaml::from_str(rep.source) {
         Ok(v) => v,
         Err(e) => {
             if e.to_string().contains("duplicate entry") && !rep.index.duplicates.is_empty() {
                 report_duplicates(rep);
+                return None;
+            }
+            if e.to_string().contains("more than one document") {
+                let at = rep.index.second_document;
+                rep.at(
+                    Severity::Error,
+                    at,
+                    "",
+                    "a second YAML document starts here; a manifest is one document",
+                    Some(
+                        "remove this `---` (a `---` may only open the file), or move what follows into the first document"
+                            .to_owned(),
+                    ),
+                );
                 return None;
             }
             report_yaml_error(rep, &e);
@@ -977,8 +1306,8 @@ const WIRE_NAMES: &[(&str, &str)] = &[
 
 /// The hint for an unknown key: a near or renamed key, else the valid ones.
 fn unknown_key_hint(key: &str, candidates: &[&str]) -> String {
-    if key == "<<" {
-        return "YAML merge keys (`<<`) are not supported; write the fields out".to_owned();
+    if key == MERGE_KEY {
+        return "`<<` merges maps in YAML manifests only; in JSON, write the fields out".to_owned();
     }
     if key == "optional" && candidates.contains(&"required") {
         return "arguments are optional unless `required: true`".to_owned();
@@ -1009,6 +1338,7 @@ impl Shape<'_> {
         }
         let stripped = self.strip(v, schema);
         let mut scratch = Reporter::new(rep.file, rep.source, rep.index);
+        scratch.overflow.clone_from(&rep.overflow);
         if stripped != *v && self.check(&stripped, schema, path, &mut scratch) {
             rep.partial.insert(path.to_owned());
             Some(stripped)
@@ -1095,23 +1425,13 @@ impl Shape<'_> {
             Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
-        if !types.is_empty() && !types.iter().any(|t| type_matches(t, v)) {
-            self.wrong_type(v, schema, &types, path, rep);
+        let limits = Limits::of(schema, &types);
+        if let Some((message, hint)) = limits.and_then(|l| l.problem(v, path, rep)) {
+            rep.report(Severity::Error, At::Value, path, message, hint);
             return false;
         }
-        if schema.get("format").and_then(Value::as_str) == Some("uint64")
-            && v.as_i64().is_some_and(|n| n < 0)
-        {
-            rep.report(
-                Severity::Error,
-                At::Value,
-                path,
-                format!(
-                    "expected a size of zero or more, found {}",
-                    found(v, path, rep)
-                ),
-                None,
-            );
+        if !types.is_empty() && !types.iter().any(|t| type_matches(t, v)) {
+            self.wrong_type(v, schema, &types, path, rep);
             return false;
         }
         match v {
@@ -1325,6 +1645,137 @@ impl Shape<'_> {
     }
 }
 
+/// The numbers a numeric field of the model holds, from the `format` schemars
+/// gives it.
+#[derive(Debug, Clone, Copy)]
+enum Limits {
+    /// A whole number from `min` to `max`, held as `rust`.
+    Int {
+        min: i128,
+        max: i128,
+        rust: &'static str,
+    },
+    /// A 64-bit float.
+    Float,
+}
+
+impl Limits {
+    fn of(schema: &Value, types: &[&str]) -> Option<Limits> {
+        let format = schema.get("format").and_then(Value::as_str);
+        if types.contains(&"integer") {
+            let (min, max, rust) = match format? {
+                "uint8" => (0, i128::from(u8::MAX), "u8"),
+                "uint16" => (0, i128::from(u16::MAX), "u16"),
+                "uint32" => (0, i128::from(u32::MAX), "u32"),
+                "uint64" | "uint" => (0, i128::from(u64::MAX), "u64"),
+                "int8" => (i128::from(i8::MIN), i128::from(i8::MAX), "i8"),
+                "int16" => (i128::from(i16::MIN), i128::from(i16::MAX), "i16"),
+                "int32" => (i128::from(i32::MIN), i128::from(i32::MAX), "i32"),
+                "int64" | "int" => (i128::from(i64::MIN), i128::from(i64::MAX), "i64"),
+                _ => return None,
+            };
+            Some(Limits::Int { min, max, rust })
+        } else if types.contains(&"number") {
+            Some(Limits::Float)
+        } else {
+            None
+        }
+    }
+
+    /// What is wrong with `v` at `path` as a number of these limits: a message and
+    /// a hint, when it is out of range. Values of other types are left to the type
+    /// check.
+    fn problem(
+        self,
+        v: &Value,
+        path: &str,
+        rep: &Reporter<'_>,
+    ) -> Option<(String, Option<String>)> {
+        let overflow = rep.overflow.contains(path);
+        let n = v.as_number()?;
+        let text = rep
+            .index
+            .value_text(rep.source, path)
+            .map_or_else(|| n.to_string(), str::to_owned);
+        let field = field_name(path);
+        match self {
+            Limits::Int { min, max, rust } => {
+                use std::cmp::Ordering;
+                let range = |x: i128| {
+                    if x < min {
+                        Ordering::Less
+                    } else if x > max {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Equal
+                    }
+                };
+                let side = if let Some(i) = n.as_i64() {
+                    range(i128::from(i))
+                } else if let Some(u) = n.as_u64() {
+                    range(i128::from(u))
+                } else {
+                    let f = n.as_f64()?;
+                    // A float that is not whole is the type check's to report.
+                    if !overflow && f.fract() != 0.0 {
+                        return None;
+                    }
+                    // `max as f64` may round up (u64::MAX to 2^64); `+ 1.0` then
+                    // changes nothing, and the bound is exclusive either way.
+                    if f < min as f64 {
+                        Ordering::Less
+                    } else if f >= max as f64 + 1.0 {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Equal
+                    }
+                };
+                match side {
+                    Ordering::Equal => None,
+                    Ordering::Less if min == 0 => Some((
+                        if rust == "u64" {
+                            format!("expected a size of zero or more, found the number `{text}`")
+                        } else {
+                            format!(
+                                "expected a whole number of zero or more, found the number `{text}`"
+                            )
+                        },
+                        None,
+                    )),
+                    Ordering::Less => Some((
+                        format!(
+                            "`{text}` is too small for `{field}`, which takes whole numbers down to {min}"
+                        ),
+                        Some(format!(
+                            "`{field}` is a Rust `{rust}`: give a whole number from {min} to {max}"
+                        )),
+                    )),
+                    Ordering::Greater => Some((
+                        format!(
+                            "`{text}` is too large for `{field}`, which takes whole numbers up to {max}"
+                        ),
+                        Some(format!(
+                            "`{field}` is a Rust `{rust}`: give a whole number from {min} to {max}"
+                        )),
+                    )),
+                }
+            }
+            Limits::Float if overflow => Some(float_overflow(&text, &field)),
+            Limits::Float => None,
+        }
+    }
+}
+
+/// The message and hint for a number too large for a 64-bit float.
+fn float_overflow(text: &str, field: &str) -> (String, Option<String>) {
+    let message = if text.starts_with('-') {
+        format!("`{text}` is too small for `{field}`, which takes numbers down to about -1.8e308")
+    } else {
+        format!("`{text}` is too large for `{field}`, which takes numbers up to about 1.8e308")
+    };
+    (message, Some(FLOAT_HINT.to_owned()))
+}
+
 /// Whether `v` is of JSON Schema type `t`.
 fn type_matches(t: &str, v: &Value) -> bool {
     match t {
@@ -1432,13 +1883,149 @@ pub(crate) fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str>
         .map(|(_, c)| c)
 }
 
-/// Converts serde_yaml's value to JSON, keeping key order.
-fn to_json(v: &serde_yaml::Value, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
-    use serde_yaml::Value as Y;
+/// A YAML value as serde_yaml reads it, but keeping what `serde_yaml::Value`
+/// refuses (integers beyond 64 bits), so one odd number does not stop the load.
+#[derive(Debug)]
+enum Node {
+    Null,
+    Bool(bool),
+    Number(serde_yaml::Number),
+    /// An integer beyond 64 bits (but within 128), in decimal.
+    BigInt(String),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+    /// A tagged value (`!include x`): its tag, `!` included.
+    Tagged(String),
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+        Ok(Node::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Node, E> {
+        Ok(Node::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Node, E> {
+        Ok(Node::Number(n.into()))
+    }
+    fn visit_i128<E>(self, n: i128) -> Result<Node, E> {
+        Ok(Node::BigInt(n.to_string()))
+    }
+    fn visit_u128<E>(self, n: u128) -> Result<Node, E> {
+        Ok(Node::BigInt(n.to_string()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Node, E> {
+        Ok(Node::Number(n.into()))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Node, E> {
+        Ok(Node::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Node, E> {
+        Ok(Node::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Node::Map(entries))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Node, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, contents): (String, _) = data.variant()?;
+        contents.newtype_variant::<serde::de::IgnoredAny>()?;
+        Ok(Node::Tagged(format!(
+            "!{}",
+            tag.strip_prefix('!').unwrap_or(&tag)
+        )))
+    }
+}
+
+impl Node {
+    /// The text of a map key, unless the key is a list, a map or tagged.
+    fn key_text(&self) -> Option<String> {
+        match self {
+            Node::String(s) | Node::BigInt(s) => Some(s.clone()),
+            Node::Number(n) => Some(n.to_string()),
+            Node::Bool(b) => Some(b.to_string()),
+            Node::Null => Some("null".to_owned()),
+            Node::Seq(_) | Node::Map(_) | Node::Tagged(_) => None,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Node::Null => "an empty value",
+            Node::Bool(_) => "a boolean",
+            Node::Number(_) | Node::BigInt(_) => "a number",
+            Node::String(_) => "a string",
+            Node::Seq(_) => "a list",
+            Node::Map(_) => "a map",
+            Node::Tagged(_) => "a tagged value",
+        }
+    }
+}
+
+/// Whether `text`, a plain YAML scalar, is a number too large for a 64-bit float
+/// (`1e400`; serde_yaml leaves those as strings).
+fn too_large_literal(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && body.contains(|c: char| c.is_ascii_digit())
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && text.parse::<f64>().is_ok_and(f64::is_infinite)
+}
+
+/// What stands in for a number too large for JSON (its path is in
+/// `rep.overflow`, and it is reported): the largest float of its sign.
+fn stand_in(negative: bool) -> Value {
+    Value::from(if negative { -f64::MAX } else { f64::MAX })
+}
+
+/// How deep merges may nest (`<<: *a` where `a` merges `b`, …).
+const MAX_MERGE_DEPTH: usize = 16;
+
+/// Converts a YAML value to JSON, keeping key order and applying merge keys.
+fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
     Some(match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Number(n) => {
             if let Some(i) = n.as_i64() {
                 Value::from(i)
             } else if let Some(u) = n.as_u64() {
@@ -1460,8 +2047,17 @@ fn to_json(v: &serde_yaml::Value, path: &str, rep: &mut Reporter<'_>) -> Option<
                 }
             }
         }
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => {
+        // As JSON reads an integer beyond 64 bits: the nearest float.
+        Node::BigInt(text) => Value::from(text.parse::<f64>().unwrap_or(0.0)),
+        Node::String(s) => {
+            if too_large_literal(s) && rep.index.style(path) == Some(Style::Plain) {
+                rep.overflow.insert(path.to_owned());
+                stand_in(s.starts_with('-'))
+            } else {
+                Value::String(s.clone())
+            }
+        }
+        Node::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
             let mut ok = true;
             for (i, item) in items.iter().enumerate() {
@@ -1475,25 +2071,10 @@ fn to_json(v: &serde_yaml::Value, path: &str, rep: &mut Reporter<'_>) -> Option<
             }
             Value::Array(out)
         }
-        Y::Mapping(map) => {
+        Node::Map(entries) => {
+            let (entries, mut ok) = map_entries(entries, path, rep, MAX_MERGE_DEPTH);
             let mut out = Map::new();
-            let mut ok = true;
-            for (k, item) in map {
-                let key = match k {
-                    Y::String(s) => s.clone(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_owned(),
-                    _ => {
-                        rep.error_hint(
-                            path,
-                            "a map key is itself a list or a map",
-                            "keys are names; write them as plain text",
-                        );
-                        ok = false;
-                        continue;
-                    }
-                };
+            for (key, item) in entries {
                 match to_json(item, &join(path, &key), rep) {
                     Some(v) => {
                         out.insert(key, v);
@@ -1506,15 +2087,106 @@ fn to_json(v: &serde_yaml::Value, path: &str, rep: &mut Reporter<'_>) -> Option<
             }
             Value::Object(out)
         }
-        Y::Tagged(t) => {
+        Node::Tagged(tag) => {
             rep.error_value(
                 path,
-                format!("YAML tags (`{}`) are not supported in manifests", t.tag),
+                format!("YAML tags (`{tag}`) are not supported in manifests"),
                 Some("remove the tag".to_owned()),
             );
             return None;
         }
     })
+}
+
+/// The entries of the YAML map at `path` with its merge keys applied, as YAML 1.1
+/// defines them (`<<: *base`, `<<: [*a, *b]`): keys written in the map win over
+/// merged ones, and of several merged maps the earlier wins. Entries keep the
+/// place where their key first appears (merged ones, that of their `<<`), as
+/// PyYAML and js-yaml order them. Also whether every key is usable.
+fn map_entries<'n>(
+    entries: &'n [(Node, Node)],
+    path: &str,
+    rep: &mut Reporter<'_>,
+    depth: usize,
+) -> (Vec<(String, &'n Node)>, bool) {
+    let mut ok = true;
+    let mut out: IndexMap<String, &Node> = IndexMap::new();
+    let mut written = std::collections::HashSet::new();
+    for (k, v) in entries {
+        let Some(key) = k.key_text() else {
+            rep.error_hint(
+                path,
+                "a map key is itself a list or a map",
+                "keys are names; write them as plain text",
+            );
+            ok = false;
+            continue;
+        };
+        if key != MERGE_KEY {
+            // Keys spelt alike are reported by the index; these are keys spelt
+            // differently that mean the same (`16` and `0x10`). A merged map's are
+            // reported where it is written.
+            if !written.insert(key.clone())
+                && depth == MAX_MERGE_DEPTH
+                && rep.index.duplicates.is_empty()
+            {
+                rep.error_hint(
+                    &join(path, &key),
+                    format!("duplicate key `{key}`"),
+                    "names in a map must be unique",
+                );
+                ok = false;
+            }
+            // A written key wins, in the place of a merged one it overrides.
+            out.insert(key, v);
+            continue;
+        }
+        let merge_path = join(path, MERGE_KEY);
+        let sources: Option<Vec<&[(Node, Node)]>> = match v {
+            Node::Map(m) => Some(vec![m.as_slice()]),
+            Node::Seq(items) => items
+                .iter()
+                .map(|item| match item {
+                    Node::Map(m) => Some(m.as_slice()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        };
+        let Some(sources) = sources else {
+            let found = match v {
+                Node::Seq(items) => items
+                    .iter()
+                    .find(|i| !matches!(i, Node::Map(_)))
+                    .map_or("a list", |i| i.kind()),
+                other => other.kind(),
+            };
+            rep.error_hint(
+                &merge_path,
+                format!("a merge key (`<<`) takes a map or a list of maps, not {found}"),
+                "merge maps marked with `&name` earlier: `<<: *name` or `<<: [*a, *b]`",
+            );
+            ok = false;
+            continue;
+        };
+        let Some(deeper) = depth.checked_sub(1) else {
+            rep.error_hint(
+                &merge_path,
+                "merge keys (`<<`) nest too deeply here",
+                format!("merge at most {MAX_MERGE_DEPTH} levels deep"),
+            );
+            ok = false;
+            continue;
+        };
+        for source in sources {
+            let (merged, fine) = map_entries(source, path, rep, deeper);
+            ok &= fine;
+            for (key, value) in merged {
+                out.entry(key).or_insert(value);
+            }
+        }
+    }
+    (out.into_iter().collect(), ok)
 }
 
 #[cfg(test)]
@@ -1606,6 +2278,170 @@ mod tests {
         assert_eq!(parent("tools[\"x.]y\"]"), "tools");
         assert_eq!(last_key("tools[\"a \\\"b\"]"), "a \"b");
         assert_eq!(last_key("tools.get_forecast"), "get_forecast");
+    }
+
+    /// Parses a YAML manifest's text as the loader does, with its diagnostics.
+    fn parsed(src: &str) -> (Option<Value>, String) {
+        let idx = SpanIndex::build(src);
+        let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
+        let v = parse_yaml(&mut rep);
+        (v, rep.diags.render())
+    }
+
+    #[test]
+    fn merge_keys_apply_as_in_yaml_1_1() {
+        let src = "a: &a { x: 1, y: 1 }\nb: &b { y: 2, z: 2 }\nc: &c\n  <<: [*a, *b]\n  w: 0\n  x: 3\nd: { <<: *c, v: 4 }\n";
+        let (v, diags) = parsed(src);
+        assert_eq!(diags, "");
+        let v = v.expect("parses");
+        // Merged entries where the `<<` is, written ones winning (in the place of
+        // the entry they override), earlier merges winning over later ones;
+        // merges of merges.
+        assert_eq!(
+            serde_json::to_string(&v["c"]).unwrap(),
+            r#"{"x":3,"y":1,"z":2,"w":0}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&v["d"]).unwrap(),
+            r#"{"x":3,"y":1,"z":2,"w":0,"v":4}"#
+        );
+        assert!(
+            v.as_object()
+                .unwrap()
+                .values()
+                .all(|x| x.get("<<").is_none())
+        );
+    }
+
+    #[test]
+    fn keys_spelt_differently_can_still_repeat() {
+        let (v, diags) = parsed("a:\n  16: x\n  0x10: y\n");
+        assert!(v.is_none());
+        assert!(diags.contains("duplicate key `16`"), "{diags}");
+    }
+
+    #[test]
+    fn merge_keys_of_other_values_are_errors() {
+        for (src, found) in [
+            ("a: { <<: 1 }\n", "a number"),
+            ("a: { <<: [{ x: 1 }, text] }\n", "a string"),
+            ("a: { <<: }\n", "an empty value"),
+        ] {
+            let (v, diags) = parsed(src);
+            assert!(v.is_none(), "{src}");
+            assert!(
+                diags.contains(&format!("takes a map or a list of maps, not {found}")),
+                "{diags}"
+            );
+            assert!(diags.contains("= path: a.<<"), "{diags}");
+        }
+    }
+
+    #[test]
+    fn merged_keys_are_located_where_written() {
+        let src = "base: &base\n  x: 1\n  deep: { k: v }\nmore: &more { y: 2, x: 9 }\nuse: &use\n  <<: [*base, *more]\n  z: 3\nagain:\n  <<: *use\nalias: *base\n";
+        let idx = SpanIndex::build(src);
+        assert_eq!(at(&idx, "use.x", At::Value), Some((2, 6, 1)));
+        assert_eq!(at(&idx, "use.y", At::Key), Some((4, 15, 1)));
+        assert_eq!(at(&idx, "use.z", At::Value), Some((7, 6, 1)));
+        assert_eq!(at(&idx, "use.deep.k", At::Value), Some((3, 14, 1)));
+        // A merge of a merge.
+        assert_eq!(at(&idx, "again.y", At::Value), Some((4, 18, 1)));
+        assert_eq!(at(&idx, "again.deep.k", At::Key), Some((3, 11, 1)));
+        // Under an alias: where the value is written; the alias itself where used.
+        assert_eq!(at(&idx, "alias.deep.k", At::Value), Some((3, 14, 1)));
+        assert_eq!(at(&idx, "alias", At::Value), Some((10, 8, 5)));
+        assert_eq!(idx.value_text(src, "again.deep.k"), Some("v"));
+        // What is nowhere falls back to the nearest ancestor, as before.
+        assert_eq!(at(&idx, "use.nope", At::Key), Some((5, 1, 3)));
+    }
+
+    #[test]
+    fn a_second_document_is_located() {
+        let idx = SpanIndex::build("---\na: 1\n---\nb: 2\n");
+        assert_eq!(idx.second_document, Some(Pos::new(3, 1, 3)));
+        assert_eq!(SpanIndex::build("---\na: 1\n").second_document, None);
+        let (v, diags) = parsed("a: 1\n---\nb: 2\n");
+        assert!(v.is_none());
+        assert!(diags.contains("--> m.yaml:2:1"), "{diags}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_located() {
+        let d = decode(Path::new("m.yaml"), b"a: 1\nb: caf\xe9 \xe9\n".to_vec())
+            .expect_err("not UTF-8");
+        assert_eq!((d.line, d.column), (Some(2), Some(7)));
+        assert!(
+            d.message.contains("byte 0xE9 at byte offset 11"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.render().contains("2 | b: caf\u{fffd} \u{fffd}\n"),
+            "{}",
+            d.render()
+        );
+        let d = decode(Path::new("m.yaml"), b"\xff\xfea\x00".to_vec()).expect_err("UTF-16");
+        assert!(d.hint.is_some_and(|h| h.contains("UTF-16")));
+        assert_eq!(
+            decode(Path::new("m.yaml"), b"a: 1".to_vec())
+                .ok()
+                .as_deref(),
+            Some("a: 1")
+        );
+    }
+
+    #[test]
+    fn numbers_too_large_for_a_float() {
+        for yes in ["1e400", "-1e999", "+1E+400", "1.5e309", &"9".repeat(400)] {
+            assert!(too_large_literal(yes), "{yes}");
+        }
+        for no in [
+            "1e300",
+            "inf",
+            "-infinity",
+            ".inf",
+            "1e400x",
+            "e400",
+            "1e-400",
+            "-",
+            "0x1",
+        ] {
+            assert!(!too_large_literal(no), "{no}");
+        }
+        let src = r#"{"a": 1e400, "s": "1e400 \" 1e400", "b": [-1E+999, 2, 1e-999]}"#;
+        let found: Vec<&str> = json_overflows(src).into_iter().map(|r| &src[r]).collect();
+        assert_eq!(found, ["1e400", "-1E+999"]);
+    }
+
+    #[test]
+    fn integers_beyond_a_field_are_reported_in_plain_words() {
+        let src = "page_size: 5000000000\nlimit: 99999999999999999999\nneg: -3\nok: 7\n";
+        let idx = SpanIndex::build(src);
+        let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
+        let v = parse_yaml(&mut rep).expect("parses");
+        let defs = Map::new();
+        let shape = Shape { defs: &defs };
+        let u32_schema = serde_json::json!({ "type": "integer", "format": "uint32", "minimum": 0 });
+        let i8_schema = serde_json::json!({ "type": "integer", "format": "int8" });
+        assert!(!shape.check(&v["page_size"], &u32_schema, "page_size", &mut rep));
+        assert!(!shape.check(&v["limit"], &i8_schema, "limit", &mut rep));
+        assert!(!shape.check(&v["neg"], &u32_schema, "neg", &mut rep));
+        assert!(shape.check(&v["ok"], &u32_schema, "ok", &mut rep));
+        let text = rep.diags.render();
+        assert!(text.contains("error: `5000000000` is too large for `page_size`, which takes whole numbers up to 4294967295\n --> m.yaml:1:12\n"), "{text}");
+        assert!(
+            text.contains(
+                "= hint: `page_size` is a Rust `u32`: give a whole number from 0 to 4294967295"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("`99999999999999999999` is too large for `limit`, which takes whole numbers up to 127"), "{text}");
+        assert!(
+            text.contains("expected a whole number of zero or more, found the number `-3`"),
+            "{text}"
+        );
+        assert_eq!(rep.diags.len(), 3);
     }
 
     #[test]

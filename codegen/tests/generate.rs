@@ -221,3 +221,69 @@ fn keyword_and_camel_case_names_become_valid_fields() {
         );
     }
 }
+
+#[test]
+fn unwrapping_a_failed_generation_prints_the_rendered_diagnostics() {
+    // Every route keeps rustc's layout: `expect` on the builder's result prints the
+    // same text `compile` would, not a struct dump.
+    let result = Builder::new()
+        .runtime_path("::mcpgen::runtime")
+        .render_source(
+            "bad.yaml",
+            "server: { name: bad }\ntools: { Bad Name: {} }\n",
+        );
+    let diagnostics = result.expect_err("the manifest has errors");
+    let debug = format!("{diagnostics:?}");
+    assert_eq!(debug.trim_start(), diagnostics.render().trim_start());
+    assert!(debug.contains("--> bad.yaml:1:"), "{debug}");
+    assert!(debug.contains("error: manifest has"), "{debug}");
+    assert!(!debug.contains("Diagnostic {"), "{debug}");
+}
+
+#[test]
+fn yaml_merge_keys_are_served_merged() {
+    let source = "\
+server: { name: merged, version: 0.1.0 }
+tools:
+  get_forecast: &forecast
+    description: Forecast for a city.
+    input:
+      type: object
+      properties: &common
+        city: { type: string }
+        days: { type: integer, minimum: 1 }
+  get_alerts:
+    <<: *forecast
+    description: Alerts.
+    input:
+      type: object
+      properties:
+        <<: [*common, { level: { type: integer } }]
+        days: { type: integer, maximum: 3 }
+";
+    let code = Builder::new()
+        .render_source("merged.yaml", source)
+        .unwrap_or_else(|d| panic!("merged.yaml should generate:\n{d}"));
+    // Written keys win over merged ones (in their place), merged ones take the
+    // place of the `<<`; nothing named `<<` is served.
+    assert!(code.contains(r#""name":"get_alerts","description":"Alerts.","inputSchema":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","maximum":3},"level":{"type":"integer"}}}"#), "{code}");
+    assert!(!code.contains("<<"), "{code}");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_manifest() {
+    let plain = "server: { name: bom, version: 0.1.0 }\ntools: {}\n";
+    for name in ["bom.yaml", "bom.json"] {
+        let text = if name.ends_with("json") {
+            "{\"server\": {\"name\": \"bom\", \"version\": \"0.1.0\"}, \"tools\": {}}"
+        } else {
+            plain
+        };
+        let with = Builder::new().render_source(name, &format!("\u{feff}{text}"));
+        let without = Builder::new().render_source(name, text);
+        let (with, without) = (with.expect("with a BOM"), without.expect("without"));
+        // The same code; only the input hash (over the file's bytes) differs.
+        let body = |code: &str| code.lines().skip(2).collect::<Vec<_>>().join("\n");
+        assert_eq!(body(&with), body(&without), "{name}");
+    }
+}

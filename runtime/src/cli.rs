@@ -1,36 +1,54 @@
-//! The standard command line of every generated server.
+//! The standard command line of every generated server. Every flag can also come
+//! from an `MCPGEN_*` environment variable (the flag wins), so a server configured
+//! by its launcher (a container, a client's config file) needs no arguments.
 
-use std::net::SocketAddr;
+use std::io::IsTerminal as _;
+use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::builder::FalseyValueParser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
+use serde_json::Value;
 
 use crate::Server;
 use crate::seal::Sealer;
 use crate::transport::http::HttpConfig;
 
-/// Serve this MCP server over stdio (the default) or Streamable HTTP.
+/// The flags. The command's name, version and description are the server's own
+/// (from its manifest), set in [`command`], not this crate's.
 #[derive(Debug, Parser)]
-#[command(version, about)]
 struct Args {
     /// Serve newline-delimited JSON-RPC on stdin/stdout (the default).
-    #[arg(long, conflicts_with = "http")]
+    #[arg(long, env = "MCPGEN_STDIO", value_parser = FalseyValueParser::new())]
     stdio: bool,
-    /// Serve Streamable HTTP on this address, e.g. 127.0.0.1:3000, or on a bare
-    /// port of 127.0.0.1 (port 0 picks a free port; the address is printed on stderr).
-    #[arg(long, value_name = "ADDR", value_parser = parse_addr)]
+    /// Serve Streamable HTTP on this address: 127.0.0.1:3000, localhost:3000, or a
+    /// bare port of 127.0.0.1 (port 0 picks a free port; the address is printed on stderr).
+    #[arg(long, env = "MCPGEN_HTTP", value_name = "ADDR", value_parser = parse_addr)]
     http: Option<SocketAddr>,
     /// The MCP endpoint path.
-    #[arg(long, default_value = "/mcp", requires = "http")]
+    #[arg(long, env = "MCPGEN_PATH", default_value = "/mcp")]
     path: String,
-    /// An Origin to accept besides localhost ones (repeatable; `*` for any).
-    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    /// An Origin to accept besides localhost ones (repeatable; `*` for any; the
+    /// variable takes a comma-separated list).
+    #[arg(
+        long = "allowed-origin",
+        env = "MCPGEN_ALLOWED_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
     allowed_origins: Vec<String>,
-    /// A Host to accept besides localhost ones (repeatable; `*` for any).
-    #[arg(long = "allowed-host", value_name = "HOST")]
+    /// A Host to accept besides localhost ones (repeatable; `*` for any; the
+    /// variable takes a comma-separated list).
+    #[arg(
+        long = "allowed-host",
+        env = "MCPGEN_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
     allowed_hosts: Vec<String>,
     /// Answer HTTP requests with JSON instead of SSE streams.
-    #[arg(long)]
+    #[arg(long, env = "MCPGEN_JSON_RESPONSES", value_parser = FalseyValueParser::new())]
     json_responses: bool,
     /// The key sealing the `requestState` of 2026 requests that wait for input (64
     /// hex digits, or base64 of 32 bytes). Give every replica the same key so any
@@ -40,32 +58,112 @@ struct Args {
     /// The key used before `--state-key` during a rotation: state it sealed is still accepted.
     #[arg(long, env = "MCPGEN_PREVIOUS_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key, requires = "state_key")]
     previous_state_key: Option<[u8; 32]>,
-    /// The server's own log filter on stderr (error, warn, info, debug, trace).
-    #[arg(long, default_value = "warn", value_name = "LEVEL")]
+    /// The server's own log filter on stderr (error, warn, info, debug, trace; or
+    /// a tracing filter such as `mcpgen_runtime=debug`). `info` shows sessions and
+    /// errors, `debug` every request.
+    #[arg(
+        long,
+        env = "MCPGEN_LOG_LEVEL",
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
     log_level: String,
 }
 
-/// A full socket address, or a port on the loopback interface: servers are local
-/// unless asked otherwise.
+/// A full socket address, a host name and port (its first address, IPv4 first), or
+/// a port on the loopback interface: servers are local unless asked otherwise.
 fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     if let Ok(port) = text.parse::<u16>() {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
-    text.parse()
-        .map_err(|_| format!("`{text}` is not an address like 127.0.0.1:3000 or a port"))
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let usage = "an address like 127.0.0.1:3000, a host and port like localhost:3000, or a port";
+    // `ToSocketAddrs` wants a port; say so rather than "invalid socket address".
+    if !text.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+    }) {
+        return Err(format!("`{text}` is not {usage}"));
+    }
+    let mut addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve `{text}`: {e}"))?
+        .collect();
+    // `localhost` often resolves to ::1 first; most clients try 127.0.0.1.
+    addrs.sort_by_key(SocketAddr::is_ipv6);
+    addrs
+        .first()
+        .copied()
+        .ok_or_else(|| format!("`{text}` resolves to no address"))
+}
+
+/// The command line, named, versioned and described as the server itself.
+fn command(info: &Value) -> clap::Command {
+    let field = |key: &str| {
+        info.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let name = field("name").unwrap_or("mcp-server").to_owned();
+    let about = field("description")
+        .or_else(|| field("title"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("The {name} MCP server"));
+    let mut command = Args::command()
+        .name(name)
+        .about(about)
+        .long_about(None)
+        .after_help(
+            "Serves MCP over stdio (the default: an MCP client starts this program and \
+             speaks on its stdin/stdout) or Streamable HTTP (--http). Every option can \
+             also be set with the MCPGEN_* variable shown next to it.",
+        );
+    if let Some(version) = field("version") {
+        command = command.version(version.to_owned());
+    }
+    command
 }
 
 pub(crate) fn main(mut server: Server) -> ExitCode {
-    let args = Args::parse();
+    let matches = command(&server.shared.registry.info).get_matches();
+    // Only flags given together on the command line conflict: `--stdio` may
+    // override an `MCPGEN_HTTP` set in the environment.
+    let from_command_line = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    if from_command_line("stdio") && from_command_line("http") {
+        eprintln!("error: --stdio and --http cannot be used together");
+        return ExitCode::from(2);
+    }
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
     if let Some(key) = args.state_key {
         server = server.request_state_key(key, args.previous_state_key);
     }
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level).unwrap_or_else(|e| {
+        eprintln!(
+            "warning: --log-level `{}` is not a log filter ({e}); using `warn`",
+            args.log_level
+        );
+        tracing_subscriber::EnvFilter::new("warn")
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person reading a terminal, not in captured logs.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
+    let serve_http = args.http.filter(|_| !args.stdio);
+    if serve_http.is_none() && std::io::stdin().is_terminal() {
+        // Someone ran the server by hand: tell them why nothing happens.
+        eprintln!(
+            "{}: waiting for JSON-RPC messages on stdin, one per line (an MCP client \
+             normally starts this program itself). For Streamable HTTP instead, run it \
+             with --http 127.0.0.1:3000; --help lists every option.",
+            server.shared.name
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -77,15 +175,13 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async move {
-        match args.http {
+        match serve_http {
             Some(addr) => {
-                let config = HttpConfig {
-                    path: args.path,
-                    allowed_origins: args.allowed_origins,
-                    allowed_hosts: args.allowed_hosts,
-                    json_responses: args.json_responses,
-                    ..HttpConfig::default()
-                };
+                let config = HttpConfig::default()
+                    .path(args.path)
+                    .allowed_origins(args.allowed_origins)
+                    .allowed_hosts(args.allowed_hosts)
+                    .json_responses(args.json_responses);
                 server.serve_http(addr, config).await
             }
             None => server.serve_stdio().await,
@@ -102,12 +198,50 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
-    fn a_bare_port_binds_loopback() {
+    fn addresses_ports_and_host_names() {
         assert_eq!(parse_addr("3000").unwrap().to_string(), "127.0.0.1:3000");
         assert_eq!(parse_addr("[::1]:80").unwrap().to_string(), "[::1]:80");
-        assert!(parse_addr("localhost:3000").is_err());
+        let local = parse_addr("localhost:3000").unwrap();
+        assert!(local.ip().is_loopback(), "{local}");
+        assert_eq!(local.port(), 3000);
+        let no_port = parse_addr("localhost").unwrap_err();
+        assert!(no_port.contains("localhost:3000"), "{no_port}");
+        assert!(parse_addr(":3000").is_err());
+        assert!(parse_addr("localhost:port").is_err());
+    }
+
+    #[test]
+    fn the_command_is_named_after_the_server() {
+        let info = json!({ "name": "weather", "version": "1.2.3", "description": "Forecasts" });
+        let mut command = command(&info);
+        assert_eq!(command.render_version(), "weather 1.2.3\n");
+        let help = command.render_help().to_string();
+        assert!(help.starts_with("Forecasts\n"), "{help}");
+        assert!(!help.contains("mcpgen-runtime"), "{help}");
+        assert!(help.contains("[env: MCPGEN_HTTP=]"), "{help}");
+
+        let bare = command_named("bare");
+        assert!(bare.contains("The bare MCP server"), "{bare}");
+    }
+
+    fn command_named(name: &str) -> String {
+        command(&json!({ "name": name })).render_help().to_string()
+    }
+
+    #[test]
+    fn flags_parse_and_conflicts_are_left_to_main() {
+        let matches = command(&json!({ "name": "t" }))
+            .try_get_matches_from(["t", "--http", "4000", "--allowed-origin", "a,b"])
+            .unwrap();
+        let args = Args::from_arg_matches(&matches).unwrap();
+        assert_eq!(args.http.unwrap().to_string(), "127.0.0.1:4000");
+        assert_eq!(args.allowed_origins, ["a", "b"]);
+        assert_eq!(args.path, "/mcp");
+        assert!(!args.json_responses);
     }
 }

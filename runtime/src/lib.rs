@@ -33,6 +33,7 @@ mod error;
 pub mod jsonrpc;
 mod listen;
 mod modern;
+mod operator_log;
 mod protocol;
 mod registry;
 mod replay;
@@ -91,7 +92,9 @@ impl Server {
     /// Serves Streamable HTTP on `addr` until the process ends. The bound address
     /// is printed on stderr (`listening on http://ADDR/mcp`), useful with port 0.
     pub async fn serve_http(self, addr: SocketAddr, config: HttpConfig) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| transport::http::bind_error(addr, e))?;
         let local = listener.local_addr()?;
         eprintln!("listening on http://{local}{}", config.path);
         let endpoint = transport::http::Endpoint::new(self.shared, config);

@@ -16,6 +16,7 @@ use crate::downgrade;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
 use crate::modern::{self, RequestMeta};
+use crate::operator_log::{self, RequestLog};
 use crate::protocol::{
     Implementation, LogLevel, ProtocolVersion, ReadResourceResult, ResourceContents,
 };
@@ -357,6 +358,7 @@ impl Shared {
                 cancel.clone(),
                 Questions::Session,
             );
+            let log = RequestLog::start(&method, params.as_ref());
             let work =
                 AssertUnwindSafe(shared.dispatch(ctx, &method, params, false)).catch_unwind();
             let outcome = tokio::select! {
@@ -367,15 +369,18 @@ impl Shared {
                 r = work => Some(r),
             };
             session.end_request(&id);
-            if cancel.is_cancelled() {
+            let outcome = outcome.filter(|_| !cancel.is_cancelled());
+            let Some(outcome) = outcome else {
+                log.finish(&method, &id, None);
                 return None;
-            }
-            let result = match outcome? {
-                Ok(r) => r,
-                Err(_) => Err(RequestError::internal(
-                    "Internal error: the handler panicked",
-                )),
             };
+            let result = outcome.unwrap_or_else(|panic| {
+                operator_log::handler_panicked(&method, &id, &*panic);
+                Err(RequestError::internal(
+                    "Internal error: the handler panicked",
+                ))
+            });
+            log.finish(&method, &id, Some(&result));
             Some(match result {
                 Ok(result) => jsonrpc::response(&id, &result),
                 Err(e) => jsonrpc::error_response(Some(&id), &e),
@@ -426,6 +431,7 @@ impl Shared {
             traceparent = meta.trace.as_ref().map_or("", |t| t.traceparent.as_str()),
         );
         let shared = self.clone();
+        let log = RequestLog::start(&method, params.as_ref());
         async move {
             let work = AssertUnwindSafe(shared.serve_modern(
                 meta,
@@ -441,14 +447,18 @@ impl Shared {
                 _ = cancel.cancelled() => None,
                 r = work => Some(r),
             };
-            if cancel.is_cancelled() {
+            let outcome = outcome.filter(|_| !cancel.is_cancelled());
+            let Some(outcome) = outcome else {
+                log.finish(&method, &id, None);
                 return None;
-            }
-            let result = outcome?.unwrap_or_else(|_| {
+            };
+            let result = outcome.unwrap_or_else(|panic| {
+                operator_log::handler_panicked(&method, &id, &*panic);
                 Err(RequestError::internal(
                     "Internal error: the handler panicked",
                 ))
             });
+            log.finish(&method, &id, Some(&result));
             Some(match result {
                 Ok(result) => jsonrpc::response(&id, &result),
                 Err(e) => jsonrpc::error_response(Some(&id), &modern::for_modern(e)),
@@ -622,7 +632,12 @@ impl Shared {
                 Ok(Err(e)) => {
                     task.fail(if modern { modern::for_modern(e) } else { e });
                 }
-                Err(_) => {
+                Err(panic) => {
+                    tracing::error!(
+                        task = task.id(),
+                        panic = operator_log::panic_message(&*panic),
+                        "a task's handler panicked; the task failed"
+                    );
                     task.fail(RequestError::internal(
                         "Internal error: the handler panicked",
                     ));
@@ -1098,7 +1113,21 @@ impl Shared {
         let Value::Object(args) = args_value else {
             unreachable!("built as an object above")
         };
-        let result = (tool.handler)(ctx, args).await?;
+        // The context is a shared handle: this copy names the request if the
+        // handler panics, so the operator's log says which tool did.
+        let caller = ctx.clone();
+        let result = match AssertUnwindSafe((tool.handler)(ctx, args))
+            .catch_unwind()
+            .await
+        {
+            Ok(result) => result?,
+            Err(panic) => {
+                operator_log::tool_panicked(&name, caller.request_id(), &*panic);
+                return Err(RequestError::internal(
+                    "Internal error: the handler panicked",
+                ));
+            }
+        };
         let mut result = serde_json::to_value(result)
             .map_err(|e| RequestError::internal(format!("result did not serialize: {e}")))?;
         downgrade::call_tool_result(&mut result, v);

@@ -32,6 +32,7 @@ use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::listen::{self, Filter};
 use crate::modern;
+use crate::operator_log::{self, SessionTag};
 use crate::server::Shared;
 use crate::session::{Outbound, Session, lock, now_secs};
 
@@ -71,6 +72,64 @@ impl Default for HttpConfig {
             json_responses: false,
             sse_retry: Duration::from_secs(1),
         }
+    }
+}
+
+/// One method per field, each the counterpart of a command-line flag:
+/// `HttpConfig::default().path("/api/mcp").allowed_host("mcp.example.com")`.
+impl HttpConfig {
+    /// The MCP endpoint path (`--path`, `MCPGEN_PATH`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Accepts this Origin too (`--allowed-origin`, `MCPGEN_ALLOWED_ORIGINS`).
+    pub fn allowed_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Accepts these Origins too.
+    pub fn allowed_origins(mut self, origins: impl IntoIterator<Item = String>) -> Self {
+        self.allowed_origins.extend(origins);
+        self
+    }
+
+    /// Accepts this Host too (`--allowed-host`, `MCPGEN_ALLOWED_HOSTS`).
+    pub fn allowed_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// Accepts these Hosts too.
+    pub fn allowed_hosts(mut self, hosts: impl IntoIterator<Item = String>) -> Self {
+        self.allowed_hosts.extend(hosts);
+        self
+    }
+
+    /// Answers with JSON instead of SSE (`--json-responses`, `MCPGEN_JSON_RESPONSES`).
+    pub fn json_responses(mut self, json: bool) -> Self {
+        self.json_responses = json;
+        self
+    }
+
+    /// The largest request body, in bytes.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// How long an idle session lives.
+    pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.session_idle_timeout = timeout;
+        self
+    }
+
+    /// The SSE `retry` interval sent to 2025-11-25 clients.
+    pub fn sse_retry(mut self, retry: Duration) -> Self {
+        self.sse_retry = retry;
+        self
     }
 }
 
@@ -166,10 +225,11 @@ impl SessionStore {
     fn expire(&self, idle: Duration) {
         let cutoff = now_secs().saturating_sub(idle.as_secs());
         for shard in &self.shards {
-            lock(shard).retain(|_, s| {
+            lock(shard).retain(|id, s| {
                 let keep = s.core.last_seen_secs() >= cutoff || s.has_live_streams();
                 if !keep {
                     s.core.close();
+                    operator_log::session_closed(&SessionTag(id), "idle");
                 }
                 keep
             });
@@ -214,8 +274,26 @@ fn status_only(status: StatusCode) -> Response<ResponseBody> {
     r
 }
 
-/// A JSON-RPC error (without id) as the body of an HTTP error status.
+/// Why the server cannot listen on `addr`, naming it (the OS error alone does not).
+pub(crate) fn bind_error(addr: SocketAddr, e: std::io::Error) -> std::io::Error {
+    let hint = match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "; another process listens there: stop it, or pick another port (port 0 picks a free one)"
+        }
+        std::io::ErrorKind::AddrNotAvailable => "; no interface of this machine has that address",
+        std::io::ErrorKind::PermissionDenied => "; ports below 1024 need privileges",
+        _ => "",
+    };
+    std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}{hint}"))
+}
+
+/// A JSON-RPC error (without id) as the body of an HTTP error status. Refusals are
+/// logged at `info`: an operator sees why a client gets nowhere.
 fn http_error(status: StatusCode, code: i32, message: &str) -> Response<ResponseBody> {
+    tracing::info!(
+        status = status.as_u16(),
+        "refused an HTTP request: {message}"
+    );
     json_response(
         status,
         &jsonrpc::error_response(None, &RequestError::new(code, message)),
@@ -365,7 +443,10 @@ impl Endpoint {
                     .iter()
                     .any(|h| h == "*" || h.eq_ignore_ascii_case(host));
             if !ok {
-                return Err(forbidden("Forbidden: Host not allowed"));
+                return Err(forbidden(&format!(
+                    "Forbidden: Host `{host}` is not allowed (DNS-rebinding protection); \
+                     to serve it, start the server with --allowed-host {host}"
+                )));
             }
         }
         if let Some(origin) = header_str(headers, "origin") {
@@ -375,7 +456,10 @@ impl Endpoint {
             let ok = authority.is_some_and(is_loopback_host)
                 || c.allowed_origins.iter().any(|o| o == "*" || o == origin);
             if !ok {
-                return Err(forbidden("Forbidden: Origin not allowed"));
+                return Err(forbidden(&format!(
+                    "Forbidden: Origin `{origin}` is not allowed (DNS-rebinding protection); \
+                     to serve it, start the server with --allowed-origin {origin}"
+                )));
             }
         }
         Ok(())
@@ -445,17 +529,20 @@ impl Endpoint {
                 "Unsupported Media Type: Content-Type must be application/json",
             );
         }
-        if let Some(accept) = header_str(&headers, "accept") {
-            let accepted = ["application/json", "text/event-stream", "*/*"]
+        // Both eras require `Accept` listing application/json and text/event-stream:
+        // a client without one would not read an SSE answer. One of the two (or
+        // `*/*`) is tolerated, as clients in the wild send.
+        let accepted = header_str(&headers, "accept").is_some_and(|accept| {
+            ["application/json", "text/event-stream", "*/*"]
                 .iter()
-                .any(|media| contains_ignore_case(accept, media));
-            if !accepted {
-                return http_error(
-                    StatusCode::NOT_ACCEPTABLE,
-                    -32000,
-                    "Not Acceptable: accept application/json and text/event-stream",
-                );
-            }
+                .any(|media| contains_ignore_case(accept, media))
+        });
+        if !accepted {
+            return http_error(
+                StatusCode::NOT_ACCEPTABLE,
+                -32000,
+                "Not Acceptable: a POST must send `Accept: application/json, text/event-stream`",
+            );
         }
         let limit = self.inner.config.max_body_bytes;
         let bytes = match Limited::new(body, limit).collect().await {
@@ -472,7 +559,10 @@ impl Endpoint {
         let body = match jsonrpc::parse_body(&bytes) {
             Ok(b) => b,
             Err(e) => {
-                return json_response(StatusCode::BAD_REQUEST, &jsonrpc::error_response(None, &e));
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &operator_log::refusal(None, None, &e),
+                );
             }
         };
         let values = match body {
@@ -502,7 +592,7 @@ impl Endpoint {
                 Err(invalid) => {
                     return json_response(
                         StatusCode::BAD_REQUEST,
-                        &jsonrpc::error_response(invalid.id.as_ref(), &invalid.error),
+                        &operator_log::refusal(None, invalid.id.as_ref(), &invalid.error),
                     );
                 }
             }
@@ -570,7 +660,7 @@ impl Endpoint {
         is_batch: bool,
     ) -> Response<ResponseBody> {
         let refuse = |status: StatusCode, id: Option<&RequestId>, error: RequestError| {
-            json_response(status, &jsonrpc::error_response(id, &error))
+            json_response(status, &operator_log::refusal(None, id, &error))
         };
         let value = match values.pop() {
             Some(v) if !is_batch => v,
@@ -614,7 +704,8 @@ impl Endpoint {
             Err(rejection) => {
                 let status =
                     StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::BAD_REQUEST);
-                return refuse(status, Some(&id), rejection.error);
+                let answer = operator_log::refusal(Some(&method), Some(&id), &rejection.error);
+                return json_response(status, &answer);
             }
         };
         if method == "subscriptions/listen" {
@@ -693,6 +784,7 @@ impl Endpoint {
                 let session = Arc::new(HttpSession::new());
                 session.core.negotiate(negotiated);
                 let session_id = new_session_id();
+                operator_log::session_opened(&session.core, &SessionTag(&session_id));
                 self.inner.sessions.insert(session_id.clone(), session);
                 let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, &result));
                 if let Ok(v) = HeaderValue::from_str(&session_id) {
@@ -700,7 +792,10 @@ impl Endpoint {
                 }
                 r
             }
-            Err(e) => json_response(StatusCode::OK, &jsonrpc::error_response(Some(&id), &e)),
+            Err(e) => json_response(
+                StatusCode::OK,
+                &operator_log::refusal(Some("initialize"), Some(&id), &e),
+            ),
         }
     }
 
@@ -868,6 +963,7 @@ impl Endpoint {
         };
         if let Some(session) = self.inner.sessions.remove(&id) {
             session.core.close();
+            operator_log::session_closed(&SessionTag(&id), "deleted by the client");
             for s in lock(&session.streams).iter() {
                 s.disconnect();
             }

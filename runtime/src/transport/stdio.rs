@@ -14,11 +14,15 @@ use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::listen::{self, Filter};
 use crate::modern;
+use crate::operator_log;
 use crate::server::Shared;
 use crate::session::{Outbound, Session, lock};
 
 /// The process's `subscriptions/listen` subscriptions, by listen request id.
 type Listeners = Arc<std::sync::Mutex<Vec<(RequestId, Filter)>>>;
+
+/// How logs name the one session of a stdio process.
+const STDIO_SESSION: &str = "stdio";
 
 /// Longest accepted line; longer input is answered with an error and skipped.
 const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -124,7 +128,7 @@ where
                 ErrorCode::INVALID_REQUEST,
                 "Invalid request: message too large",
             );
-            let _ = tx.send(jsonrpc::error_response(None, &e));
+            let _ = tx.send(operator_log::refusal(None, None, &e));
             continue;
         }
         let text = trim_line(&line);
@@ -136,7 +140,7 @@ where
         }
         match jsonrpc::parse_body(text) {
             Err(e) => {
-                let _ = tx.send(jsonrpc::error_response(None, &e));
+                let _ = tx.send(operator_log::refusal(None, None, &e));
             }
             Ok(Body::Single(value)) => {
                 let io = Io {
@@ -154,7 +158,7 @@ where
                         ErrorCode::INVALID_REQUEST,
                         "Invalid request: batches are not part of the negotiated protocol version",
                     );
-                    let _ = tx.send(jsonrpc::error_response(None, &e));
+                    let _ = tx.send(operator_log::refusal(None, None, &e));
                     continue;
                 }
                 handle_batch(&shared, &session, &outbound, &tx, &mut tasks, items);
@@ -165,6 +169,9 @@ where
     // read still get their responses.
     session.fail_client_requests();
     while tasks.join_next().await.is_some() {}
+    if session.negotiated().is_some() {
+        operator_log::session_closed(&STDIO_SESSION, "stdin closed");
+    }
     events.abort();
     drop(outbound);
     drop(tx);
@@ -208,7 +215,11 @@ async fn handle_message(io: &Io<'_>, tasks: &mut JoinSet<()>, value: Value) {
     let message = match jsonrpc::classify(value) {
         Ok(m) => m,
         Err(invalid) => {
-            let _ = tx.send(jsonrpc::error_response(invalid.id.as_ref(), &invalid.error));
+            let _ = tx.send(operator_log::refusal(
+                None,
+                invalid.id.as_ref(),
+                &invalid.error,
+            ));
             return;
         }
     };
@@ -272,9 +283,11 @@ async fn serve_modern(
     let meta = match shared.admit_modern(&method, params.as_ref(), None) {
         Ok(meta) => meta,
         Err(rejection) => {
-            let _ = io
-                .tx
-                .send(jsonrpc::error_response(Some(&id), &rejection.error));
+            let _ = io.tx.send(operator_log::refusal(
+                Some(&method),
+                Some(&id),
+                &rejection.error,
+            ));
             return;
         }
     };
@@ -288,7 +301,11 @@ async fn serve_modern(
                 lock(io.listeners).push((id, filter));
             }
             Err(e) => {
-                let _ = io.tx.send(jsonrpc::error_response(Some(&id), &e));
+                let _ = io.tx.send(operator_log::refusal(
+                    Some("subscriptions/listen"),
+                    Some(&id),
+                    &e,
+                ));
             }
         }
         return;
@@ -338,14 +355,15 @@ fn answer_before_dispatch(
                 ErrorCode::INVALID_REQUEST,
                 "Invalid request: the session is already initialized",
             );
-            return Some(jsonrpc::error_response(Some(id), &e));
+            return Some(operator_log::refusal(Some("initialize"), Some(id), &e));
         }
         return Some(match shared.initialize(params) {
             Ok((negotiated, result)) => {
                 session.negotiate(negotiated);
+                operator_log::session_opened(session, &STDIO_SESSION);
                 jsonrpc::response(id, &result)
             }
-            Err(e) => jsonrpc::error_response(Some(id), &e),
+            Err(e) => operator_log::refusal(Some("initialize"), Some(id), &e),
         });
     }
     if session.negotiated().is_none() && method != "ping" {
@@ -357,7 +375,7 @@ fn answer_before_dispatch(
         } else {
             RequestError::method_not_found(method)
         };
-        return Some(jsonrpc::error_response(Some(id), &e));
+        return Some(operator_log::refusal(Some(method), Some(id), &e));
     }
     None
 }
@@ -376,15 +394,17 @@ fn handle_batch(
     let mut pending = Vec::new();
     for item in items {
         match jsonrpc::classify(item) {
-            Err(invalid) => {
-                immediate.push(jsonrpc::error_response(invalid.id.as_ref(), &invalid.error))
-            }
+            Err(invalid) => immediate.push(operator_log::refusal(
+                None,
+                invalid.id.as_ref(),
+                &invalid.error,
+            )),
             Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
                 let e = RequestError::new(
                     ErrorCode::INVALID_REQUEST,
                     "Invalid request: initialize cannot be batched",
                 );
-                immediate.push(jsonrpc::error_response(Some(&id), &e));
+                immediate.push(operator_log::refusal(Some("initialize"), Some(&id), &e));
             }
             Ok(Incoming::Request { id, method, params }) => pending.push((id, method, params)),
             Ok(Incoming::Notification { method, params }) => {

@@ -1,0 +1,181 @@
+//! What the operator sees on stderr (through `tracing`, filtered by `--log-level`):
+//! at `info`, sessions opening and closing and every failed request; at `debug`,
+//! every request with its subject and duration; at `error`, handler panics. Not to
+//! be confused with MCP logging (`notifications/message`), which goes to the client.
+//!
+//! With a level off, a line costs a level check: nothing is formatted, allocated or
+//! timed.
+
+use std::any::Any;
+use std::fmt;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::error::RequestError;
+use crate::jsonrpc::{self, Encoded, RequestId};
+use crate::session::Session;
+
+/// A session id as logs show it: a short hash, so logs never hold the id (on HTTP,
+/// whoever has it can act as the client) while one session's lines still match.
+pub(crate) struct SessionTag<'a>(pub &'a str);
+
+impl fmt::Display for SessionTag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(self.0.as_bytes());
+        digest[..4].iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+/// The line of a session that just negotiated; `session` names it.
+pub(crate) fn session_opened(core: &Session, session: &dyn fmt::Display) {
+    if let Some(n) = core.negotiated() {
+        let (client, client_version) = n
+            .client_info
+            .as_ref()
+            .map_or(("unknown", ""), |c| (c.name.as_str(), c.version.as_str()));
+        tracing::info!(
+            %session,
+            version = %n.version,
+            client,
+            client_version,
+            "session opened"
+        );
+    }
+}
+
+/// The line of a session that ended, and why.
+pub(crate) fn session_closed(session: &dyn fmt::Display, reason: &str) {
+    tracing::info!(%session, reason, "session closed");
+}
+
+/// A message refused before it reached dispatch (malformed, sent too early,
+/// failing the 2026 checks): its error answer, logged at `info`.
+pub(crate) fn refusal(
+    method: Option<&str>,
+    id: Option<&RequestId>,
+    error: &RequestError,
+) -> Encoded {
+    tracing::info!(
+        method,
+        id = id.map(tracing::field::display),
+        code = error.code,
+        error = %error.message,
+        "request refused"
+    );
+    jsonrpc::error_response(id, error)
+}
+
+/// The lines of one request, from dispatch to answer.
+pub(crate) struct RequestLog {
+    /// When it started and what it names, only while `debug` is on.
+    debug: Option<(Instant, Option<String>)>,
+}
+
+impl RequestLog {
+    pub(crate) fn start(method: &str, params: Option<&Value>) -> RequestLog {
+        RequestLog {
+            debug: tracing::enabled!(tracing::Level::DEBUG)
+                .then(|| (Instant::now(), subject(method, params))),
+        }
+    }
+
+    /// Logs the outcome: a failure at `info`, the request at `debug`.
+    pub(crate) fn finish(
+        self,
+        method: &str,
+        id: &RequestId,
+        answer: Option<&Result<Encoded, RequestError>>,
+    ) {
+        if let Some(Err(e)) = answer {
+            tracing::info!(method, %id, code = e.code, error = %e.message, "request failed");
+        }
+        if let Some((started, name)) = self.debug {
+            let outcome = match answer {
+                None => "cancelled",
+                Some(Ok(_)) => "ok",
+                Some(Err(_)) => "error",
+            };
+            tracing::debug!(
+                method,
+                name = name.as_deref(),
+                %id,
+                outcome,
+                elapsed = ?started.elapsed(),
+                "request"
+            );
+        }
+    }
+}
+
+/// The tool or prompt a request names, or the resource URI.
+fn subject(method: &str, params: Option<&Value>) -> Option<String> {
+    let key = match method {
+        "tools/call" | "prompts/get" => "name",
+        "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
+        _ => return None,
+    };
+    params?.get(key)?.as_str().map(str::to_owned)
+}
+
+/// What a panic said, when it said it with a string.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
+}
+
+/// A handler panicked while serving `method` (a tool's panic names the tool, see
+/// `tool_panicked`).
+pub(crate) fn handler_panicked(method: &str, id: &RequestId, payload: &(dyn Any + Send)) {
+    tracing::error!(
+        method,
+        %id,
+        panic = panic_message(payload),
+        "a handler panicked; the request is answered with an internal error"
+    );
+}
+
+/// A tool's handler panicked.
+pub(crate) fn tool_panicked(tool: &str, id: &RequestId, payload: &(dyn Any + Send)) {
+    tracing::error!(
+        tool,
+        %id,
+        panic = panic_message(payload),
+        "a tool handler panicked; the call is answered with an internal error"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_tags_are_short_and_stable_and_hide_the_id() {
+        let id = "0123456789abcdef0123456789abcdef";
+        let tag = SessionTag(id).to_string();
+        assert_eq!(tag.len(), 8);
+        assert_eq!(tag, SessionTag(id).to_string());
+        assert!(!id.contains(&tag));
+        assert_ne!(tag, SessionTag("another").to_string());
+    }
+
+    #[test]
+    fn subjects_and_panic_messages() {
+        let params = serde_json::json!({ "name": "add", "uri": "x://y" });
+        assert_eq!(subject("tools/call", Some(&params)).as_deref(), Some("add"));
+        assert_eq!(
+            subject("resources/read", Some(&params)).as_deref(),
+            Some("x://y")
+        );
+        assert_eq!(subject("ping", Some(&params)), None);
+        assert_eq!(subject("tools/call", None), None);
+        let payload: Box<dyn Any + Send> = Box::new(String::from("bug"));
+        assert_eq!(panic_message(&*payload), "bug");
+        let payload: Box<dyn Any + Send> = Box::new(7_u8);
+        assert_eq!(panic_message(&*payload), "(not a string)");
+    }
+}
