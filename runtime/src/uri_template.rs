@@ -55,10 +55,15 @@ impl UriTemplate {
                         Some('/') => (Op::Segment, &expr[1..]),
                         _ => (Op::Simple, expr),
                     };
+                    // RFC 6570 names: dots only between characters (a leading one
+                    // is the label operator, which this matcher does not support).
                     let valid = !name.is_empty()
                         && name
                             .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                        && !name.starts_with('.')
+                        && !name.ends_with('.')
+                        && !name.contains("..");
                     if !valid {
                         return Err(TemplateError(format!(
                             "unsupported expression `{{{expr}}}`: use one variable name, optionally after `+`, `#` or `/`"
@@ -213,6 +218,10 @@ mod tests {
         assert!(UriTemplate::parse("a://{x,y}").is_err());
         assert!(UriTemplate::parse("a://{x}{y}").is_err());
         assert!(UriTemplate::parse("a://}").is_err());
+        assert!(UriTemplate::parse("a://{.x}").is_err());
+        assert!(UriTemplate::parse("a://{x.}").is_err());
+        assert!(UriTemplate::parse("a://{x..y}").is_err());
+        assert!(UriTemplate::parse("a://{x.y}").is_ok());
     }
 
     #[test]
