@@ -10,12 +10,11 @@ use std::process::{Command as StdCommand, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::http::{HttpServer, post_json};
+use common::http::{HttpServer, post_json, spawn_listening};
 use common::modern::ModernClient;
-use common::{LATEST, Mcp, STEP, drain_stderr, everything_binary, initialize_params};
+use common::{LATEST, Mcp, STEP, everything_binary, initialize_params};
 use http::StatusCode;
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
 
 /// Waits until the server's stderr holds every one of `needles`; fails with the
 /// whole of it otherwise.
@@ -47,32 +46,6 @@ fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         .stdin(Stdio::null())
         .output()
         .expect("run the everything example")
-}
-
-/// Starts the everything binary with `args` and `env`; returns it, its stderr,
-/// and the address it reports listening on.
-async fn spawn_http(args: &[&str], env: &[(&str, &str)]) -> (Child, Arc<Mutex<String>>, String) {
-    let mut child = Command::new(everything_binary())
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn the everything example");
-    let (stderr, listening) = drain_stderr(child.stderr.take().expect("stderr"), |line| {
-        let rest = line.trim().strip_prefix("listening on http://")?;
-        Some(rest.split('/').next().unwrap_or_default().to_owned())
-    });
-    let addr = match tokio::time::timeout(STEP, listening).await {
-        Ok(Ok(addr)) => addr,
-        other => panic!(
-            "the server did not report its address ({other:?}); stderr:\n{}",
-            stderr.lock().unwrap_or_else(|e| e.into_inner())
-        ),
-    };
-    (child, stderr, addr)
 }
 
 #[test]
@@ -175,7 +148,7 @@ async fn http_logs_sessions_requests_and_errors_without_the_session_id() {
 #[tokio::test]
 async fn at_info_requests_are_not_logged_but_failures_and_refusals_are() {
     let (_child, stderr, addr) =
-        spawn_http(&["--http", "127.0.0.1:0"], &[("MCPGEN_LOG_LEVEL", "info")]).await;
+        spawn_listening(&["--http", "127.0.0.1:0"], &[("MCPGEN_LOG_LEVEL", "info")]).await;
     let mut c = common::http::HttpClient::new(addr.parse().unwrap());
     c.initialize(LATEST, json!({})).await;
     c.call_tool("test_simple_text", json!({})).await;
@@ -255,7 +228,7 @@ fn stdio_logs_the_session_and_each_request() {
 
 #[tokio::test]
 async fn a_host_name_address_is_resolved() {
-    let (_child, _stderr, addr) = spawn_http(&["--http", "localhost:0"], &[]).await;
+    let (_child, _stderr, addr) = spawn_listening(&["--http", "localhost:0"], &[]).await;
     // IPv4 first: clients that try 127.0.0.1 for `localhost` find the server.
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
     let mut c = common::http::HttpClient::new(addr.parse().unwrap());
@@ -347,7 +320,7 @@ async fn a_post_without_accept_is_not_acceptable_in_both_eras() {
 async fn flags_come_from_the_environment() {
     // No --http: MCPGEN_HTTP alone makes it an HTTP server, on MCPGEN_PATH (and a
     // boolean variable takes 1: the server would exit on a value it cannot read).
-    let (_child, _stderr, addr) = spawn_http(
+    let (_child, _stderr, addr) = spawn_listening(
         &[],
         &[
             ("MCPGEN_HTTP", "127.0.0.1:0"),
@@ -364,7 +337,7 @@ async fn flags_come_from_the_environment() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
     // A comma-separated list of hosts.
-    let (_child, _stderr, addr) = spawn_http(
+    let (_child, _stderr, addr) = spawn_listening(
         &["--http", "127.0.0.1:0"],
         &[("MCPGEN_ALLOWED_HOSTS", "a.example.com,b.example.com")],
     )

@@ -28,29 +28,43 @@ pub struct HttpServer {
     pub stderr: Arc<Mutex<String>>,
 }
 
+/// Starts the everything binary with `args` and `env` (it listens where they say);
+/// returns it, its stderr, and the address it reports listening on.
+pub async fn spawn_listening(
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, Arc<Mutex<String>>, String) {
+    let mut child = Command::new(everything_binary())
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the everything example");
+    let (stderr, listening) = drain_stderr(child.stderr.take().expect("stderr"), |line| {
+        let rest = line.trim().strip_prefix("listening on http://")?;
+        Some(rest.split('/').next().unwrap_or_default().to_owned())
+    });
+    let addr = match tokio::time::timeout(STEP, listening).await {
+        Ok(Ok(addr)) => addr,
+        other => panic!(
+            "the server did not report its address ({other:?}); stderr:\n{}",
+            stderr.lock().unwrap_or_else(|e| e.into_inner())
+        ),
+    };
+    (child, stderr, addr)
+}
+
 impl HttpServer {
     /// Starts a server with these extra arguments and waits until it listens.
     pub async fn spawn(args: &[&str]) -> HttpServer {
-        let mut child = Command::new(everything_binary())
-            .args(["--http", "127.0.0.1:0"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn everything --http");
-        let (stderr, listening) = drain_stderr(child.stderr.take().expect("stderr"), |line| {
-            let rest = line.trim().strip_prefix("listening on http://")?;
-            Some(rest.split('/').next().unwrap_or_default().to_owned())
-        });
-        let addr = match tokio::time::timeout(STEP, listening).await {
-            Ok(Ok(addr)) => addr,
-            other => panic!(
-                "the server did not report its address ({other:?}); stderr:\n{}",
-                stderr.lock().unwrap_or_else(|e| e.into_inner())
-            ),
-        };
+        let args: Vec<&str> = ["--http", "127.0.0.1:0"]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let (child, stderr, addr) = spawn_listening(&args, &[]).await;
         HttpServer {
             _child: child,
             addr: addr.parse().expect("a socket address"),
