@@ -9,13 +9,13 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ClientError;
+use crate::events::{Events, ServerEvent};
 use crate::jsonrpc::{self, RequestId};
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
     LogLevel, ProtocolVersion, Root, TraceContext,
 };
 use crate::replay::{self, Replay};
-use crate::server::{ServerEvent, Shared};
 use crate::session::{Outbound, Session};
 use crate::tasks::Task;
 
@@ -54,12 +54,23 @@ pub struct Context {
     inner: Arc<Inner>,
 }
 
+/// What a handler's `Context` reads of its server. Kept apart from the server's
+/// own state so `context` sits below `server`: the server makes contexts, a
+/// context never names the server.
+pub(crate) struct ServerLink {
+    /// The server's name: the `logger` of log notifications.
+    pub name: String,
+    pub events: Events,
+    /// How long a question to the client (sampling, elicitation, roots) waits.
+    pub client_request_timeout: Duration,
+}
+
 struct Inner {
     request_id: RequestId,
     progress_token: Option<Value>,
     session: Arc<Session>,
     outbound: Arc<dyn Outbound>,
-    shared: Arc<Shared>,
+    link: Arc<ServerLink>,
     cancel: CancellationToken,
     questions: Questions,
     /// How many questions of each kind were asked, to key repeats.
@@ -112,7 +123,7 @@ impl Context {
         progress_token: Option<Value>,
         session: Arc<Session>,
         outbound: Arc<dyn Outbound>,
-        shared: Arc<Shared>,
+        link: Arc<ServerLink>,
         cancel: CancellationToken,
         questions: Questions,
     ) -> Context {
@@ -122,7 +133,7 @@ impl Context {
                 progress_token,
                 session,
                 outbound,
-                shared,
+                link,
                 cancel,
                 questions,
                 asked: Default::default(),
@@ -225,7 +236,7 @@ impl Context {
             return;
         }
         let data = serde_json::to_value(data).unwrap_or(Value::Null);
-        let params = json!({ "level": level, "logger": self.inner.shared.name, "data": data });
+        let params = json!({ "level": level, "logger": self.inner.link.name, "data": data });
         self.inner
             .outbound
             .send(jsonrpc::notification("notifications/message", params));
@@ -346,23 +357,27 @@ impl Context {
     /// Tells subscribed clients that a resource changed.
     pub fn notify_resource_updated(&self, uri: &str) {
         self.inner
-            .shared
+            .link
+            .events
             .publish(ServerEvent::ResourceUpdated(uri.to_owned()));
     }
 
     /// Tells clients the list of tools changed.
     pub fn notify_tools_changed(&self) {
-        self.inner.shared.publish(ServerEvent::ToolsChanged);
+        self.inner.link.events.publish(ServerEvent::ToolsChanged);
     }
 
     /// Tells clients the list of prompts changed.
     pub fn notify_prompts_changed(&self) {
-        self.inner.shared.publish(ServerEvent::PromptsChanged);
+        self.inner.link.events.publish(ServerEvent::PromptsChanged);
     }
 
     /// Tells clients the list of resources changed.
     pub fn notify_resources_changed(&self) {
-        self.inner.shared.publish(ServerEvent::ResourcesChanged);
+        self.inner
+            .link
+            .events
+            .publish(ServerEvent::ResourcesChanged);
     }
 
     /// Ends the HTTP connection carrying this request's SSE stream while the
@@ -403,7 +418,7 @@ impl Context {
             session.abandon_client_request(&id);
             return Err(ClientError::Disconnected);
         }
-        let timeout: Duration = self.inner.shared.client_request_timeout;
+        let timeout: Duration = self.inner.link.client_request_timeout;
         let outcome = tokio::select! {
             r = answer => r.map_err(|_| ClientError::Disconnected),
             _ = tokio::time::sleep(timeout) => Err(ClientError::Timeout),

@@ -7,26 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+// The codes live with the errors that carry them (`error` is a leaf); they are
+// named here too, where the wire is.
+pub use crate::error::ErrorCode;
 use crate::error::RequestError;
-
-/// Standard and MCP error codes.
-#[derive(Debug)]
-pub struct ErrorCode;
-
-impl ErrorCode {
-    /// The body is not JSON.
-    pub const PARSE_ERROR: i32 = -32700;
-    /// The JSON is not a valid request.
-    pub const INVALID_REQUEST: i32 = -32600;
-    /// The method does not exist (or is not offered).
-    pub const METHOD_NOT_FOUND: i32 = -32601;
-    /// The parameters are wrong.
-    pub const INVALID_PARAMS: i32 = -32602;
-    /// The server failed.
-    pub const INTERNAL_ERROR: i32 = -32603;
-    /// MCP (legacy era): the resource does not exist.
-    pub const RESOURCE_NOT_FOUND: i32 = -32002;
-}
 
 /// A request id: a string or an integer, never null.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -30,6 +30,7 @@ pub mod codegen;
 mod context;
 mod downgrade;
 mod error;
+mod events;
 pub mod jsonrpc;
 mod listen;
 mod modern;

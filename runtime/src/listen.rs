@@ -10,9 +10,10 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use crate::error::RequestError;
+use crate::events::ServerEvent;
 use crate::jsonrpc::{self, RequestId};
 use crate::modern::META_SUBSCRIPTION;
-use crate::server::{ServerEvent, Shared};
+use crate::registry::Registry;
 
 /// The notification kinds one listener receives.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -27,7 +28,7 @@ impl Filter {
     /// Reads the request's `notifications` filter, keeping what this server can
     /// honour. Returns the filter and the subset to acknowledge.
     pub(crate) fn from_params(
-        shared: &Shared,
+        registry: &Registry,
         params: Option<&Value>,
     ) -> Result<(Filter, Value), RequestError> {
         let Some(asked) = params
@@ -39,7 +40,7 @@ impl Filter {
             ));
         };
         let wants = |key: &str| asked.get(key).and_then(Value::as_bool) == Some(true);
-        let r = &shared.registry;
+        let r = registry;
         let has_resources = !r.resources.is_empty() || !r.templates.is_empty();
         let mut filter = Filter {
             tools: wants("toolsListChanged") && !r.tools.is_empty(),

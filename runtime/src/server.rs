@@ -7,13 +7,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value, json};
-use tokio::sync::broadcast;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{Context, Detach, Questions};
+use crate::context::{Context, Detach, Questions, ServerLink};
 use crate::downgrade;
 use crate::error::RequestError;
+use crate::events::Events;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
 use crate::modern::{self, RequestMeta};
 use crate::operator_log::{self, RequestLog};
@@ -29,33 +29,6 @@ use crate::replay::{Replay, Suspension};
 use crate::seal::{Binding, Sealer};
 use crate::session::{Discard, Negotiated, Outbound, Session};
 use crate::tasks::{self, Owner, Task, TaskStore};
-
-/// A change clients may be told about.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum ServerEvent {
-    ToolsChanged,
-    PromptsChanged,
-    ResourcesChanged,
-    ResourceUpdated(String),
-}
-
-impl ServerEvent {
-    /// The notification for a legacy session, if this session should get it.
-    pub(crate) fn notification_for(&self, session: &Session) -> Option<Value> {
-        let (method, params) = match self {
-            ServerEvent::ToolsChanged => ("notifications/tools/list_changed", json!({})),
-            ServerEvent::PromptsChanged => ("notifications/prompts/list_changed", json!({})),
-            ServerEvent::ResourcesChanged => ("notifications/resources/list_changed", json!({})),
-            ServerEvent::ResourceUpdated(uri) => {
-                if !session.is_subscribed(uri) {
-                    return None;
-                }
-                ("notifications/resources/updated", json!({ "uri": uri }))
-            }
-        };
-        Some(jsonrpc::notification(method, params))
-    }
-}
 
 /// An MCP server, built by generated code (`server(handler)`), ready to serve over
 /// stdio or Streamable HTTP.
@@ -74,9 +47,9 @@ pub struct Server {
 /// Everything requests share: the registry, precomputed lists, settings.
 pub(crate) struct Shared {
     pub registry: Registry,
-    pub name: String,
-    pub events: broadcast::Sender<ServerEvent>,
-    pub client_request_timeout: Duration,
+    /// What handlers' contexts reach: the server's name, the change bus, the
+    /// client-request timeout.
+    pub link: Arc<ServerLink>,
     pub page_size: usize,
     /// Per protocol version (index into `ProtocolVersion::ALL`), the list items
     /// down-converted once at start-up.
@@ -176,7 +149,6 @@ impl Server {
             .and_then(Value::as_str)
             .unwrap_or("mcpgen")
             .to_owned();
-        let (events, _) = broadcast::channel(256);
         let mut modern_info = registry.info.clone();
         downgrade::implementation(&mut modern_info, ProtocolVersion::V2026_07_28);
         let modern_list_suffix = format!(
@@ -191,9 +163,11 @@ impl Server {
         Server {
             shared: Arc::new(Shared {
                 registry,
-                name,
-                events,
-                client_request_timeout: Duration::from_secs(60),
+                link: Arc::new(ServerLink {
+                    name,
+                    events: Events::new(),
+                    client_request_timeout: Duration::from_secs(60),
+                }),
                 page_size: 100,
                 lists,
                 sealer: Sealer::random(REQUEST_STATE_LIFETIME),
@@ -212,7 +186,9 @@ impl Server {
     /// How long a handler waits for the client to answer a sampling, elicitation or
     /// roots request (default 60 s).
     pub fn client_request_timeout(mut self, timeout: Duration) -> Self {
-        self.settings().client_request_timeout = timeout;
+        Arc::get_mut(&mut self.settings().link)
+            .expect("a Server is configured before it serves")
+            .client_request_timeout = timeout;
         self
     }
 
@@ -237,11 +213,6 @@ impl Server {
 }
 
 impl Shared {
-    pub(crate) fn publish(&self, event: ServerEvent) {
-        // No receivers (nobody listening) is not an error.
-        let _ = self.events.send(event);
-    }
-
     fn has_resources(&self) -> bool {
         !self.registry.resources.is_empty() || !self.registry.templates.is_empty()
     }
@@ -354,7 +325,7 @@ impl Shared {
                 progress_token,
                 session.clone(),
                 outbound,
-                shared.clone(),
+                shared.link.clone(),
                 cancel.clone(),
                 Questions::Session,
             );
@@ -508,7 +479,7 @@ impl Shared {
                 progress_token,
                 session,
                 outbound,
-                self.clone(),
+                self.link.clone(),
                 cancel,
                 Questions::Unavailable,
             );
@@ -541,7 +512,7 @@ impl Shared {
                 None,
                 session,
                 Arc::new(Discard),
-                self.clone(),
+                self.link.clone(),
                 task.cancel_token(),
                 Questions::Task(task.clone()),
             );
@@ -554,7 +525,7 @@ impl Shared {
             progress_token,
             session,
             outbound,
-            self.clone(),
+            self.link.clone(),
             // Until a detach the client's disconnect drops the handler outright;
             // after it, only `tasks/cancel` stops it.
             if task_starts.is_some() {

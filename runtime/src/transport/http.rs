@@ -34,7 +34,7 @@ use crate::listen::{self, Filter};
 use crate::modern;
 use crate::operator_log::{self, SessionTag};
 use crate::server::Shared;
-use crate::session::{Outbound, Session, lock, now_secs};
+use crate::session::{Outbound, Session, lock, new_session_id, now_secs};
 
 /// The body type of every response.
 pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
@@ -248,18 +248,6 @@ struct EndpointInner {
     shared: Arc<Shared>,
     config: HttpConfig,
     sessions: SessionStore,
-}
-
-pub(crate) fn new_session_id() -> String {
-    use rand::RngCore as _;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]])
-        .map(char::from)
-        .collect()
 }
 
 fn full(bytes: impl Into<Bytes>) -> ResponseBody {
@@ -709,7 +697,7 @@ impl Endpoint {
             }
         };
         if method == "subscriptions/listen" {
-            return match Filter::from_params(shared, params.as_ref()) {
+            return match Filter::from_params(&shared.registry, params.as_ref()) {
                 Ok((filter, honoured)) => self.listen(id, filter, honoured),
                 Err(e) => refuse(StatusCode::OK, Some(&id), e),
             };
@@ -741,7 +729,7 @@ impl Endpoint {
         let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
         let keep_alive_tx = tx.clone();
         // Subscribe before acknowledging: no change after the ack may be missed.
-        let mut events = self.inner.shared.events.subscribe();
+        let mut events = self.inner.shared.link.events.subscribe();
         let mut seq = 0;
         let mut send = move |message: &Value| {
             seq += 1;
@@ -929,7 +917,7 @@ impl Endpoint {
 
     /// While the GET stream is connected, server events go on it.
     fn forward_events(&self, session: &Arc<HttpSession>) {
-        let mut events = self.inner.shared.events.subscribe();
+        let mut events = self.inner.shared.link.events.subscribe();
         let session = session.clone();
         tokio::spawn(async move {
             let stream = session.standalone();

@@ -81,7 +81,7 @@ where
     let outbound: Arc<dyn Outbound> = Arc::new(StdoutOutbound(tx.clone()));
     let listeners = Listeners::default();
     let events = {
-        let mut events = shared.events.subscribe();
+        let mut events = shared.link.events.subscribe();
         let session = session.clone();
         let listeners = listeners.clone();
         let tx = tx.clone();
@@ -292,7 +292,7 @@ async fn serve_modern(
         }
     };
     if method == "subscriptions/listen" {
-        match Filter::from_params(shared, params.as_ref()) {
+        match Filter::from_params(&shared.registry, params.as_ref()) {
             Ok((filter, honoured)) => {
                 // The acknowledgement goes out before any event of this subscription.
                 let _ = io
