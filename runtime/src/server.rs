@@ -22,7 +22,7 @@ use crate::protocol::{
 };
 use crate::registry::{
     BoxFuture, CompletionSource, CompletionTarget, PromptSource, Registry, ResourceSource,
-    TemplateSource, VarType,
+    ServerBuilder, TemplateSource, VarType,
 };
 use crate::registry::{CacheHints, TaskStarts, TaskSupport};
 use crate::replay::{Replay, Suspension};
@@ -209,6 +209,18 @@ impl Server {
     pub fn page_size(mut self, items: usize) -> Self {
         self.settings().page_size = items.max(1);
         self
+    }
+}
+
+impl ServerBuilder {
+    /// Finishes the server.
+    ///
+    /// # Panics
+    ///
+    /// When a definition is malformed. Generated code never passes one; the panic
+    /// marks a generator bug at start-up, never a reaction to input.
+    pub fn build(&mut self) -> Server {
+        Server::from_registry(self.finish())
     }
 }
 
