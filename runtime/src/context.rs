@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::ClientError;
 use crate::events::{Events, ServerEvent};
 use crate::jsonrpc::{self, RequestId};
+use crate::method;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
     LogLevel, ProtocolVersion, Root, TraceContext,
@@ -223,7 +224,7 @@ impl Context {
             }
         }
         self.inner.outbound.send(jsonrpc::notification(
-            "notifications/progress",
+            method::NOTIFICATIONS_PROGRESS,
             Value::Object(params),
         ));
     }
@@ -239,7 +240,7 @@ impl Context {
         let params = json!({ "level": level, "logger": self.inner.link.name, "data": data });
         self.inner
             .outbound
-            .send(jsonrpc::notification("notifications/message", params));
+            .send(jsonrpc::notification(method::NOTIFICATIONS_MESSAGE, params));
     }
 
     /// Asks the user to fill in a form declared in the manifest, showing the form's
@@ -277,7 +278,7 @@ impl Context {
         params.insert("message".into(), message.into());
         params.insert("requestedSchema".into(), schema);
         let answer = self
-            .request(T::NAME, "elicitation/create", Value::Object(params))
+            .request(T::NAME, method::ELICITATION_CREATE, Value::Object(params))
             .await?;
         parse_elicitation(answer, |content| {
             serde_json::from_value::<T>(content)
@@ -307,7 +308,7 @@ impl Context {
             params["elicitationId"] = elicitation_id.into();
         }
         let answer = self
-            .request("url_elicitation", "elicitation/create", params)
+            .request("url_elicitation", method::ELICITATION_CREATE, params)
             .await?;
         parse_elicitation(answer, |_| Ok(()))
     }
@@ -323,7 +324,7 @@ impl Context {
         let params = serde_json::to_value(params)
             .map_err(|e| ClientError::InvalidResponse(e.to_string()))?;
         let answer = self
-            .request("sampling", "sampling/createMessage", params)
+            .request("sampling", method::SAMPLING_CREATE_MESSAGE, params)
             .await?;
         serde_json::from_value(answer).map_err(|e| ClientError::InvalidResponse(e.to_string()))
     }
@@ -333,7 +334,7 @@ impl Context {
         if self.client_capabilities().get("roots").is_none() {
             return Err(ClientError::CapabilityMissing("roots"));
         }
-        let answer = self.request("roots", "roots/list", json!({})).await?;
+        let answer = self.request("roots", method::ROOTS_LIST, json!({})).await?;
         let roots = answer.get("roots").cloned().unwrap_or(Value::Null);
         serde_json::from_value(roots).map_err(|e| ClientError::InvalidResponse(e.to_string()))
     }
@@ -428,7 +429,7 @@ impl Context {
             session.abandon_client_request(&id);
             if matches!(outcome, Err(ClientError::Timeout)) {
                 self.inner.outbound.send(jsonrpc::notification(
-                    "notifications/cancelled",
+                    method::NOTIFICATIONS_CANCELLED,
                     json!({ "requestId": id, "reason": "timed out" }),
                 ));
             }

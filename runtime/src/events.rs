@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
 use crate::jsonrpc;
+use crate::method;
 use crate::session::Session;
 
 /// A change clients may be told about.
@@ -22,14 +23,19 @@ impl ServerEvent {
     /// The notification for a legacy session, if this session should get it.
     pub(crate) fn notification_for(&self, session: &Session) -> Option<Value> {
         let (method, params) = match self {
-            ServerEvent::ToolsChanged => ("notifications/tools/list_changed", json!({})),
-            ServerEvent::PromptsChanged => ("notifications/prompts/list_changed", json!({})),
-            ServerEvent::ResourcesChanged => ("notifications/resources/list_changed", json!({})),
+            ServerEvent::ToolsChanged => (method::NOTIFICATIONS_TOOLS_LIST_CHANGED, json!({})),
+            ServerEvent::PromptsChanged => (method::NOTIFICATIONS_PROMPTS_LIST_CHANGED, json!({})),
+            ServerEvent::ResourcesChanged => {
+                (method::NOTIFICATIONS_RESOURCES_LIST_CHANGED, json!({}))
+            }
             ServerEvent::ResourceUpdated(uri) => {
                 if !session.is_subscribed(uri) {
                     return None;
                 }
-                ("notifications/resources/updated", json!({ "uri": uri }))
+                (
+                    method::NOTIFICATIONS_RESOURCES_UPDATED,
+                    json!({ "uri": uri }),
+                )
             }
         };
         Some(jsonrpc::notification(method, params))

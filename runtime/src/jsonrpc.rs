@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 // named here too, where the wire is.
 pub use crate::error::ErrorCode;
 use crate::error::RequestError;
+use crate::method::MethodName;
 
 /// A request id: a string or an integer, never null.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,11 +47,11 @@ impl RequestId {
 pub(crate) enum Incoming {
     Request {
         id: RequestId,
-        method: String,
+        method: MethodName,
         params: Option<Value>,
     },
     Notification {
-        method: String,
+        method: MethodName,
         params: Option<Value>,
     },
     Response {
@@ -103,6 +104,8 @@ pub(crate) fn classify(value: Value) -> Result<Incoming, Box<Invalid>> {
                 return Err(invalid(id, "`params` must be an object"));
             }
         }
+        // The one place a method name is parsed.
+        let method = MethodName::parse(method);
         return Ok(match id {
             Some(id) => Incoming::Request { id, method, params },
             None => Incoming::Notification { method, params },

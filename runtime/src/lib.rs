@@ -33,6 +33,7 @@ mod error;
 mod events;
 pub mod jsonrpc;
 mod listen;
+mod method;
 mod modern;
 mod operator_log;
 mod protocol;

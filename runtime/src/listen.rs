@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::error::RequestError;
 use crate::events::ServerEvent;
 use crate::jsonrpc::{self, RequestId};
+use crate::method;
 use crate::modern::META_SUBSCRIPTION;
 use crate::registry::Registry;
 
@@ -95,18 +96,18 @@ impl Filter {
     ) -> Option<Value> {
         let (method, mut params) = match event {
             ServerEvent::ToolsChanged if self.tools => {
-                ("notifications/tools/list_changed", Map::new())
+                (method::NOTIFICATIONS_TOOLS_LIST_CHANGED, Map::new())
             }
             ServerEvent::PromptsChanged if self.prompts => {
-                ("notifications/prompts/list_changed", Map::new())
+                (method::NOTIFICATIONS_PROMPTS_LIST_CHANGED, Map::new())
             }
             ServerEvent::ResourcesChanged if self.resources => {
-                ("notifications/resources/list_changed", Map::new())
+                (method::NOTIFICATIONS_RESOURCES_LIST_CHANGED, Map::new())
             }
             ServerEvent::ResourceUpdated(uri) if self.watches(uri) => {
                 let mut p = Map::new();
                 p.insert("uri".into(), uri.clone().into());
-                ("notifications/resources/updated", p)
+                (method::NOTIFICATIONS_RESOURCES_UPDATED, p)
             }
             _ => return None,
         };
@@ -131,7 +132,7 @@ fn tag(subscription: &RequestId) -> Value {
 /// The first message of every listen stream.
 pub(crate) fn acknowledgement(subscription: &RequestId, honoured: Value) -> Value {
     jsonrpc::notification(
-        "notifications/subscriptions/acknowledged",
+        method::NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED,
         json!({ "_meta": tag(subscription), "notifications": honoured }),
     )
 }

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::context::{Context, Detach, Questions};
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
+use crate::method::{Method, MethodName, Subject};
 use crate::modern::{self, RequestMeta};
 use crate::operator_log::{self, RequestLog};
 use crate::protocol::LogLevel;
@@ -32,7 +33,7 @@ impl Shared {
         self: &Arc<Self>,
         session: &Arc<Session>,
         id: RequestId,
-        method: String,
+        method: MethodName,
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
     ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
@@ -66,16 +67,16 @@ impl Shared {
             session.end_request(&id);
             let outcome = outcome.filter(|_| !cancel.is_cancelled());
             let Some(outcome) = outcome else {
-                log.finish(&method, &id, None);
+                log.finish(method.as_str(), &id, None);
                 return None;
             };
             let result = outcome.unwrap_or_else(|panic| {
-                operator_log::handler_panicked(&method, &id, &*panic);
+                operator_log::handler_panicked(method.as_str(), &id, &*panic);
                 Err(RequestError::internal(
                     "Internal error: the handler panicked",
                 ))
             });
-            log.finish(&method, &id, Some(&result));
+            log.finish(method.as_str(), &id, Some(&result));
             Some(match result {
                 Ok(result) => jsonrpc::response(&id, &result),
                 Err(e) => jsonrpc::error_response(Some(&id), &e),
@@ -87,12 +88,12 @@ impl Shared {
     pub(crate) fn handle_notification(
         &self,
         session: &Session,
-        method: &str,
+        method: &MethodName,
         params: Option<&Value>,
     ) {
-        match method {
-            "notifications/initialized" => session.mark_initialized(),
-            "notifications/cancelled" => {
+        match method.method() {
+            Method::NotificationsInitialized => session.mark_initialized(),
+            Method::NotificationsCancelled => {
                 let id = params
                     .and_then(|p| p.get("requestId"))
                     .and_then(|v| serde_json::from_value::<RequestId>(v.clone()).ok());
@@ -113,7 +114,7 @@ impl Shared {
         self: &Arc<Self>,
         meta: RequestMeta,
         id: RequestId,
-        method: String,
+        method: MethodName,
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
         cancel: CancellationToken,
@@ -122,7 +123,7 @@ impl Shared {
         // The client's trace parents ours: a collector joins the two.
         let span = tracing::debug_span!(
             "mcp.request",
-            method = %method,
+            method = %method.as_str(),
             traceparent = meta.trace.as_ref().map_or("", |t| t.traceparent.as_str()),
         );
         let shared = self.clone();
@@ -144,16 +145,16 @@ impl Shared {
             };
             let outcome = outcome.filter(|_| !cancel.is_cancelled());
             let Some(outcome) = outcome else {
-                log.finish(&method, &id, None);
+                log.finish(method.as_str(), &id, None);
                 return None;
             };
             let result = outcome.unwrap_or_else(|panic| {
-                operator_log::handler_panicked(&method, &id, &*panic);
+                operator_log::handler_panicked(method.as_str(), &id, &*panic);
                 Err(RequestError::internal(
                     "Internal error: the handler panicked",
                 ))
             });
-            log.finish(&method, &id, Some(&result));
+            log.finish(method.as_str(), &id, Some(&result));
             Some(match result {
                 Ok(result) => jsonrpc::response(&id, &result),
                 Err(e) => jsonrpc::error_response(Some(&id), &modern::for_modern(e)),
@@ -167,7 +168,7 @@ impl Shared {
         self: &Arc<Self>,
         meta: RequestMeta,
         id: &RequestId,
-        method: &str,
+        method: &MethodName,
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
         cancel: CancellationToken,
@@ -177,10 +178,10 @@ impl Shared {
             Some(Value::Object(m)) => m,
             Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
         };
-        match method {
-            "server/discover" => return Ok(jsonrpc::encode(&self.discover())),
-            "tasks/get" | "tasks/update" | "tasks/cancel" => {
-                return self.modern_task_request(method, &params);
+        match method.method() {
+            Method::ServerDiscover => return Ok(jsonrpc::encode(&self.discover())),
+            m @ (Method::TasksGet | Method::TasksUpdate | Method::TasksCancel) => {
+                return self.modern_task_request(m, &params);
             }
             _ => {}
         }
@@ -197,7 +198,7 @@ impl Shared {
         ));
         // Only the methods that name a tool, prompt or resource may answer
         // `input_required` (SEP-2322); the tasks methods were served above.
-        let Some(subject_key) = modern::named_param(method) else {
+        let Some(subject_key) = method.method().subject().map(Subject::key) else {
             let ctx = Context::new(
                 id.clone(),
                 progress_token,
@@ -218,14 +219,14 @@ impl Shared {
             .to_owned();
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
         let binding = Binding {
-            purpose: method,
+            purpose: method.as_str(),
             subject: &subject,
             arguments: &arguments,
             // No authentication layer exists yet; the binding is ready for one.
             principal: None,
         };
         let replay = Arc::new(self.resume(&binding, &mut params)?);
-        let task_starts = (method == "tools/call" && wants_tasks)
+        let task_starts = (method.method() == Method::ToolsCall && wants_tasks)
             .then(|| self.tool_task_starts(&subject))
             .flatten();
         if task_starts == Some(TaskStarts::OnCall) {
@@ -280,23 +281,24 @@ impl Shared {
     /// 10), in order; the transport gives the HTTP headers when there are any.
     pub(crate) fn admit_modern(
         &self,
-        method: &str,
+        method: &MethodName,
         params: Option<&Value>,
         headers: Option<&dyn modern::Headers>,
     ) -> Result<RequestMeta, modern::Rejection> {
-        let meta = modern::read_meta(method, params, headers)?;
-        if !self.serves_modern(method) {
+        let meta = modern::read_meta(method.as_str(), params, headers)?;
+        if !self.serves_modern(method.method()) {
             return Err(modern::Rejection {
                 status: 404,
-                error: RequestError::method_not_found(method),
+                error: RequestError::method_not_found(method.as_str()),
             });
         }
+        let method = method.method();
         if let Some(headers) = headers {
             modern::check_name_header(method, params, headers)
                 .map_err(modern::Rejection::bad_request)?;
         }
         let tasks_declared = meta.has_extension(modern::TASKS_EXTENSION);
-        let tool = (method == "tools/call")
+        let tool = (method == Method::ToolsCall)
             .then(|| params.and_then(|p| p.get("name")).and_then(Value::as_str))
             .flatten()
             .and_then(|name| self.registry.tool(name));
@@ -318,11 +320,14 @@ impl Shared {
                 )));
             }
         }
-        let asks_task_events = method == "subscriptions/listen"
+        let asks_task_events = method == Method::SubscriptionsListen
             && params
                 .and_then(|p| p.pointer("/notifications/taskIds"))
                 .is_some();
-        let task_method = matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel");
+        let task_method = matches!(
+            method,
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel
+        );
         if (task_method || asks_task_events) && !tasks_declared {
             return Err(modern::Rejection::bad_request(modern::missing_capability(
                 json!({ "extensions": { modern::TASKS_EXTENSION: {} } }),
@@ -334,7 +339,7 @@ impl Shared {
     pub(super) async fn dispatch(
         self: &Arc<Self>,
         ctx: Context,
-        method: &str,
+        method: &MethodName,
         params: Option<Value>,
         modern: bool,
     ) -> Result<Encoded, RequestError> {
@@ -343,7 +348,7 @@ impl Shared {
             Some(Value::Object(m)) => m,
             Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
         };
-        if let Some((key, items)) = self.listed(method, ctx.protocol_version()) {
+        if let Some((key, items)) = self.listed(method.method(), ctx.protocol_version()) {
             return self.list(&params, key, items, modern);
         }
         let mut result = self.dispatch_value(ctx, method, params).await?;
@@ -359,35 +364,38 @@ impl Shared {
     pub(super) async fn dispatch_value(
         self: &Arc<Self>,
         ctx: Context,
-        method: &str,
+        method: &MethodName,
         params: Map<String, Value>,
     ) -> Result<Value, RequestError> {
         let r = &self.registry;
-        match method {
-            "ping" => Ok(json!({})),
-            "initialize" => Err(RequestError::new(
+        match method.method() {
+            Method::Ping => Ok(json!({})),
+            Method::Initialize => Err(RequestError::new(
                 ErrorCode::INVALID_REQUEST,
                 "Invalid request: the session is already initialized",
             )),
-            "tools/call" if self.is_legacy_task_call(&ctx, &params) => {
+            Method::ToolsCall if self.is_legacy_task_call(&ctx, &params) => {
                 self.start_legacy_task(ctx, params)
             }
-            "tools/call" if !r.tools.is_empty() => self.call_tool(ctx, params).await,
-            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
+            Method::ToolsCall if !r.tools.is_empty() => self.call_tool(ctx, params).await,
+            m @ (Method::TasksGet
+            | Method::TasksResult
+            | Method::TasksList
+            | Method::TasksCancel)
                 if self.has_task_tools && ctx.protocol_version().has_tasks() =>
             {
-                self.legacy_task_request(ctx, method, &params).await
+                self.legacy_task_request(ctx, m, &params).await
             }
-            "resources/read" if self.has_resources() => self.read_resource(ctx, &params).await,
-            "resources/subscribe" if self.has_resources() => {
+            Method::ResourcesRead if self.has_resources() => self.read_resource(ctx, &params).await,
+            Method::ResourcesSubscribe if self.has_resources() => {
                 ctx_session(&ctx, &params, |s, uri| s.subscribe(uri))
             }
-            "resources/unsubscribe" if self.has_resources() => {
+            Method::ResourcesUnsubscribe if self.has_resources() => {
                 ctx_session(&ctx, &params, |s, uri| s.unsubscribe(uri))
             }
-            "prompts/get" if !r.prompts.is_empty() => self.get_prompt(ctx, params).await,
-            "completion/complete" => self.complete(ctx, &params).await,
-            "logging/setLevel" => {
+            Method::PromptsGet if !r.prompts.is_empty() => self.get_prompt(ctx, params).await,
+            Method::CompletionComplete => self.complete(ctx, &params).await,
+            Method::LoggingSetLevel => {
                 let level = params
                     .get("level")
                     .and_then(Value::as_str)
@@ -400,7 +408,8 @@ impl Shared {
                 ctx.session().set_log_level(level);
                 Ok(json!({}))
             }
-            _ => Err(RequestError::method_not_found(method)),
+            // Unknown, of the other era, or not offered by this server.
+            _ => Err(RequestError::method_not_found(method.as_str())),
         }
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded};
-use crate::modern::{self};
+use crate::modern;
 use crate::replay::{Replay, Suspension};
 use crate::seal::Binding;
 

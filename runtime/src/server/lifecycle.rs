@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 use crate::downgrade;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded};
-use crate::modern::{self};
+use crate::method::{Capability, Method};
+use crate::modern;
 use crate::protocol::{Implementation, ProtocolVersion};
 use crate::session::Negotiated;
 
@@ -101,18 +102,20 @@ impl Shared {
 
     /// Whether a modern request may call `method` here; anything else is 404 +
     /// `-32601`, removed methods (`initialize`, `ping`, …) included.
-    pub(crate) fn serves_modern(&self, method: &str) -> bool {
+    pub(crate) fn serves_modern(&self, method: Method) -> bool {
+        method.is_modern() && self.offers(method.capability())
+    }
+
+    /// Whether this server has what `capability` needs.
+    pub(super) fn offers(&self, capability: Capability) -> bool {
         let r = &self.registry;
-        match method {
-            "server/discover" | "subscriptions/listen" => true,
-            "tools/list" | "tools/call" => !r.tools.is_empty(),
-            "resources/list" | "resources/templates/list" | "resources/read" => {
-                self.has_resources()
-            }
-            "prompts/list" | "prompts/get" => !r.prompts.is_empty(),
-            "completion/complete" => self.has_completions(),
-            "tasks/get" | "tasks/update" | "tasks/cancel" => self.has_task_tools,
-            _ => false,
+        match capability {
+            Capability::None | Capability::Logging => true,
+            Capability::Tools => !r.tools.is_empty(),
+            Capability::Resources => self.has_resources(),
+            Capability::Prompts => !r.prompts.is_empty(),
+            Capability::Completions => self.has_completions(),
+            Capability::Tasks => self.has_task_tools,
         }
     }
 

@@ -13,7 +13,8 @@ use crate::context::Context;
 use crate::downgrade;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded};
-use crate::operator_log::{self};
+use crate::method::Method;
+use crate::operator_log;
 use crate::protocol::{ProtocolVersion, ReadResourceResult, ResourceContents};
 use crate::registry::{
     CompletionSource, CompletionTarget, PromptSource, ResourceSource, TemplateSource, VarType,
@@ -26,18 +27,18 @@ impl Shared {
     /// offers the method.
     pub(super) fn listed(
         &self,
-        method: &str,
+        method: Method,
         v: ProtocolVersion,
     ) -> Option<(&'static str, &[Encoded])> {
         let r = &self.registry;
         let lists = &self.lists[version_index(v)];
         match method {
-            "tools/list" if !r.tools.is_empty() => Some(("tools", &lists.tools)),
-            "resources/list" if self.has_resources() => Some(("resources", &lists.resources)),
-            "resources/templates/list" if self.has_resources() => {
+            Method::ToolsList if !r.tools.is_empty() => Some(("tools", &lists.tools)),
+            Method::ResourcesList if self.has_resources() => Some(("resources", &lists.resources)),
+            Method::ResourcesTemplatesList if self.has_resources() => {
                 Some(("resourceTemplates", &lists.templates))
             }
-            "prompts/list" if !r.prompts.is_empty() => Some(("prompts", &lists.prompts)),
+            Method::PromptsList if !r.prompts.is_empty() => Some(("prompts", &lists.prompts)),
             _ => None,
         }
     }

@@ -16,7 +16,7 @@ use crate::context::ServerLink;
 use crate::downgrade;
 use crate::events::Events;
 use crate::jsonrpc::{self, Encoded};
-use crate::modern::{self};
+use crate::modern;
 use crate::protocol::ProtocolVersion;
 use crate::registry::{CacheHints, TaskSupport};
 use crate::registry::{Registry, ServerBuilder};

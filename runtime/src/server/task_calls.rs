@@ -12,8 +12,9 @@ use serde_json::{Map, Value, json};
 use crate::context::Context;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded};
-use crate::modern::{self};
-use crate::operator_log::{self};
+use crate::method::{Method, MethodName};
+use crate::modern;
+use crate::operator_log;
 use crate::registry::BoxFuture;
 use crate::registry::{TaskStarts, TaskSupport};
 use crate::tasks::{self, Owner, Task};
@@ -35,12 +36,12 @@ impl Shared {
     pub(super) fn owned_dispatch(
         self: &Arc<Self>,
         ctx: Context,
-        method: &str,
+        method: &MethodName,
         params: Map<String, Value>,
         modern: bool,
     ) -> BoxFuture<Result<Encoded, RequestError>> {
         let shared = self.clone();
-        let method = method.to_owned();
+        let method = method.clone();
         Box::pin(async move {
             shared
                 .dispatch(ctx, &method, Some(Value::Object(params)), modern)
@@ -93,13 +94,13 @@ impl Shared {
     /// `tasks/get`, `tasks/update` and `tasks/cancel` of the tasks extension.
     pub(super) fn modern_task_request(
         &self,
-        method: &str,
+        method: Method,
         params: &Map<String, Value>,
     ) -> Result<Encoded, RequestError> {
         let task = self.find_task(params, &Owner::Anyone)?;
         let mut result = match method {
-            "tasks/get" => tasks::modern_detailed(&task.snapshot()),
-            "tasks/update" => {
+            Method::TasksGet => tasks::modern_detailed(&task.snapshot()),
+            Method::TasksUpdate => {
                 let Some(Value::Object(answers)) = params.get("inputResponses") else {
                     return Err(RequestError::invalid_params(
                         "Invalid params: `inputResponses` must be an object",
@@ -173,11 +174,11 @@ impl Shared {
     pub(super) async fn legacy_task_request(
         &self,
         ctx: Context,
-        method: &str,
+        method: Method,
         params: &Map<String, Value>,
     ) -> Result<Value, RequestError> {
         let owner = Owner::Session(ctx.session().task_owner().to_owned());
-        if method == "tasks/list" {
+        if method == Method::TasksList {
             let cursor = match params.get("cursor") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(c)) => Some(c.as_str()),
@@ -196,8 +197,8 @@ impl Shared {
         }
         let task = self.find_task(params, &owner)?;
         match method {
-            "tasks/get" => Ok(tasks::legacy_task(&task.snapshot())),
-            "tasks/cancel" => {
+            Method::TasksGet => Ok(tasks::legacy_task(&task.snapshot())),
+            Method::TasksCancel => {
                 if !task.cancel() {
                     return Err(RequestError::invalid_params(format!(
                         "Task {} has already ended",
