@@ -46,6 +46,42 @@ fn transports_sit_above_the_server() {
     assert!(reachable(&graph, "transport").contains("server"));
 }
 
+/// The layers of ARCHITECTURE.md ("Runtime modules"), from the bottom: a module
+/// may import only modules of lower layers.
+const LAYERS: &[&[&str]] = &[
+    &["protocol", "method", "seal", "uri_template"],
+    &["error", "downgrade"],
+    &["jsonrpc"],
+    &["session"],
+    &["events", "tasks", "replay", "operator_log"],
+    &["context"],
+    &["registry"],
+    &["modern"],
+    &["listen"],
+    &["server"],
+    &["transport"],
+    &["cli", "codegen"],
+];
+
+#[test]
+fn imports_only_go_down() {
+    let graph = module_graph();
+    let layer = |m: &str| LAYERS.iter().position(|l| l.contains(&m));
+    for (module, edges) in &graph {
+        let Some(own) = layer(module) else {
+            panic!("`{module}` has no layer: add it to LAYERS here and to ARCHITECTURE.md");
+        };
+        for target in edges {
+            let theirs = layer(target).unwrap_or(usize::MAX);
+            assert!(
+                theirs < own,
+                "`{module}` (layer {own}) imports `{target}` (layer {theirs}); \
+                 imports go down only (see ARCHITECTURE.md)"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_scan_sees_grouped_imports() {
     let text = "use crate::{a::X, b::{Y, Z}, c};\nuse crate::d::{self, E};\n\
