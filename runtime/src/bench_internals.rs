@@ -86,7 +86,7 @@ impl Sessions {
         let store = SessionStore::new();
         let ids: Vec<String> = (0..count)
             .map(|_| {
-                let id = crate::transport::http::new_session_id();
+                let id = crate::session::new_session_id();
                 store.insert(id.clone(), Arc::new(HttpSession::new()));
                 id
             })

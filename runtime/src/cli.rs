@@ -161,7 +161,7 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
             "{}: waiting for JSON-RPC messages on stdin, one per line (an MCP client \
              normally starts this program itself). For Streamable HTTP instead, run it \
              with --http 127.0.0.1:3000; --help lists every option.",
-            server.shared.name
+            server.shared.link.name
         );
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()

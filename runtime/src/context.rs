@@ -9,13 +9,14 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ClientError;
+use crate::events::{Events, ServerEvent};
 use crate::jsonrpc::{self, RequestId};
+use crate::method;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
     LogLevel, ProtocolVersion, Root, TraceContext,
 };
 use crate::replay::{self, Replay};
-use crate::server::{ServerEvent, Shared};
 use crate::session::{Outbound, Session};
 use crate::tasks::Task;
 
@@ -54,12 +55,23 @@ pub struct Context {
     inner: Arc<Inner>,
 }
 
+/// What a handler's `Context` reads of its server. Kept apart from the server's
+/// own state so `context` sits below `server`: the server makes contexts, a
+/// context never names the server.
+pub(crate) struct ServerLink {
+    /// The server's name: the `logger` of log notifications.
+    pub name: String,
+    pub events: Events,
+    /// How long a question to the client (sampling, elicitation, roots) waits.
+    pub client_request_timeout: Duration,
+}
+
 struct Inner {
     request_id: RequestId,
     progress_token: Option<Value>,
     session: Arc<Session>,
     outbound: Arc<dyn Outbound>,
-    shared: Arc<Shared>,
+    link: Arc<ServerLink>,
     cancel: CancellationToken,
     questions: Questions,
     /// How many questions of each kind were asked, to key repeats.
@@ -112,7 +124,7 @@ impl Context {
         progress_token: Option<Value>,
         session: Arc<Session>,
         outbound: Arc<dyn Outbound>,
-        shared: Arc<Shared>,
+        link: Arc<ServerLink>,
         cancel: CancellationToken,
         questions: Questions,
     ) -> Context {
@@ -122,7 +134,7 @@ impl Context {
                 progress_token,
                 session,
                 outbound,
-                shared,
+                link,
                 cancel,
                 questions,
                 asked: Default::default(),
@@ -212,7 +224,7 @@ impl Context {
             }
         }
         self.inner.outbound.send(jsonrpc::notification(
-            "notifications/progress",
+            method::NOTIFICATIONS_PROGRESS,
             Value::Object(params),
         ));
     }
@@ -225,10 +237,10 @@ impl Context {
             return;
         }
         let data = serde_json::to_value(data).unwrap_or(Value::Null);
-        let params = json!({ "level": level, "logger": self.inner.shared.name, "data": data });
+        let params = json!({ "level": level, "logger": self.inner.link.name, "data": data });
         self.inner
             .outbound
-            .send(jsonrpc::notification("notifications/message", params));
+            .send(jsonrpc::notification(method::NOTIFICATIONS_MESSAGE, params));
     }
 
     /// Asks the user to fill in a form declared in the manifest, showing the form's
@@ -266,7 +278,7 @@ impl Context {
         params.insert("message".into(), message.into());
         params.insert("requestedSchema".into(), schema);
         let answer = self
-            .request(T::NAME, "elicitation/create", Value::Object(params))
+            .request(T::NAME, method::ELICITATION_CREATE, Value::Object(params))
             .await?;
         parse_elicitation(answer, |content| {
             serde_json::from_value::<T>(content)
@@ -296,7 +308,7 @@ impl Context {
             params["elicitationId"] = elicitation_id.into();
         }
         let answer = self
-            .request("url_elicitation", "elicitation/create", params)
+            .request("url_elicitation", method::ELICITATION_CREATE, params)
             .await?;
         parse_elicitation(answer, |_| Ok(()))
     }
@@ -312,7 +324,7 @@ impl Context {
         let params = serde_json::to_value(params)
             .map_err(|e| ClientError::InvalidResponse(e.to_string()))?;
         let answer = self
-            .request("sampling", "sampling/createMessage", params)
+            .request("sampling", method::SAMPLING_CREATE_MESSAGE, params)
             .await?;
         serde_json::from_value(answer).map_err(|e| ClientError::InvalidResponse(e.to_string()))
     }
@@ -322,7 +334,7 @@ impl Context {
         if self.client_capabilities().get("roots").is_none() {
             return Err(ClientError::CapabilityMissing("roots"));
         }
-        let answer = self.request("roots", "roots/list", json!({})).await?;
+        let answer = self.request("roots", method::ROOTS_LIST, json!({})).await?;
         let roots = answer.get("roots").cloned().unwrap_or(Value::Null);
         serde_json::from_value(roots).map_err(|e| ClientError::InvalidResponse(e.to_string()))
     }
@@ -346,23 +358,27 @@ impl Context {
     /// Tells subscribed clients that a resource changed.
     pub fn notify_resource_updated(&self, uri: &str) {
         self.inner
-            .shared
+            .link
+            .events
             .publish(ServerEvent::ResourceUpdated(uri.to_owned()));
     }
 
     /// Tells clients the list of tools changed.
     pub fn notify_tools_changed(&self) {
-        self.inner.shared.publish(ServerEvent::ToolsChanged);
+        self.inner.link.events.publish(ServerEvent::ToolsChanged);
     }
 
     /// Tells clients the list of prompts changed.
     pub fn notify_prompts_changed(&self) {
-        self.inner.shared.publish(ServerEvent::PromptsChanged);
+        self.inner.link.events.publish(ServerEvent::PromptsChanged);
     }
 
     /// Tells clients the list of resources changed.
     pub fn notify_resources_changed(&self) {
-        self.inner.shared.publish(ServerEvent::ResourcesChanged);
+        self.inner
+            .link
+            .events
+            .publish(ServerEvent::ResourcesChanged);
     }
 
     /// Ends the HTTP connection carrying this request's SSE stream while the
@@ -403,7 +419,7 @@ impl Context {
             session.abandon_client_request(&id);
             return Err(ClientError::Disconnected);
         }
-        let timeout: Duration = self.inner.shared.client_request_timeout;
+        let timeout: Duration = self.inner.link.client_request_timeout;
         let outcome = tokio::select! {
             r = answer => r.map_err(|_| ClientError::Disconnected),
             _ = tokio::time::sleep(timeout) => Err(ClientError::Timeout),
@@ -413,7 +429,7 @@ impl Context {
             session.abandon_client_request(&id);
             if matches!(outcome, Err(ClientError::Timeout)) {
                 self.inner.outbound.send(jsonrpc::notification(
-                    "notifications/cancelled",
+                    method::NOTIFICATIONS_CANCELLED,
                     json!({ "requestId": id, "reason": "timed out" }),
                 ));
             }

@@ -6,7 +6,24 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::jsonrpc::ErrorCode;
+/// Standard and MCP error codes.
+#[derive(Debug)]
+pub struct ErrorCode;
+
+impl ErrorCode {
+    /// The body is not JSON.
+    pub const PARSE_ERROR: i32 = -32700;
+    /// The JSON is not a valid request.
+    pub const INVALID_REQUEST: i32 = -32600;
+    /// The method does not exist (or is not offered).
+    pub const METHOD_NOT_FOUND: i32 = -32601;
+    /// The parameters are wrong.
+    pub const INVALID_PARAMS: i32 = -32602;
+    /// The server failed.
+    pub const INTERNAL_ERROR: i32 = -32603;
+    /// MCP (legacy era): the resource does not exist.
+    pub const RESOURCE_NOT_FOUND: i32 = -32002;
+}
 
 /// A tool failed in a way the model should see and may correct: bad input, a failed
 /// operation. Sent as a `CallToolResult` with `isError: true`.

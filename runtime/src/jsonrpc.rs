@@ -7,26 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+// The codes live with the errors that carry them (`error` is a leaf); they are
+// named here too, where the wire is.
+pub use crate::error::ErrorCode;
 use crate::error::RequestError;
-
-/// Standard and MCP error codes.
-#[derive(Debug)]
-pub struct ErrorCode;
-
-impl ErrorCode {
-    /// The body is not JSON.
-    pub const PARSE_ERROR: i32 = -32700;
-    /// The JSON is not a valid request.
-    pub const INVALID_REQUEST: i32 = -32600;
-    /// The method does not exist (or is not offered).
-    pub const METHOD_NOT_FOUND: i32 = -32601;
-    /// The parameters are wrong.
-    pub const INVALID_PARAMS: i32 = -32602;
-    /// The server failed.
-    pub const INTERNAL_ERROR: i32 = -32603;
-    /// MCP (legacy era): the resource does not exist.
-    pub const RESOURCE_NOT_FOUND: i32 = -32002;
-}
+use crate::method::MethodName;
 
 /// A request id: a string or an integer, never null.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,11 +47,11 @@ impl RequestId {
 pub(crate) enum Incoming {
     Request {
         id: RequestId,
-        method: String,
+        method: MethodName,
         params: Option<Value>,
     },
     Notification {
-        method: String,
+        method: MethodName,
         params: Option<Value>,
     },
     Response {
@@ -119,6 +104,8 @@ pub(crate) fn classify(value: Value) -> Result<Incoming, Box<Invalid>> {
                 return Err(invalid(id, "`params` must be an object"));
             }
         }
+        // The one place a method name is parsed.
+        let method = MethodName::parse(method);
         return Ok(match id {
             Some(id) => Incoming::Request { id, method, params },
             None => Incoming::Notification { method, params },

@@ -10,9 +10,11 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use crate::error::RequestError;
+use crate::events::ServerEvent;
 use crate::jsonrpc::{self, RequestId};
+use crate::method;
 use crate::modern::META_SUBSCRIPTION;
-use crate::server::{ServerEvent, Shared};
+use crate::registry::Registry;
 
 /// The notification kinds one listener receives.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -27,7 +29,7 @@ impl Filter {
     /// Reads the request's `notifications` filter, keeping what this server can
     /// honour. Returns the filter and the subset to acknowledge.
     pub(crate) fn from_params(
-        shared: &Shared,
+        registry: &Registry,
         params: Option<&Value>,
     ) -> Result<(Filter, Value), RequestError> {
         let Some(asked) = params
@@ -39,7 +41,7 @@ impl Filter {
             ));
         };
         let wants = |key: &str| asked.get(key).and_then(Value::as_bool) == Some(true);
-        let r = &shared.registry;
+        let r = registry;
         let has_resources = !r.resources.is_empty() || !r.templates.is_empty();
         let mut filter = Filter {
             tools: wants("toolsListChanged") && !r.tools.is_empty(),
@@ -94,18 +96,18 @@ impl Filter {
     ) -> Option<Value> {
         let (method, mut params) = match event {
             ServerEvent::ToolsChanged if self.tools => {
-                ("notifications/tools/list_changed", Map::new())
+                (method::NOTIFICATIONS_TOOLS_LIST_CHANGED, Map::new())
             }
             ServerEvent::PromptsChanged if self.prompts => {
-                ("notifications/prompts/list_changed", Map::new())
+                (method::NOTIFICATIONS_PROMPTS_LIST_CHANGED, Map::new())
             }
             ServerEvent::ResourcesChanged if self.resources => {
-                ("notifications/resources/list_changed", Map::new())
+                (method::NOTIFICATIONS_RESOURCES_LIST_CHANGED, Map::new())
             }
             ServerEvent::ResourceUpdated(uri) if self.watches(uri) => {
                 let mut p = Map::new();
                 p.insert("uri".into(), uri.clone().into());
-                ("notifications/resources/updated", p)
+                (method::NOTIFICATIONS_RESOURCES_UPDATED, p)
             }
             _ => return None,
         };
@@ -130,7 +132,7 @@ fn tag(subscription: &RequestId) -> Value {
 /// The first message of every listen stream.
 pub(crate) fn acknowledgement(subscription: &RequestId, honoured: Value) -> Value {
     jsonrpc::notification(
-        "notifications/subscriptions/acknowledged",
+        method::NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED,
         json!({ "_meta": tag(subscription), "notifications": honoured }),
     )
 }

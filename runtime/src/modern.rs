@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::RequestError;
 use crate::jsonrpc::ErrorCode;
+use crate::method::{Method, Subject};
 use crate::protocol::{Implementation, LogLevel, ProtocolVersion, TraceContext};
 use crate::registry::{HeaderParam, HeaderParamKind};
 
@@ -203,23 +204,15 @@ pub(crate) fn read_meta(
     })
 }
 
-/// The body value `Mcp-Name` must repeat, for the methods that require it.
-pub(crate) fn named_param(method: &str) -> Option<&'static str> {
-    match method {
-        "tools/call" | "prompts/get" => Some("name"),
-        "resources/read" => Some("uri"),
-        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
-        _ => None,
-    }
-}
-
 /// Step 8: `Mcp-Name` equals the body's name, URI or task id.
 pub(crate) fn check_name_header(
-    method: &str,
+    method: Method,
     params: Option<&Value>,
     headers: &dyn Headers,
 ) -> Result<(), RequestError> {
-    let Some(key) = named_param(method) else {
+    // Only methods a modern request may call get here: their subject is the
+    // body value `Mcp-Name` must repeat.
+    let Some(key) = method.subject().map(Subject::key) else {
         return Ok(());
     };
     // A missing or non-string body value is the dispatcher's -32602.
@@ -489,12 +482,12 @@ mod tests {
     fn name_headers_decode_base64_strictly() {
         let p = json!({ "name": "héllo" });
         let encoded = Fake(vec![("mcp-name", "=?base64?aMOpbGxv?=")]);
-        assert!(check_name_header("tools/call", Some(&p), &encoded).is_ok());
+        assert!(check_name_header(Method::ToolsCall, Some(&p), &encoded).is_ok());
         let bad = Fake(vec![("mcp-name", "=?base64?aMOpbGxv?")]);
-        assert!(check_name_header("tools/call", Some(&p), &bad).is_err());
+        assert!(check_name_header(Method::ToolsCall, Some(&p), &bad).is_err());
         let missing = Fake(vec![]);
-        assert!(check_name_header("tools/call", Some(&p), &missing).is_err());
-        assert!(check_name_header("tools/list", Some(&p), &missing).is_ok());
+        assert!(check_name_header(Method::ToolsCall, Some(&p), &missing).is_err());
+        assert!(check_name_header(Method::ToolsList, Some(&p), &missing).is_ok());
         assert_eq!(
             decode_header_value("=?base64?SGVsbG8?="),
             Err("is not valid base64".into())

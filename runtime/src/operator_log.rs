@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, RequestId};
+use crate::method::{Method, MethodName, Subject};
 use crate::session::Session;
 
 /// A session id as logs show it: a short hash, so logs never hold the id (on HTTP,
@@ -74,10 +75,10 @@ pub(crate) struct RequestLog {
 }
 
 impl RequestLog {
-    pub(crate) fn start(method: &str, params: Option<&Value>) -> RequestLog {
+    pub(crate) fn start(method: &MethodName, params: Option<&Value>) -> RequestLog {
         RequestLog {
             debug: tracing::enabled!(tracing::Level::DEBUG)
-                .then(|| (Instant::now(), subject(method, params))),
+                .then(|| (Instant::now(), subject(method.method(), params))),
         }
     }
 
@@ -110,11 +111,11 @@ impl RequestLog {
 }
 
 /// The tool or prompt a request names, or the resource URI.
-fn subject(method: &str, params: Option<&Value>) -> Option<String> {
-    let key = match method {
-        "tools/call" | "prompts/get" => "name",
-        "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
-        _ => return None,
+fn subject(method: Method, params: Option<&Value>) -> Option<String> {
+    let key = match method.subject()? {
+        // A task id is left out: whoever holds one may read the task.
+        Subject::TaskId => return None,
+        subject => subject.key(),
     };
     params?.get(key)?.as_str().map(str::to_owned)
 }
@@ -166,13 +167,16 @@ mod tests {
     #[test]
     fn subjects_and_panic_messages() {
         let params = serde_json::json!({ "name": "add", "uri": "x://y" });
-        assert_eq!(subject("tools/call", Some(&params)).as_deref(), Some("add"));
         assert_eq!(
-            subject("resources/read", Some(&params)).as_deref(),
+            subject(Method::ToolsCall, Some(&params)).as_deref(),
+            Some("add")
+        );
+        assert_eq!(
+            subject(Method::ResourcesRead, Some(&params)).as_deref(),
             Some("x://y")
         );
-        assert_eq!(subject("ping", Some(&params)), None);
-        assert_eq!(subject("tools/call", None), None);
+        assert_eq!(subject(Method::Ping, Some(&params)), None);
+        assert_eq!(subject(Method::ToolsCall, None), None);
         let payload: Box<dyn Any + Send> = Box::new(String::from("bug"));
         assert_eq!(panic_message(&*payload), "bug");
         let payload: Box<dyn Any + Send> = Box::new(7_u8);

@@ -688,20 +688,20 @@ impl ServerBuilder {
         self
     }
 
-    /// Finishes the server.
+    /// The registry, checked. `build` (in `server`, which sits above the registry)
+    /// makes the server of it.
     ///
     /// # Panics
     ///
     /// When a definition is malformed. Generated code never passes one; the panic
     /// marks a generator bug at start-up, never a reaction to input.
-    pub fn build(&mut self) -> crate::Server {
+    pub(crate) fn finish(&mut self) -> Registry {
         assert!(
             self.errors.is_empty(),
             "mcpgen: invalid server definition (a generator bug):\n{}",
             self.errors.join("\n")
         );
-        let registry = std::mem::replace(&mut self.registry, ServerBuilder::new("{}").registry);
-        crate::Server::from_registry(registry)
+        std::mem::replace(&mut self.registry, ServerBuilder::new("{}").registry)
     }
 }
 

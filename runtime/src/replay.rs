@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Notify;
 
 use crate::error::RequestError;
+use crate::method;
 use crate::session::lock;
 
 /// One attempt of a modern request that may ask the client for input.
@@ -106,27 +107,27 @@ pub(crate) fn check_answer(method: &str, answer: &Value) -> Result<(), &'static 
         return Err("must be an object");
     };
     let ok = match method {
-        "elicitation/create" => {
+        method::ELICITATION_CREATE => {
             matches!(
                 answer.get("action").and_then(Value::as_str),
                 Some("accept" | "decline" | "cancel")
             ) && answer.get("content").is_none_or(Value::is_object)
         }
-        "sampling/createMessage" => {
+        method::SAMPLING_CREATE_MESSAGE => {
             answer.get("role").is_some_and(Value::is_string)
                 && answer
                     .get("content")
                     .is_some_and(|c| c.is_object() || c.is_array())
         }
-        "roots/list" => answer.get("roots").is_some_and(Value::is_array),
+        method::ROOTS_LIST => answer.get("roots").is_some_and(Value::is_array),
         _ => true,
     };
     if ok {
         Ok(())
     } else {
         Err(match method {
-            "elicitation/create" => "must be an elicitation result (`action`, `content`)",
-            "sampling/createMessage" => "must be a sampling result (`role`, `content`)",
+            method::ELICITATION_CREATE => "must be an elicitation result (`action`, `content`)",
+            method::SAMPLING_CREATE_MESSAGE => "must be a sampling result (`role`, `content`)",
             _ => "must be a roots result (`roots`)",
         })
     }

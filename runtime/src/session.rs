@@ -96,8 +96,7 @@ impl Session {
 
     /// Who this session's tasks belong to.
     pub(crate) fn task_owner(&self) -> &str {
-        self.task_owner
-            .get_or_init(|| crate::transport::http::new_session_id().into())
+        self.task_owner.get_or_init(|| new_session_id().into())
     }
 
     /// Records what `initialize` settled; false if it was already settled.
@@ -231,4 +230,18 @@ impl Session {
 /// data consistent, so a panic elsewhere must not take the session down.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A fresh session id: 128 bits from the OS CSPRNG as 32 hex digits (visible
+/// ASCII, as `Mcp-Session-Id` requires). Also names a session's task owner.
+pub(crate) fn new_session_id() -> String {
+    use rand::RngCore as _;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]])
+        .map(char::from)
+        .collect()
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming as IncomingBody};
@@ -31,10 +31,11 @@ use super::sse::{self, Stream, StreamOutbound};
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::listen::{self, Filter};
+use crate::method::{self, Method, MethodName};
 use crate::modern;
 use crate::operator_log::{self, SessionTag};
 use crate::server::Shared;
-use crate::session::{Outbound, Session, lock, now_secs};
+use crate::session::{Outbound, Session, lock, new_session_id, now_secs};
 
 /// The body type of every response.
 pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
@@ -250,18 +251,6 @@ struct EndpointInner {
     sessions: SessionStore,
 }
 
-pub(crate) fn new_session_id() -> String {
-    use rand::RngCore as _;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]])
-        .map(char::from)
-        .collect()
-}
-
 fn full(bytes: impl Into<Bytes>) -> ResponseBody {
     Full::new(bytes.into())
         .map_err(|never| match never {})
@@ -358,7 +347,7 @@ fn is_modern(headers: &HeaderMap, values: &[Value], is_batch: bool) -> bool {
             if modern::has_modern_meta(v.get("params")) {
                 return true;
             }
-            if v.get("method").and_then(Value::as_str) == Some("initialize") {
+            if v.get("method").and_then(Value::as_str) == Some(method::INITIALIZE) {
                 return false;
             }
         }
@@ -474,13 +463,13 @@ impl Endpoint {
             return r;
         }
         match *req.method() {
-            Method::POST => self.post(req).await,
+            http::Method::POST => self.post(req).await,
             // GET and DELETE belong to legacy sessions (§1.2 row 2).
-            Method::GET => match check_legacy_version(req.headers()) {
+            http::Method::GET => match check_legacy_version(req.headers()) {
                 Ok(()) => self.get(req.headers()),
                 Err(r) => r,
             },
-            Method::DELETE => match check_legacy_version(req.headers()) {
+            http::Method::DELETE => match check_legacy_version(req.headers()) {
                 Ok(()) => self.delete(req.headers()),
                 Err(r) => r,
             },
@@ -575,9 +564,9 @@ impl Endpoint {
             return self.post_modern(&headers, values, is_batch).await;
         }
         let is_initialize = !is_batch
-            && values
-                .first()
-                .is_some_and(|v| v.get("method").and_then(Value::as_str) == Some("initialize"));
+            && values.first().is_some_and(|v| {
+                v.get("method").and_then(Value::as_str) == Some(method::INITIALIZE)
+            });
         // An `initialize` is served whatever version header it carries (§1.2 row 5).
         if !is_initialize {
             if let Err(r) = check_legacy_version(&headers) {
@@ -599,7 +588,7 @@ impl Endpoint {
         }
         // `initialize` opens a session; it must come alone.
         if let [Incoming::Request { method, .. }] = messages.as_slice() {
-            if method == "initialize" && !is_batch {
+            if method.method() == Method::Initialize && !is_batch {
                 let Some(Incoming::Request { id, params, .. }) = messages.pop() else {
                     unreachable!("matched above")
                 };
@@ -608,7 +597,7 @@ impl Endpoint {
         }
         if messages
             .iter()
-            .any(|m| matches!(m, Incoming::Request { method, .. } if method == "initialize"))
+            .any(|m| matches!(m, Incoming::Request { method, .. } if method.method() == Method::Initialize))
         {
             return http_error(
                 StatusCode::BAD_REQUEST,
@@ -704,12 +693,13 @@ impl Endpoint {
             Err(rejection) => {
                 let status =
                     StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::BAD_REQUEST);
-                let answer = operator_log::refusal(Some(&method), Some(&id), &rejection.error);
+                let answer =
+                    operator_log::refusal(Some(method.as_str()), Some(&id), &rejection.error);
                 return json_response(status, &answer);
             }
         };
-        if method == "subscriptions/listen" {
-            return match Filter::from_params(shared, params.as_ref()) {
+        if method.method() == Method::SubscriptionsListen {
+            return match Filter::from_params(&shared.registry, params.as_ref()) {
                 Ok((filter, honoured)) => self.listen(id, filter, honoured),
                 Err(e) => refuse(StatusCode::OK, Some(&id), e),
             };
@@ -741,7 +731,7 @@ impl Endpoint {
         let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
         let keep_alive_tx = tx.clone();
         // Subscribe before acknowledging: no change after the ack may be missed.
-        let mut events = self.inner.shared.events.subscribe();
+        let mut events = self.inner.shared.link.events.subscribe();
         let mut seq = 0;
         let mut send = move |message: &Value| {
             seq += 1;
@@ -794,7 +784,7 @@ impl Endpoint {
             }
             Err(e) => json_response(
                 StatusCode::OK,
-                &operator_log::refusal(Some("initialize"), Some(&id), &e),
+                &operator_log::refusal(Some(method::INITIALIZE), Some(&id), &e),
             ),
         }
     }
@@ -802,7 +792,7 @@ impl Endpoint {
     async fn answer_json(
         &self,
         session: Arc<HttpSession>,
-        requests: Vec<(RequestId, String, Option<Value>)>,
+        requests: Vec<(RequestId, MethodName, Option<Value>)>,
         is_batch: bool,
     ) -> Response<ResponseBody> {
         let outbound: Arc<dyn Outbound> = Arc::new(StandaloneOutbound(session.clone()));
@@ -828,7 +818,7 @@ impl Endpoint {
     async fn answer_sse(
         &self,
         session: Arc<HttpSession>,
-        requests: Vec<(RequestId, String, Option<Value>)>,
+        requests: Vec<(RequestId, MethodName, Option<Value>)>,
     ) -> Response<ResponseBody> {
         let stream = session.new_stream(requests.len());
         let version = session.core.version();
@@ -929,7 +919,7 @@ impl Endpoint {
 
     /// While the GET stream is connected, server events go on it.
     fn forward_events(&self, session: &Arc<HttpSession>) {
-        let mut events = self.inner.shared.events.subscribe();
+        let mut events = self.inner.shared.link.events.subscribe();
         let session = session.clone();
         tokio::spawn(async move {
             let stream = session.standalone();

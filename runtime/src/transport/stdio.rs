@@ -13,6 +13,7 @@ use super::poll_once;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::listen::{self, Filter};
+use crate::method::{Capability, Era, Method, MethodName};
 use crate::modern;
 use crate::operator_log;
 use crate::server::Shared;
@@ -34,22 +35,6 @@ impl Outbound for StdoutOutbound {
         self.0.send(jsonrpc::encode(&message)).is_ok()
     }
 }
-
-/// Methods a legacy session serves; used to tell "not initialized yet" from
-/// "no such method" before `initialize`.
-const KNOWN_METHODS: &[&str] = &[
-    "tools/list",
-    "tools/call",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-    "resources/subscribe",
-    "resources/unsubscribe",
-    "prompts/list",
-    "prompts/get",
-    "completion/complete",
-    "logging/setLevel",
-];
 
 /// Serves one client over any byte streams (stdin/stdout in practice) until input
 /// ends and every request in flight has been answered.
@@ -81,7 +66,7 @@ where
     let outbound: Arc<dyn Outbound> = Arc::new(StdoutOutbound(tx.clone()));
     let listeners = Listeners::default();
     let events = {
-        let mut events = shared.events.subscribe();
+        let mut events = shared.link.events.subscribe();
         let session = session.clone();
         let listeners = listeners.clone();
         let tx = tx.clone();
@@ -252,7 +237,7 @@ async fn handle_message(io: &Io<'_>, tasks: &mut JoinSet<()>, value: Value) {
             }
         }
         Incoming::Notification { method, params } => {
-            if method == "notifications/cancelled" {
+            if method.method() == Method::NotificationsCancelled {
                 // The same notification ends a listen subscription.
                 if let Some(id) = params
                     .as_ref()
@@ -276,7 +261,7 @@ async fn serve_modern(
     io: &Io<'_>,
     tasks: &mut JoinSet<()>,
     id: RequestId,
-    method: String,
+    method: MethodName,
     params: Option<Value>,
 ) {
     let shared = io.shared;
@@ -284,15 +269,15 @@ async fn serve_modern(
         Ok(meta) => meta,
         Err(rejection) => {
             let _ = io.tx.send(operator_log::refusal(
-                Some(&method),
+                Some(method.as_str()),
                 Some(&id),
                 &rejection.error,
             ));
             return;
         }
     };
-    if method == "subscriptions/listen" {
-        match Filter::from_params(shared, params.as_ref()) {
+    if method.method() == Method::SubscriptionsListen {
+        match Filter::from_params(&shared.registry, params.as_ref()) {
             Ok((filter, honoured)) => {
                 // The acknowledgement goes out before any event of this subscription.
                 let _ = io
@@ -301,11 +286,9 @@ async fn serve_modern(
                 lock(io.listeners).push((id, filter));
             }
             Err(e) => {
-                let _ = io.tx.send(operator_log::refusal(
-                    Some("subscriptions/listen"),
-                    Some(&id),
-                    &e,
-                ));
+                let _ = io
+                    .tx
+                    .send(operator_log::refusal(Some(method.as_str()), Some(&id), &e));
             }
         }
         return;
@@ -346,16 +329,16 @@ fn answer_before_dispatch(
     shared: &Shared,
     session: &Session,
     id: &jsonrpc::RequestId,
-    method: &str,
+    method: &MethodName,
     params: Option<&Value>,
 ) -> Option<Encoded> {
-    if method == "initialize" {
+    if method.method() == Method::Initialize {
         if session.negotiated().is_some() {
             let e = RequestError::new(
                 ErrorCode::INVALID_REQUEST,
                 "Invalid request: the session is already initialized",
             );
-            return Some(operator_log::refusal(Some("initialize"), Some(id), &e));
+            return Some(operator_log::refusal(Some(method.as_str()), Some(id), &e));
         }
         return Some(match shared.initialize(params) {
             Ok((negotiated, result)) => {
@@ -363,19 +346,30 @@ fn answer_before_dispatch(
                 operator_log::session_opened(session, &STDIO_SESSION);
                 jsonrpc::response(id, &result)
             }
-            Err(e) => operator_log::refusal(Some("initialize"), Some(id), &e),
+            Err(e) => operator_log::refusal(Some(method.as_str()), Some(id), &e),
         });
     }
-    if session.negotiated().is_none() && method != "ping" {
-        let e = if KNOWN_METHODS.contains(&method) {
+    if session.negotiated().is_none() && method.method() != Method::Ping {
+        // A method of a session's features is early; anything else (the tasks
+        // methods included, which need a negotiated 2025-11-25) is unknown.
+        let session_feature = method.method().era() != Some(Era::Modern)
+            && matches!(
+                method.method().capability(),
+                Capability::Tools
+                    | Capability::Resources
+                    | Capability::Prompts
+                    | Capability::Completions
+                    | Capability::Logging
+            );
+        let e = if session_feature {
             RequestError::new(
                 ErrorCode::INVALID_REQUEST,
                 "Invalid request: send `initialize` first",
             )
         } else {
-            RequestError::method_not_found(method)
+            RequestError::method_not_found(method.as_str())
         };
-        return Some(operator_log::refusal(Some(method), Some(id), &e));
+        return Some(operator_log::refusal(Some(method.as_str()), Some(id), &e));
     }
     None
 }
@@ -399,12 +393,12 @@ fn handle_batch(
                 invalid.id.as_ref(),
                 &invalid.error,
             )),
-            Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
+            Ok(Incoming::Request { id, method, .. }) if method.method() == Method::Initialize => {
                 let e = RequestError::new(
                     ErrorCode::INVALID_REQUEST,
                     "Invalid request: initialize cannot be batched",
                 );
-                immediate.push(operator_log::refusal(Some("initialize"), Some(&id), &e));
+                immediate.push(operator_log::refusal(Some(method.as_str()), Some(&id), &e));
             }
             Ok(Incoming::Request { id, method, params }) => pending.push((id, method, params)),
             Ok(Incoming::Notification { method, params }) => {

@@ -1,0 +1,437 @@
+//! The entry points the transports call, one per era: `handle_request` and
+//! `handle_notification` for a legacy session, `admit_modern` and `handle_modern`
+//! for a stateless 2026 request; and the dispatch of a method to its handler.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::context::{Context, Detach, Questions};
+use crate::error::RequestError;
+use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
+use crate::method::{Method, MethodName, Subject};
+use crate::modern::{self, RequestMeta};
+use crate::operator_log::{self, RequestLog};
+use crate::protocol::LogLevel;
+use crate::registry::{TaskStarts, TaskSupport};
+use crate::seal::Binding;
+use crate::session::{Discard, Negotiated, Outbound, Session};
+use crate::tasks::{self, Owner};
+
+use super::Shared;
+
+impl Shared {
+    /// Serves one request of an initialized session. The request is registered for
+    /// cancellation at once, before the returned future first runs, so a
+    /// `notifications/cancelled` read right after it always finds it. The future
+    /// yields the JSON-RPC response, or `None` when the client cancelled the request
+    /// (no response is due then).
+    pub(crate) fn handle_request(
+        self: &Arc<Self>,
+        session: &Arc<Session>,
+        id: RequestId,
+        method: MethodName,
+        params: Option<Value>,
+        outbound: Arc<dyn Outbound>,
+    ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
+        let cancel = session.begin_request(&id);
+        let shared = self.clone();
+        let session = session.clone();
+        async move {
+            let progress_token = params
+                .as_ref()
+                .and_then(Value::as_object)
+                .and_then(progress_token);
+            let ctx = Context::new(
+                id.clone(),
+                progress_token,
+                session.clone(),
+                outbound,
+                shared.link.clone(),
+                cancel.clone(),
+                Questions::Session,
+            );
+            let log = RequestLog::start(&method, params.as_ref());
+            let work =
+                AssertUnwindSafe(shared.dispatch(ctx, &method, params, false)).catch_unwind();
+            let outcome = tokio::select! {
+                // Cancellation wins ties: a handler that noticed the cancellation
+                // and returned must not be answered either.
+                biased;
+                _ = cancel.cancelled() => None,
+                r = work => Some(r),
+            };
+            session.end_request(&id);
+            let outcome = outcome.filter(|_| !cancel.is_cancelled());
+            let Some(outcome) = outcome else {
+                log.finish(method.as_str(), &id, None);
+                return None;
+            };
+            let result = outcome.unwrap_or_else(|panic| {
+                operator_log::handler_panicked(method.as_str(), &id, &*panic);
+                Err(RequestError::internal(
+                    "Internal error: the handler panicked",
+                ))
+            });
+            log.finish(method.as_str(), &id, Some(&result));
+            Some(match result {
+                Ok(result) => jsonrpc::response(&id, &result),
+                Err(e) => jsonrpc::error_response(Some(&id), &e),
+            })
+        }
+    }
+
+    /// Handles a notification from the client.
+    pub(crate) fn handle_notification(
+        &self,
+        session: &Session,
+        method: &MethodName,
+        params: Option<&Value>,
+    ) {
+        match method.method() {
+            Method::NotificationsInitialized => session.mark_initialized(),
+            Method::NotificationsCancelled => {
+                let id = params
+                    .and_then(|p| p.get("requestId"))
+                    .and_then(|v| serde_json::from_value::<RequestId>(v.clone()).ok());
+                if let Some(id) = id {
+                    session.cancel_request(&id);
+                }
+            }
+            // Progress for server requests, roots changes and anything unknown need
+            // no action; notifications never get an answer.
+            _ => {}
+        }
+    }
+
+    /// Serves one modern request, already admitted (its `_meta`, headers and
+    /// capabilities checked). Like [`Shared::handle_request`], the future yields
+    /// `None` when the client cancelled.
+    pub(crate) fn handle_modern(
+        self: &Arc<Self>,
+        meta: RequestMeta,
+        id: RequestId,
+        method: MethodName,
+        params: Option<Value>,
+        outbound: Arc<dyn Outbound>,
+        cancel: CancellationToken,
+    ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
+        use tracing::Instrument as _;
+        // The client's trace parents ours: a collector joins the two.
+        let span = tracing::debug_span!(
+            "mcp.request",
+            method = %method.as_str(),
+            traceparent = meta.trace.as_ref().map_or("", |t| t.traceparent.as_str()),
+        );
+        let shared = self.clone();
+        let log = RequestLog::start(&method, params.as_ref());
+        async move {
+            let work = AssertUnwindSafe(shared.serve_modern(
+                meta,
+                &id,
+                &method,
+                params,
+                outbound,
+                cancel.clone(),
+            ))
+            .catch_unwind();
+            let outcome = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => None,
+                r = work => Some(r),
+            };
+            let outcome = outcome.filter(|_| !cancel.is_cancelled());
+            let Some(outcome) = outcome else {
+                log.finish(method.as_str(), &id, None);
+                return None;
+            };
+            let result = outcome.unwrap_or_else(|panic| {
+                operator_log::handler_panicked(method.as_str(), &id, &*panic);
+                Err(RequestError::internal(
+                    "Internal error: the handler panicked",
+                ))
+            });
+            log.finish(method.as_str(), &id, Some(&result));
+            Some(match result {
+                Ok(result) => jsonrpc::response(&id, &result),
+                Err(e) => jsonrpc::error_response(Some(&id), &modern::for_modern(e)),
+            })
+        }
+        .instrument(span)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn serve_modern(
+        self: &Arc<Self>,
+        meta: RequestMeta,
+        id: &RequestId,
+        method: &MethodName,
+        params: Option<Value>,
+        outbound: Arc<dyn Outbound>,
+        cancel: CancellationToken,
+    ) -> Result<Encoded, RequestError> {
+        let mut params = match params {
+            None => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
+        };
+        match method.method() {
+            Method::ServerDiscover => return Ok(jsonrpc::encode(&self.discover())),
+            m @ (Method::TasksGet | Method::TasksUpdate | Method::TasksCancel) => {
+                return self.modern_task_request(m, &params);
+            }
+            _ => {}
+        }
+        let wants_tasks = meta.has_extension(modern::TASKS_EXTENSION);
+        let progress_token = progress_token(&params);
+        let session = Arc::new(Session::modern(
+            Negotiated {
+                version: meta.version,
+                client_capabilities: meta.client_capabilities,
+                client_info: meta.client_info,
+                trace: meta.trace.map(Box::new),
+            },
+            meta.log_level,
+        ));
+        // Only the methods that name a tool, prompt or resource may answer
+        // `input_required` (SEP-2322); the tasks methods were served above.
+        let Some(subject_key) = method.method().subject().map(Subject::key) else {
+            let ctx = Context::new(
+                id.clone(),
+                progress_token,
+                session,
+                outbound,
+                self.link.clone(),
+                cancel,
+                Questions::Unavailable,
+            );
+            return self
+                .dispatch(ctx, method, Some(Value::Object(params)), true)
+                .await;
+        };
+        let subject = params
+            .get(subject_key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
+        let binding = Binding {
+            purpose: method.as_str(),
+            subject: &subject,
+            arguments: &arguments,
+            // No authentication layer exists yet; the binding is ready for one.
+            principal: None,
+        };
+        let replay = Arc::new(self.resume(&binding, &mut params)?);
+        let task_starts = (method.method() == Method::ToolsCall && wants_tasks)
+            .then(|| self.tool_task_starts(&subject))
+            .flatten();
+        if task_starts == Some(TaskStarts::OnCall) {
+            // A task from the start: questions wait in the task for `tasks/update`.
+            let task = self.tasks.create(Owner::Anyone, None)?;
+            let ctx = Context::new(
+                id.clone(),
+                None,
+                session,
+                Arc::new(Discard),
+                self.link.clone(),
+                task.cancel_token(),
+                Questions::Task(task.clone()),
+            );
+            self.run_task(&task, self.owned_dispatch(ctx, method, params, true), true);
+            return Ok(jsonrpc::encode(&tasks::modern_created(&task.snapshot())));
+        }
+        let detach = Arc::new(Detach::default());
+        let mut ctx = Context::new(
+            id.clone(),
+            progress_token,
+            session,
+            outbound,
+            self.link.clone(),
+            // Until a detach the client's disconnect drops the handler outright;
+            // after it, only `tasks/cancel` stops it.
+            if task_starts.is_some() {
+                CancellationToken::new()
+            } else {
+                cancel
+            },
+            Questions::Replay(replay.clone()),
+        );
+        if task_starts.is_some() {
+            ctx = ctx.detachable(detach.clone());
+        }
+        let mut work = self.owned_dispatch(ctx, method, params, true);
+        tokio::select! {
+            biased;
+            r = &mut work => r,
+            _ = replay.suspended() => self.input_required(&replay, &binding),
+            _ = detach.requested() => {
+                let task = self.tasks.create(Owner::Anyone, None)?;
+                detach.install(task.clone());
+                self.run_task(&task, work, true);
+                Ok(jsonrpc::encode(&tasks::modern_created(&task.snapshot())))
+            }
+        }
+    }
+
+    /// Every check a modern request passes before it is served (§1.3 steps 2 to
+    /// 10), in order; the transport gives the HTTP headers when there are any.
+    pub(crate) fn admit_modern(
+        &self,
+        method: &MethodName,
+        params: Option<&Value>,
+        headers: Option<&dyn modern::Headers>,
+    ) -> Result<RequestMeta, modern::Rejection> {
+        let meta = modern::read_meta(method.as_str(), params, headers)?;
+        if !self.serves_modern(method.method()) {
+            return Err(modern::Rejection {
+                status: 404,
+                error: RequestError::method_not_found(method.as_str()),
+            });
+        }
+        let method = method.method();
+        if let Some(headers) = headers {
+            modern::check_name_header(method, params, headers)
+                .map_err(modern::Rejection::bad_request)?;
+        }
+        let tasks_declared = meta.has_extension(modern::TASKS_EXTENSION);
+        let tool = (method == Method::ToolsCall)
+            .then(|| params.and_then(|p| p.get("name")).and_then(Value::as_str))
+            .flatten()
+            .and_then(|name| self.registry.tool(name));
+        if let Some(tool) = tool {
+            if let Some(headers) = headers {
+                let arguments = params.and_then(|p| p.get("arguments"));
+                modern::check_param_headers(&tool.header_params, arguments, headers)
+                    .map_err(modern::Rejection::bad_request)?;
+            }
+            // Decided before any byte of an answer: what the tool cannot run without.
+            if !modern::declares(&meta.client_capabilities, &tool.requires) {
+                return Err(modern::Rejection::bad_request(modern::missing_capability(
+                    Value::Object(tool.requires.clone()),
+                )));
+            }
+            if tool.task_support == TaskSupport::Required && !tasks_declared {
+                return Err(modern::Rejection::bad_request(modern::missing_capability(
+                    json!({ "extensions": { modern::TASKS_EXTENSION: {} } }),
+                )));
+            }
+        }
+        let asks_task_events = method == Method::SubscriptionsListen
+            && params
+                .and_then(|p| p.pointer("/notifications/taskIds"))
+                .is_some();
+        let task_method = matches!(
+            method,
+            Method::TasksGet | Method::TasksUpdate | Method::TasksCancel
+        );
+        if (task_method || asks_task_events) && !tasks_declared {
+            return Err(modern::Rejection::bad_request(modern::missing_capability(
+                json!({ "extensions": { modern::TASKS_EXTENSION: {} } }),
+            )));
+        }
+        Ok(meta)
+    }
+
+    pub(super) async fn dispatch(
+        self: &Arc<Self>,
+        ctx: Context,
+        method: &MethodName,
+        params: Option<Value>,
+        modern: bool,
+    ) -> Result<Encoded, RequestError> {
+        let params = match params {
+            None => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
+        };
+        if let Some((key, items)) = self.listed(method.method(), ctx.protocol_version()) {
+            return self.list(&params, key, items, modern);
+        }
+        let mut result = self.dispatch_value(ctx, method, params).await?;
+        if modern {
+            if let Value::Object(result) = &mut result {
+                modern::complete(result, &self.modern_info);
+            }
+        }
+        Ok(jsonrpc::encode(&result))
+    }
+
+    /// Every method but the lists.
+    pub(super) async fn dispatch_value(
+        self: &Arc<Self>,
+        ctx: Context,
+        method: &MethodName,
+        params: Map<String, Value>,
+    ) -> Result<Value, RequestError> {
+        let r = &self.registry;
+        match method.method() {
+            Method::Ping => Ok(json!({})),
+            Method::Initialize => Err(RequestError::new(
+                ErrorCode::INVALID_REQUEST,
+                "Invalid request: the session is already initialized",
+            )),
+            Method::ToolsCall if self.is_legacy_task_call(&ctx, &params) => {
+                self.start_legacy_task(ctx, params)
+            }
+            Method::ToolsCall if !r.tools.is_empty() => self.call_tool(ctx, params).await,
+            m @ (Method::TasksGet
+            | Method::TasksResult
+            | Method::TasksList
+            | Method::TasksCancel)
+                if self.has_task_tools && ctx.protocol_version().has_tasks() =>
+            {
+                self.legacy_task_request(ctx, m, &params).await
+            }
+            Method::ResourcesRead if self.has_resources() => self.read_resource(ctx, &params).await,
+            Method::ResourcesSubscribe if self.has_resources() => {
+                ctx_session(&ctx, &params, |s, uri| s.subscribe(uri))
+            }
+            Method::ResourcesUnsubscribe if self.has_resources() => {
+                ctx_session(&ctx, &params, |s, uri| s.unsubscribe(uri))
+            }
+            Method::PromptsGet if !r.prompts.is_empty() => self.get_prompt(ctx, params).await,
+            Method::CompletionComplete => self.complete(ctx, &params).await,
+            Method::LoggingSetLevel => {
+                let level = params
+                    .get("level")
+                    .and_then(Value::as_str)
+                    .and_then(|l| l.parse::<LogLevel>().ok())
+                    .ok_or_else(|| {
+                        RequestError::invalid_params(
+                            "`level` must be one of debug, info, notice, warning, error, critical, alert, emergency",
+                        )
+                    })?;
+                ctx.session().set_log_level(level);
+                Ok(json!({}))
+            }
+            // Unknown, of the other era, or not offered by this server.
+            _ => Err(RequestError::method_not_found(method.as_str())),
+        }
+    }
+}
+
+/// The request's `_meta.progressToken`, if it is a valid one.
+pub(super) fn progress_token(params: &Map<String, Value>) -> Option<Value> {
+    params
+        .get("_meta")
+        .and_then(|m| m.get("progressToken"))
+        .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+        .cloned()
+}
+
+pub(super) fn ctx_session(
+    ctx: &Context,
+    params: &Map<String, Value>,
+    f: impl FnOnce(&Session, &str),
+) -> Result<Value, RequestError> {
+    let uri = params
+        .get("uri")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RequestError::invalid_params("`uri` must be a string"))?;
+    f(ctx.session(), uri);
+    Ok(json!({}))
+}
