@@ -15,8 +15,9 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value};
 
 use crate::diag::Reporter;
-use crate::load::{did_you_mean, index, join};
+use crate::hints::did_you_mean;
 use crate::model::{JsonObject, Manifest};
+use crate::path::{index, join};
 
 /// The hint for an unknown definition: the closest name, or where to add it.
 fn unknown_hint(name: &str, names: &[&str]) -> String {

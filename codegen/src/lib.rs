@@ -47,12 +47,16 @@
 
 mod definitions;
 mod diag;
+mod docs;
 mod emit;
 mod guard;
+mod hints;
 mod items;
 mod load;
 mod model;
 mod names;
+mod path;
+mod span;
 mod types;
 mod validate;
 
@@ -519,7 +523,7 @@ impl Builder {
             .unwrap_or_default();
         // A byte-order mark is no part of the text: columns count from after it.
         let text = source.strip_prefix('\u{feff}').unwrap_or(source);
-        let index = load::SpanIndex::build(text);
+        let index = span::SpanIndex::build(text);
         let mut rep = diag::Reporter::new(manifest, text, &index);
         if syn::parse_str::<syn::Path>(&self.runtime_path).is_err() {
             rep.error_hint(

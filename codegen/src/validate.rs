@@ -17,10 +17,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
-use crate::diag::{At, Reporter, Severity};
-use crate::load::{closest, did_you_mean, index, join};
+use crate::diag::{Reporter, Severity};
+use crate::hints::{closest, did_you_mean};
 use crate::model::{EmbeddedResource, Manifest, Media, VarType};
 use crate::names::{camel, has_word, is_keyword, member, snake};
+use crate::path::{index, join};
+use crate::span::At;
 
 pub(crate) use form::{FieldType, FormField};
 
@@ -102,7 +104,7 @@ impl Ctx<'_, '_> {
             Namespace::Method => "method",
             Namespace::Type => "type",
         };
-        if ns == Namespace::Type && crate::emit::FACADE_NAMES.contains(&rust.as_str()) {
+        if ns == Namespace::Type && crate::names::FACADE_NAMES.contains(&rust.as_str()) {
             self.rep.error_hint(
                 path,
                 format!(
@@ -312,7 +314,7 @@ fn merge(used: &mut Option<HashSet<String>>, found: Option<Vec<String>>) {
     }
 }
 
-pub(crate) use crate::load::backticks;
+pub(crate) use crate::hints::backticks;
 
 /// A file in the same directory as `abs` whose name is close to its name, as a
 /// path like `rel`.
