@@ -5,17 +5,22 @@ mod tools;
 
 use std::collections::HashSet;
 
-use proc_macro2::{Literal, TokenStream};
+use indexmap::IndexMap;
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
+use crate::definitions::Definitions;
 use crate::diag::Reporter;
 use crate::docs::{doc_attrs, doc_lines, document};
 use crate::items::Part;
-use crate::model::{Annotations, CacheHints, ClientCapability, Icon, Theme, Tool, VarType};
+use crate::model::{
+    Annotations, CacheHints, ClientCapability, Icon, Manifest, ServerInfo, Theme, Tool, VarType,
+};
 use crate::names::{FACADE_NAMES, camel, ident, snake};
 use crate::path::join;
-use crate::validate::{FieldType, Plan, ResourceBody};
+use crate::types::{Role, Target, schema_types};
+use crate::validate::{FieldType, FormField, Plan, ResourceBody};
 
 /// What emission produces for one manifest.
 pub(crate) struct Emitted {
@@ -203,19 +208,34 @@ fn data_struct(
 /// Generates the Rust file and the schema files for a validated manifest.
 pub(crate) fn emit(
     plan: &Plan<'_>,
-    (definitions, used): (&crate::definitions::Definitions, &[String]),
+    (definitions, used): (&Definitions, &[String]),
     stem: &str,
     file_name: &str,
     runtime: &str,
     rep: &mut Reporter<'_>,
 ) -> Emitted {
     let m = plan.manifest;
-    let rt: TokenStream = runtime.parse().unwrap_or_else(|_| quote!(::mcpgen_runtime));
-    let serde = quote!(#rt::codegen::serde);
-    let krate = format!("{runtime}::codegen::serde");
     let trait_name = format_ident!("{}Server", camel(stem));
-    let module = format_ident!("__mcpgen_{}", snake(stem));
+    let mut module = Module::new(runtime, reserved_names(m, &trait_name));
+    // The order of the calls is the order of the generated items.
+    module.definitions(definitions, used, rep);
+    module.tools(m, rep);
+    module.resources(m, &plan.resources);
+    module.resource_templates(m, &plan.template_vars);
+    module.prompts(m, &plan.prompt_messages);
+    module.completions(m);
+    module.forms(m, &plan.forms);
+    let code = module.finish(&m.server, &trait_name, stem, file_name);
+    Emitted {
+        code,
+        schemas: module.schemas,
+    }
+}
 
+/// The Rust type names generated code takes before any schema is typed: the
+/// facade's, the trait's, and those of each item's generated struct. A shared
+/// definition or a schema type must not take one of them.
+fn reserved_names(m: &Manifest, trait_name: &Ident) -> HashSet<String> {
     let mut reserved: HashSet<String> = FACADE_NAMES.iter().map(|s| (*s).to_owned()).collect();
     reserved.insert(trait_name.to_string());
     for (name, tool) in &m.tools {
@@ -239,463 +259,574 @@ pub(crate) fn emit(
     for name in m.elicitations.keys() {
         reserved.insert(camel(name));
     }
+    reserved
+}
 
-    let mut types = Vec::new();
+/// The generated module as each kind of item adds to it: types, the trait's
+/// methods and `server()`'s registrations, each in manifest order.
+struct Module<'r> {
+    /// The runtime's path as written (`::mcpgen_runtime`).
+    runtime: &'r str,
+    /// The runtime's path as tokens.
+    rt: TokenStream,
+    /// Rust type names already taken.
+    reserved: HashSet<String>,
+    /// The shared definitions that have a type: (manifest name, Rust name).
+    shared: Vec<(String, String)>,
+    types: Vec<Part>,
+    /// Tools come first in the trait and in `server()`.
+    tools: tools::Tools,
+    methods: Vec<TokenStream>,
+    registrations: Vec<TokenStream>,
+    /// `(file name, JSON text)` of each tool's input and output schema.
+    schemas: Vec<(String, String)>,
+}
 
-    // Shared definitions: one type each, which every tool's types name.
-    let mut shared: Vec<(String, String)> = Vec::new();
-    for name in used {
-        let rust = camel(name);
-        if !reserved.insert(rust.clone()) || shared.iter().any(|(_, r)| *r == rust) {
-            rep.error_hint(
-                &join("definitions", name),
-                format!("the definition `{name}` would be the Rust type `{rust}`, a name generated code already uses"),
-                "rename the definition",
-            );
-            continue;
-        }
-        shared.push((name.clone(), rust));
-    }
-    for (name, rust) in &shared {
-        let schema = crate::definitions::standalone(name, definitions);
-        let doc = format!("The `{name}` definition, shared by the tools that use it.");
-        let module = format!("__definition_{}", snake(name));
-        let target = crate::types::Target {
-            type_name: rust,
-            doc: &doc,
-            module: &module,
-            path: &join("definitions", name),
-            role: crate::types::Role::Input,
-            shared: &shared,
-        };
-        types.extend(crate::types::schema_types(
-            &schema,
-            &target,
+impl<'r> Module<'r> {
+    fn new(runtime: &'r str, reserved: HashSet<String>) -> Self {
+        Module {
             runtime,
-            &mut reserved,
-            rep,
-        ));
+            rt: runtime.parse().unwrap_or_else(|_| quote!(::mcpgen_runtime)),
+            reserved,
+            shared: Vec::new(),
+            types: Vec::new(),
+            tools: tools::Tools::default(),
+            methods: Vec::new(),
+            registrations: Vec::new(),
+            schemas: Vec::new(),
+        }
     }
 
-    // Tools come first in the trait and in `server()`.
-    let mut tools = tools::Tools::default();
-    let mut methods = Vec::new();
-    let mut registrations = Vec::new();
-    let mut schemas = Vec::new();
+    /// A plain serde struct named through the runtime's facade.
+    fn data_struct(&mut self, name: &str, doc: &str, fields: &[Field<'_>], field_kind: &str) {
+        let rt = &self.rt;
+        let serde = quote!(#rt::codegen::serde);
+        let krate = format!("{}::codegen::serde", self.runtime);
+        self.types.push(Part::parse(data_struct(
+            name, doc, fields, field_kind, &serde, &krate,
+        )));
+    }
 
-    // Tools.
-    for (name, tool) in &m.tools {
-        let path = join("tools", name);
-        for (kind, schema) in [("Input", &tool.input), ("Output", &tool.output)] {
-            let Some(schema) = schema else { continue };
-            let type_name = format!("{}{kind}", camel(name));
-            let lower = kind.to_lowercase();
-            schemas.push((
-                format!("{name}.{lower}.json"),
-                serde_json::to_string_pretty(&Value::Object(schema.clone())).unwrap_or_default()
-                    + "\n",
-            ));
-            let doc = format!("The {lower} of the `{name}` tool.");
-            let module = format!("__{}_{}", snake(name), lower);
-            let target = crate::types::Target {
-                type_name: &type_name,
+    /// Shared definitions: one type each, which every tool's types name.
+    fn definitions(&mut self, definitions: &Definitions, used: &[String], rep: &mut Reporter<'_>) {
+        for name in used {
+            let rust = camel(name);
+            if !self.reserved.insert(rust.clone()) || self.shared.iter().any(|(_, r)| *r == rust) {
+                rep.error_hint(
+                    &join("definitions", name),
+                    format!("the definition `{name}` would be the Rust type `{rust}`, a name generated code already uses"),
+                    "rename the definition",
+                );
+                continue;
+            }
+            self.shared.push((name.clone(), rust));
+        }
+        for (name, rust) in &self.shared {
+            let schema = crate::definitions::standalone(name, definitions);
+            let doc = format!("The `{name}` definition, shared by the tools that use it.");
+            let module = format!("__definition_{}", snake(name));
+            let target = Target {
+                type_name: rust,
                 doc: &doc,
                 module: &module,
-                path: &join(&path, &lower),
-                role: if kind == "Input" {
-                    crate::types::Role::Input
-                } else {
-                    crate::types::Role::Output
-                },
-                shared: &shared,
+                path: &join("definitions", name),
+                role: Role::Input,
+                shared: &self.shared,
             };
-            types.extend(crate::types::schema_types(
-                schema,
+            self.types.extend(schema_types(
+                &schema,
                 &target,
-                runtime,
-                &mut reserved,
+                self.runtime,
+                &mut self.reserved,
                 rep,
             ));
         }
-        let docs = doc_lines(&format!(
-            "{}\n\nThe `{name}` tool.",
-            tool.description.as_deref().unwrap_or_default()
-        ));
-        let mut def = Map::new();
-        def.insert("name".into(), Value::String(name.clone()));
-        put(&mut def, "title", string(&tool.title));
-        put(&mut def, "description", string(&tool.description));
-        def.insert(
-            "inputSchema".into(),
-            match &tool.input {
-                Some(s) => Value::Object(s.clone()),
-                None => json!({ "type": "object", "additionalProperties": false }),
-            },
-        );
-        put(
-            &mut def,
-            "outputSchema",
-            tool.output.clone().map(Value::Object),
-        );
-        if let Some(a) = &tool.annotations {
-            let mut o = Map::new();
-            put(&mut o, "title", string(&a.title));
-            put(&mut o, "readOnlyHint", a.read_only_hint.map(Value::Bool));
-            put(
-                &mut o,
-                "destructiveHint",
-                a.destructive_hint.map(Value::Bool),
-            );
-            put(&mut o, "idempotentHint", a.idempotent_hint.map(Value::Bool));
-            put(&mut o, "openWorldHint", a.open_world_hint.map(Value::Bool));
-            def.insert("annotations".into(), Value::Object(o));
-        }
-        put(&mut def, "icons", icons_json(&tool.icons));
-        tools.push(tools::Tool {
-            method: ident(&snake(name)),
-            input: tool
-                .input
-                .as_ref()
-                .map(|_| format_ident!("{}Input", camel(name))),
-            output: tool
-                .output
-                .as_ref()
-                .map(|_| format_ident!("{}Output", camel(name))),
-            definition: json_lit(&Value::Object(def)),
-            docs: &docs,
-            name,
-            policy: tool_policy(tool).map(|p| json_lit(&p)),
-        });
     }
 
-    // Resources.
-    for (r, (body, size)) in m.resources.iter().zip(&plan.resources) {
-        let mut def = Map::new();
-        def.insert("uri".into(), Value::String(r.uri.clone()));
-        def.insert("name".into(), Value::String(r.name.clone()));
-        put(&mut def, "title", string(&r.title));
-        put(&mut def, "description", string(&r.description));
-        put(&mut def, "mimeType", string(&r.mime_type));
-        put(&mut def, "size", size.map(Value::from));
-        put(&mut def, "annotations", annotations_json(&r.annotations));
-        put(&mut def, "icons", icons_json(&r.icons));
-        let def = json_lit(&Value::Object(def));
-        let source = match body {
-            ResourceBody::Text(text) => quote!(ResourceSource::Text(#text)),
-            ResourceBody::Blob(bytes) => {
-                let lit = Literal::byte_string(bytes);
-                quote!(ResourceSource::Blob(#lit))
-            }
-            ResourceBody::Dynamic => {
-                let method = format_ident!("read_{}", snake(&r.name));
-                let docs = doc_attrs(&format!(
-                    "{}\n\nReads the resource `{}`.",
-                    r.description.as_deref().unwrap_or_default(),
-                    r.uri
+    /// Tools: their input and output types and schema files, methods and
+    /// registrations.
+    fn tools(&mut self, m: &Manifest, rep: &mut Reporter<'_>) {
+        for (name, tool) in &m.tools {
+            let path = join("tools", name);
+            for (kind, schema) in [("Input", &tool.input), ("Output", &tool.output)] {
+                let Some(schema) = schema else { continue };
+                let type_name = format!("{}{kind}", camel(name));
+                let lower = kind.to_lowercase();
+                self.schemas.push((
+                    format!("{name}.{lower}.json"),
+                    serde_json::to_string_pretty(&Value::Object(schema.clone()))
+                        .unwrap_or_default()
+                        + "\n",
                 ));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, uri: &str) -> impl Future<Output = ResourceResult> + Send;
-                });
-                quote! {
-                    ResourceSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, uri: String| {
-                            let h = h.clone();
-                            async move { h.#method(&ctx, &uri).await }
-                        }
-                    })
+                let doc = format!("The {lower} of the `{name}` tool.");
+                let module = format!("__{}_{}", snake(name), lower);
+                let target = Target {
+                    type_name: &type_name,
+                    doc: &doc,
+                    module: &module,
+                    path: &join(&path, &lower),
+                    role: if kind == "Input" {
+                        Role::Input
+                    } else {
+                        Role::Output
+                    },
+                    shared: &self.shared,
+                };
+                self.types.extend(schema_types(
+                    schema,
+                    &target,
+                    self.runtime,
+                    &mut self.reserved,
+                    rep,
+                ));
+            }
+            let docs = doc_lines(&format!(
+                "{}\n\nThe `{name}` tool.",
+                tool.description.as_deref().unwrap_or_default()
+            ));
+            self.tools.push(tools::Tool {
+                method: ident(&snake(name)),
+                input: tool
+                    .input
+                    .as_ref()
+                    .map(|_| format_ident!("{}Input", camel(name))),
+                output: tool
+                    .output
+                    .as_ref()
+                    .map(|_| format_ident!("{}Output", camel(name))),
+                definition: json_lit(&tool_definition(name, tool)),
+                docs: &docs,
+                name,
+                policy: tool_policy(tool).map(|p| json_lit(&p)),
+            });
+        }
+    }
+
+    /// Resources with a fixed URI: embedded, or read by a method.
+    fn resources(&mut self, m: &Manifest, bodies: &[(ResourceBody, Option<u64>)]) {
+        for (r, (body, size)) in m.resources.iter().zip(bodies) {
+            let mut def = Map::new();
+            def.insert("uri".into(), Value::String(r.uri.clone()));
+            def.insert("name".into(), Value::String(r.name.clone()));
+            put(&mut def, "title", string(&r.title));
+            put(&mut def, "description", string(&r.description));
+            put(&mut def, "mimeType", string(&r.mime_type));
+            put(&mut def, "size", size.map(Value::from));
+            put(&mut def, "annotations", annotations_json(&r.annotations));
+            put(&mut def, "icons", icons_json(&r.icons));
+            let def = json_lit(&Value::Object(def));
+            let source = match body {
+                ResourceBody::Text(text) => quote!(ResourceSource::Text(#text)),
+                ResourceBody::Blob(bytes) => {
+                    let lit = Literal::byte_string(bytes);
+                    quote!(ResourceSource::Blob(#lit))
                 }
-            }
-        };
-        registrations.push(quote!(b.resource(#def, #source);));
-        if let Some(cache) = &r.cache {
-            let (uri, cache) = (&r.uri, cache_lit(cache));
-            registrations.push(quote!(b.resource_cache(#uri, #cache);));
-        }
-    }
-
-    // Resource templates.
-    for (t, vars) in m.resource_templates.iter().zip(&plan.template_vars) {
-        let mut def = Map::new();
-        def.insert("uriTemplate".into(), Value::String(t.uri_template.clone()));
-        def.insert("name".into(), Value::String(t.name.clone()));
-        put(&mut def, "title", string(&t.title));
-        put(&mut def, "description", string(&t.description));
-        put(&mut def, "mimeType", string(&t.mime_type));
-        put(&mut def, "annotations", annotations_json(&t.annotations));
-        put(&mut def, "icons", icons_json(&t.icons));
-        let def = json_lit(&Value::Object(def));
-        let var_list = vars.iter().map(|(n, ty)| {
-            let (vt, _) = var_type(*ty);
-            quote!((#n, #vt))
-        });
-        let source = match &t.text {
-            Some(text) => quote!(TemplateSource::Text(#text)),
-            None => {
-                let method = format_ident!("read_{}", snake(&t.name));
-                let vars_ty = format!("{}Variables", camel(&t.name));
-                let declared = t.variables.clone().unwrap_or_default();
-                let fields: Vec<Field<'_>> = vars
-                    .iter()
-                    .map(|(n, ty)| Field {
-                        name: n,
-                        ty: var_type(*ty).1,
-                        optional: false,
-                        doc: None,
-                    })
-                    .collect();
-                let descs: Vec<Option<String>> = vars
-                    .iter()
-                    .map(|(n, _)| declared.get(n).and_then(|v| v.description.clone()))
-                    .collect();
-                let fields: Vec<Field<'_>> = fields
-                    .into_iter()
-                    .zip(&descs)
-                    .map(|(f, d)| Field {
-                        doc: d.as_deref(),
-                        ..f
-                    })
-                    .collect();
-                types.push(Part::parse(data_struct(
-                    &vars_ty,
-                    &format!(
-                        "The variables of the `{}` resource template (`{}`).",
-                        t.name, t.uri_template
-                    ),
-                    &fields,
-                    "variable",
-                    &serde,
-                    &krate,
-                )));
-                let vars_ty = format_ident!("{}", vars_ty);
-                let docs = doc_attrs(&format!(
-                    "{}\n\nReads a resource of the template `{}`.",
-                    t.description.as_deref().unwrap_or_default(),
-                    t.uri_template
-                ));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, uri: &str, vars: #vars_ty) -> impl Future<Output = ResourceResult> + Send;
-                });
-                quote! {
-                    TemplateSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, uri: String, vars: Map<String, Value>| {
-                            let h = h.clone();
-                            async move {
-                                let vars: #vars_ty = template_variables(vars)?;
-                                h.#method(&ctx, &uri, vars).await
+                ResourceBody::Dynamic => {
+                    let method = format_ident!("read_{}", snake(&r.name));
+                    let docs = doc_attrs(&format!(
+                        "{}\n\nReads the resource `{}`.",
+                        r.description.as_deref().unwrap_or_default(),
+                        r.uri
+                    ));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, uri: &str) -> impl Future<Output = ResourceResult> + Send;
+                    });
+                    quote! {
+                        ResourceSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, uri: String| {
+                                let h = h.clone();
+                                async move { h.#method(&ctx, &uri).await }
                             }
-                        }
-                    })
+                        })
+                    }
                 }
+            };
+            self.registrations.push(quote!(b.resource(#def, #source);));
+            if let Some(cache) = &r.cache {
+                let (uri, cache) = (&r.uri, cache_lit(cache));
+                self.registrations
+                    .push(quote!(b.resource_cache(#uri, #cache);));
             }
-        };
-        registrations.push(quote!(b.resource_template(#def, &[#(#var_list),*], #source);));
-        if let Some(cache) = &t.cache {
-            let (template, cache) = (&t.uri_template, cache_lit(cache));
-            registrations.push(quote!(b.template_cache(#template, #cache);));
         }
     }
 
-    // Prompts.
-    for (name, p) in &m.prompts {
-        let mut def = Map::new();
-        def.insert("name".into(), Value::String(name.clone()));
-        put(&mut def, "title", string(&p.title));
-        put(&mut def, "description", string(&p.description));
-        if let Some(args) = &p.arguments {
-            let list = args
+    /// Resource templates: embedded text, or read by a method taking the
+    /// template's variables as a struct.
+    fn resource_templates(&mut self, m: &Manifest, template_vars: &[Vec<(String, VarType)>]) {
+        for (t, vars) in m.resource_templates.iter().zip(template_vars) {
+            let mut def = Map::new();
+            def.insert("uriTemplate".into(), Value::String(t.uri_template.clone()));
+            def.insert("name".into(), Value::String(t.name.clone()));
+            put(&mut def, "title", string(&t.title));
+            put(&mut def, "description", string(&t.description));
+            put(&mut def, "mimeType", string(&t.mime_type));
+            put(&mut def, "annotations", annotations_json(&t.annotations));
+            put(&mut def, "icons", icons_json(&t.icons));
+            let def = json_lit(&Value::Object(def));
+            let var_list = vars.iter().map(|(n, ty)| {
+                let (vt, _) = var_type(*ty);
+                quote!((#n, #vt))
+            });
+            let source = match &t.text {
+                Some(text) => quote!(TemplateSource::Text(#text)),
+                None => {
+                    let method = format_ident!("read_{}", snake(&t.name));
+                    let vars_ty = format!("{}Variables", camel(&t.name));
+                    let declared = t.variables.clone().unwrap_or_default();
+                    let descs: Vec<Option<String>> = vars
+                        .iter()
+                        .map(|(n, _)| declared.get(n).and_then(|v| v.description.clone()))
+                        .collect();
+                    let fields: Vec<Field<'_>> = vars
+                        .iter()
+                        .zip(&descs)
+                        .map(|((n, ty), d)| Field {
+                            name: n,
+                            ty: var_type(*ty).1,
+                            optional: false,
+                            doc: d.as_deref(),
+                        })
+                        .collect();
+                    self.data_struct(
+                        &vars_ty,
+                        &format!(
+                            "The variables of the `{}` resource template (`{}`).",
+                            t.name, t.uri_template
+                        ),
+                        &fields,
+                        "variable",
+                    );
+                    let vars_ty = format_ident!("{}", vars_ty);
+                    let docs = doc_attrs(&format!(
+                        "{}\n\nReads a resource of the template `{}`.",
+                        t.description.as_deref().unwrap_or_default(),
+                        t.uri_template
+                    ));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, uri: &str, vars: #vars_ty) -> impl Future<Output = ResourceResult> + Send;
+                    });
+                    quote! {
+                        TemplateSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, uri: String, vars: Map<String, Value>| {
+                                let h = h.clone();
+                                async move {
+                                    let vars: #vars_ty = template_variables(vars)?;
+                                    h.#method(&ctx, &uri, vars).await
+                                }
+                            }
+                        })
+                    }
+                }
+            };
+            self.registrations
+                .push(quote!(b.resource_template(#def, &[#(#var_list),*], #source);));
+            if let Some(cache) = &t.cache {
+                let (template, cache) = (&t.uri_template, cache_lit(cache));
+                self.registrations
+                    .push(quote!(b.template_cache(#template, #cache);));
+            }
+        }
+    }
+
+    /// Prompts: templated messages, or composed by a method taking the prompt's
+    /// arguments as a struct.
+    fn prompts(&mut self, m: &Manifest, prompt_messages: &IndexMap<String, Value>) {
+        for (name, p) in &m.prompts {
+            let mut def = Map::new();
+            def.insert("name".into(), Value::String(name.clone()));
+            put(&mut def, "title", string(&p.title));
+            put(&mut def, "description", string(&p.description));
+            if let Some(args) = &p.arguments {
+                let list = args
+                    .iter()
+                    .map(|(an, a)| {
+                        let mut o = Map::new();
+                        o.insert("name".into(), Value::String(an.clone()));
+                        put(&mut o, "title", string(&a.title));
+                        put(&mut o, "description", string(&a.description));
+                        put(&mut o, "required", a.required.map(Value::Bool));
+                        Value::Object(o)
+                    })
+                    .collect();
+                def.insert("arguments".into(), Value::Array(list));
+            }
+            put(&mut def, "icons", icons_json(&p.icons));
+            let def = json_lit(&Value::Object(def));
+            let source = match prompt_messages.get(name) {
+                Some(messages) => {
+                    let lit = json_lit(messages);
+                    quote!(PromptSource::Messages(#lit))
+                }
+                None => {
+                    let method = format_ident!("prompt_{}", snake(name));
+                    let args_ty = format!("{}Arguments", camel(name));
+                    let fields: Vec<Field<'_>> = p
+                        .arguments
+                        .iter()
+                        .flatten()
+                        .map(|(an, a)| Field {
+                            name: an,
+                            ty: quote!(String),
+                            optional: a.required != Some(true),
+                            doc: a.description.as_deref(),
+                        })
+                        .collect();
+                    self.data_struct(
+                        &args_ty,
+                        &format!("The arguments of the `{name}` prompt."),
+                        &fields,
+                        "argument",
+                    );
+                    let args_ty = format_ident!("{}", args_ty);
+                    let docs = doc_attrs(&format!(
+                        "{}\n\nComposes the `{name}` prompt.",
+                        p.description.as_deref().unwrap_or_default()
+                    ));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, args: #args_ty) -> impl Future<Output = PromptResult> + Send;
+                    });
+                    quote! {
+                        PromptSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, args: Map<String, Value>| {
+                                let h = h.clone();
+                                async move {
+                                    let args: #args_ty = prompt_arguments(args)?;
+                                    h.#method(&ctx, args).await
+                                }
+                            }
+                        })
+                    }
+                }
+            };
+            self.registrations.push(quote!(b.prompt(#def, #source);));
+        }
+    }
+
+    /// Completions: a fixed list of values, or a method.
+    fn completions(&mut self, m: &Manifest) {
+        for c in &m.completions {
+            let (target, owner, arg) = if let (Some(prompt), Some(argument)) =
+                (&c.prompt, &c.argument)
+            {
+                (
+                    quote!(CompletionTarget::PromptArgument { prompt: #prompt, argument: #argument }),
+                    prompt.clone(),
+                    argument.clone(),
+                )
+            } else if let (Some(template), Some(variable)) = (&c.template, &c.variable) {
+                let owner = m
+                    .resource_templates
+                    .iter()
+                    .find(|t| &t.uri_template == template)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                (
+                    quote!(CompletionTarget::TemplateVariable { uri_template: #template, variable: #variable }),
+                    owner,
+                    variable.clone(),
+                )
+            } else {
+                continue;
+            };
+            let source = match &c.values {
+                Some(values) if c.coded != Some(true) => {
+                    quote!(CompletionSource::Values(&[#(#values),*]))
+                }
+                _ => {
+                    let method = format_ident!("complete_{}_{}", snake(&owner), snake(&arg));
+                    let docs = doc_attrs(&format!("Completes `{arg}` of `{owner}`."));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, request: CompletionRequest) -> impl Future<Output = CompletionResult> + Send;
+                    });
+                    quote! {
+                        CompletionSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, request: CompletionRequest| {
+                                let h = h.clone();
+                                async move { h.#method(&ctx, request).await }
+                            }
+                        })
+                    }
+                }
+            };
+            self.registrations
+                .push(quote!(b.completion(#target, #source);));
+        }
+    }
+
+    /// Elicitation forms: a struct each, with its `ElicitationForm` impl.
+    fn forms(&mut self, m: &Manifest, forms: &IndexMap<String, Vec<FormField>>) {
+        for (name, e) in &m.elicitations {
+            let fields = forms.get(name).map(Vec::as_slice).unwrap_or_default();
+            let fields: Vec<Field<'_>> = fields
                 .iter()
-                .map(|(an, a)| {
-                    let mut o = Map::new();
-                    o.insert("name".into(), Value::String(an.clone()));
-                    put(&mut o, "title", string(&a.title));
-                    put(&mut o, "description", string(&a.description));
-                    put(&mut o, "required", a.required.map(Value::Bool));
-                    Value::Object(o)
+                .map(|f| Field {
+                    name: &f.name,
+                    ty: match f.ty {
+                        FieldType::String => quote!(String),
+                        FieldType::Integer => quote!(i64),
+                        FieldType::Number => quote!(f64),
+                        FieldType::Boolean => quote!(bool),
+                        FieldType::StringList => quote!(Vec<String>),
+                    },
+                    optional: !f.required,
+                    doc: f.description.as_deref(),
                 })
                 .collect();
-            def.insert("arguments".into(), Value::Array(list));
+            let ty = camel(name);
+            self.data_struct(
+                &ty,
+                &format!("The `{name}` elicitation form: {}", e.message),
+                &fields,
+                "field",
+            );
+            let ty = format_ident!("{}", ty);
+            let message = &e.message;
+            let schema = json_lit(&Value::Object(e.schema.clone()));
+            self.types.push(Part::parse(quote! {
+                impl ElicitationForm for #ty {
+                    const NAME: &'static str = #name;
+                    const MESSAGE: &'static str = #message;
+                    const SCHEMA: &'static str = #schema;
+                }
+            }));
         }
-        put(&mut def, "icons", icons_json(&p.icons));
-        let def = json_lit(&Value::Object(def));
-        let source = match plan.prompt_messages.get(name) {
-            Some(messages) => {
-                let lit = json_lit(messages);
-                quote!(PromptSource::Messages(#lit))
-            }
-            None => {
-                let method = format_ident!("prompt_{}", snake(name));
-                let args_ty = format!("{}Arguments", camel(name));
-                let fields: Vec<Field<'_>> = p
-                    .arguments
-                    .iter()
-                    .flatten()
-                    .map(|(an, a)| Field {
-                        name: an,
-                        ty: quote!(String),
-                        optional: a.required != Some(true),
-                        doc: a.description.as_deref(),
-                    })
-                    .collect();
-                types.push(Part::parse(data_struct(
-                    &args_ty,
-                    &format!("The arguments of the `{name}` prompt."),
-                    &fields,
-                    "argument",
-                    &serde,
-                    &krate,
-                )));
-                let args_ty = format_ident!("{}", args_ty);
-                let docs = doc_attrs(&format!(
-                    "{}\n\nComposes the `{name}` prompt.",
-                    p.description.as_deref().unwrap_or_default()
-                ));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, args: #args_ty) -> impl Future<Output = PromptResult> + Send;
-                });
-                quote! {
-                    PromptSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, args: Map<String, Value>| {
-                            let h = h.clone();
-                            async move {
-                                let args: #args_ty = prompt_arguments(args)?;
-                                h.#method(&ctx, args).await
-                            }
-                        }
-                    })
+    }
+
+    /// The whole file: the facade import, the types, the trait and `server()`,
+    /// in a module re-exported whole, documented, formatted, under the lint
+    /// allow-list.
+    fn finish(
+        &mut self,
+        server: &ServerInfo,
+        trait_name: &Ident,
+        stem: &str,
+        file_name: &str,
+    ) -> String {
+        let rt = &self.rt;
+        let module = format_ident!("__mcpgen_{}", snake(stem));
+        let glue = Glue::new(server, trait_name, file_name);
+        let has_methods = !(self.tools.is_empty() && self.methods.is_empty());
+        let has_registrations = !(self.tools.is_empty() && self.registrations.is_empty());
+        let handlers = |tool_methods: TokenStream, tool_registrations: TokenStream| {
+            let handler_trait = glue.handler_trait(tool_methods, &self.methods);
+            let server_fn = glue.server_fn(
+                tool_registrations,
+                &self.registrations,
+                has_methods,
+                has_registrations,
+            );
+            quote!(#handler_trait #server_fn)
+        };
+        let mut parts = vec![Part::parse(quote!(use #rt::codegen::*;))];
+        parts.append(&mut self.types);
+        // The tools' code is spliced in as parsed trees where the markers are.
+        let tools = std::mem::take(&mut self.tools);
+        parts.push(
+            match Part::parse(handlers(tools::marker(), tools::marker())) {
+                Part::Items(mut items) => {
+                    tools.splice_into(&mut items);
+                    Part::Items(items)
                 }
-            }
-        };
-        registrations.push(quote!(b.prompt(#def, #source);));
-    }
-
-    // Completions.
-    for c in &m.completions {
-        let (target, owner, arg) = if let (Some(prompt), Some(argument)) = (&c.prompt, &c.argument)
-        {
-            (
-                quote!(CompletionTarget::PromptArgument { prompt: #prompt, argument: #argument }),
-                prompt.clone(),
-                argument.clone(),
-            )
-        } else if let (Some(template), Some(variable)) = (&c.template, &c.variable) {
-            let owner = m
-                .resource_templates
-                .iter()
-                .find(|t| &t.uri_template == template)
-                .map(|t| t.name.clone())
-                .unwrap_or_default();
-            (
-                quote!(CompletionTarget::TemplateVariable { uri_template: #template, variable: #variable }),
-                owner,
-                variable.clone(),
-            )
-        } else {
-            continue;
-        };
-        let source = match &c.values {
-            Some(values) if c.coded != Some(true) => {
-                quote!(CompletionSource::Values(&[#(#values),*]))
-            }
-            _ => {
-                let method = format_ident!("complete_{}_{}", snake(&owner), snake(&arg));
-                let docs = doc_attrs(&format!("Completes `{arg}` of `{owner}`."));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, request: CompletionRequest) -> impl Future<Output = CompletionResult> + Send;
-                });
-                quote! {
-                    CompletionSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, request: CompletionRequest| {
-                            let h = h.clone();
-                            async move { h.#method(&ctx, request).await }
-                        }
-                    })
+                Part::Tokens(_) => {
+                    Part::Tokens(handlers(tools.method_tokens(), tools.registration_tokens()))
                 }
+            },
+        );
+        let reexport = Part::parse(quote! {
+            #[allow(unreachable_pub)]
+            pub use #module::*;
+        });
+        let file = crate::items::file(module, parts, reexport).or_else(|tokens| {
+            syn::parse2::<syn::File>(tokens.clone()).map_err(|_| tokens.to_string())
+        });
+        let code = match file {
+            Ok(mut file) => {
+                document(&mut file.items);
+                prettyplease::unparse(&file)
             }
+            Err(text) => text,
         };
-        registrations.push(quote!(b.completion(#target, #source);));
+        with_lints(&code)
+    }
+}
+
+/// The server's own part of the module: the handler trait and `server()`, which
+/// builds the server and registers every item.
+struct Glue<'a> {
+    trait_name: &'a Ident,
+    trait_doc: Vec<TokenStream>,
+    server_doc: Vec<TokenStream>,
+    /// `serverInfo`, as `ServerBuilder::new` reads it.
+    info: Literal,
+    instructions: Option<TokenStream>,
+    cache: Option<TokenStream>,
+}
+
+impl<'a> Glue<'a> {
+    fn new(server: &ServerInfo, trait_name: &'a Ident, file_name: &str) -> Self {
+        let mut info = Map::new();
+        info.insert("name".into(), Value::String(server.name.clone()));
+        info.insert("version".into(), Value::String(server.version.clone()));
+        put(&mut info, "title", string(&server.title));
+        put(&mut info, "description", string(&server.description));
+        put(&mut info, "websiteUrl", string(&server.website_url));
+        put(&mut info, "icons", icons_json(&server.icons));
+        Glue {
+            trait_name,
+            trait_doc: doc_attrs(&format!(
+                "The handlers of the `{}` server: one method per tool, dynamic resource, coded \
+                 resource template, coded prompt and coded completion of `{file_name}`.\n\n\
+                 Implement it with `async fn`s and pass the implementation to [`server`].",
+                server.name
+            )),
+            server_doc: doc_attrs(&format!(
+                "Builds the `{}` server from `{file_name}`, calling `handler` for everything dynamic.",
+                server.name
+            )),
+            info: json_lit(&Value::Object(info)),
+            instructions: server
+                .instructions
+                .as_ref()
+                .map(|i| quote!(b.instructions(#i);)),
+            cache: server.cache.as_ref().map(|c| {
+                let c = cache_lit(c);
+                quote!(b.cache(#c);)
+            }),
+        }
     }
 
-    // Elicitation forms.
-    for (name, e) in &m.elicitations {
-        let fields = plan.forms.get(name).map(Vec::as_slice).unwrap_or_default();
-        let fields: Vec<Field<'_>> = fields
-            .iter()
-            .map(|f| Field {
-                name: &f.name,
-                ty: match f.ty {
-                    FieldType::String => quote!(String),
-                    FieldType::Integer => quote!(i64),
-                    FieldType::Number => quote!(f64),
-                    FieldType::Boolean => quote!(bool),
-                    FieldType::StringList => quote!(Vec<String>),
-                },
-                optional: !f.required,
-                doc: f.description.as_deref(),
-            })
-            .collect();
-        let ty = camel(name);
-        types.push(Part::parse(data_struct(
-            &ty,
-            &format!("The `{name}` elicitation form: {}", e.message),
-            &fields,
-            "field",
-            &serde,
-            &krate,
-        )));
-        let ty = format_ident!("{}", ty);
-        let message = &e.message;
-        let schema = json_lit(&Value::Object(e.schema.clone()));
-        types.push(Part::parse(quote! {
-            impl ElicitationForm for #ty {
-                const NAME: &'static str = #name;
-                const MESSAGE: &'static str = #message;
-                const SCHEMA: &'static str = #schema;
+    /// The trait: the tools' methods, then the other items'.
+    fn handler_trait(&self, tool_methods: TokenStream, methods: &[TokenStream]) -> TokenStream {
+        let (trait_doc, trait_name) = (&self.trait_doc, self.trait_name);
+        quote! {
+            #(#trait_doc)*
+            pub trait #trait_name: Send + Sync + 'static {
+                #tool_methods
+                #(#methods)*
             }
-        }));
+        }
     }
 
-    // The server.
-    let mut info = Map::new();
-    info.insert("name".into(), Value::String(m.server.name.clone()));
-    info.insert("version".into(), Value::String(m.server.version.clone()));
-    put(&mut info, "title", string(&m.server.title));
-    put(&mut info, "description", string(&m.server.description));
-    put(&mut info, "websiteUrl", string(&m.server.website_url));
-    put(&mut info, "icons", icons_json(&m.server.icons));
-    let info = json_lit(&Value::Object(info));
-    let instructions = m
-        .server
-        .instructions
-        .as_ref()
-        .map(|i| quote!(b.instructions(#i);));
-    let cache = m.server.cache.as_ref().map(|c| {
-        let c = cache_lit(c);
-        quote!(b.cache(#c);)
-    });
-
-    let trait_doc = doc_attrs(&format!(
-        "The handlers of the `{}` server: one method per tool, dynamic resource, coded \
-         resource template, coded prompt and coded completion of `{file_name}`.\n\n\
-         Implement it with `async fn`s and pass the implementation to [`server`].",
-        m.server.name
-    ));
-    let server_doc = doc_attrs(&format!(
-        "Builds the `{}` server from `{file_name}`, calling `handler` for everything dynamic.",
-        m.server.name
-    ));
-    // Only what the body uses, so that no lint about unused bindings fires.
-    let has_methods = !(tools.is_empty() && methods.is_empty());
-    let has_registrations = !(tools.is_empty() && registrations.is_empty());
-    let server_fn = |tool_registrations: TokenStream| {
-        if !has_registrations && instructions.is_none() && cache.is_none() {
+    /// `server()`: the tools' registrations, then the other items'. Only what
+    /// the body uses is bound, so that no lint about unused bindings fires.
+    fn server_fn(
+        &self,
+        tool_registrations: TokenStream,
+        registrations: &[TokenStream],
+        has_methods: bool,
+        has_registrations: bool,
+    ) -> TokenStream {
+        let (server_doc, trait_name, info) = (&self.server_doc, self.trait_name, &self.info);
+        let (instructions, cache) = (&self.instructions, &self.cache);
+        let server_fn = if !has_registrations && instructions.is_none() && cache.is_none() {
             quote! {
                 pub fn server(_handler: impl #trait_name) -> Server {
                     ServerBuilder::new(#info).build()
@@ -719,48 +850,52 @@ pub(crate) fn emit(
                     b.build()
                 }
             }
-        }
-    };
-    let handlers = |tool_methods: TokenStream, tool_registrations: TokenStream| {
-        let server_fn = server_fn(tool_registrations);
+        };
         quote! {
-            #(#trait_doc)*
-            pub trait #trait_name: Send + Sync + 'static {
-                #tool_methods
-                #(#methods)*
-            }
-
             #(#server_doc)*
             #server_fn
         }
-    };
-    let mut parts = vec![Part::parse(quote!(use #rt::codegen::*;))];
-    parts.extend(types);
-    parts.push(
-        match Part::parse(handlers(tools::marker(), tools::marker())) {
-            Part::Items(mut items) => {
-                tools.splice_into(&mut items);
-                Part::Items(items)
-            }
-            Part::Tokens(_) => {
-                Part::Tokens(handlers(tools.method_tokens(), tools.registration_tokens()))
-            }
+    }
+}
+
+/// A tool's definition as `tools/list` serves it.
+fn tool_definition(name: &str, tool: &Tool) -> Value {
+    let mut def = Map::new();
+    def.insert("name".into(), Value::String(name.to_owned()));
+    put(&mut def, "title", string(&tool.title));
+    put(&mut def, "description", string(&tool.description));
+    def.insert(
+        "inputSchema".into(),
+        match &tool.input {
+            Some(s) => Value::Object(s.clone()),
+            None => json!({ "type": "object", "additionalProperties": false }),
         },
     );
-    let reexport = Part::parse(quote! {
-        #[allow(unreachable_pub)]
-        pub use #module::*;
-    });
-    let file = crate::items::file(module, parts, reexport)
-        .or_else(|tokens| syn::parse2::<syn::File>(tokens.clone()).map_err(|_| tokens.to_string()));
-    let code = match file {
-        Ok(mut file) => {
-            document(&mut file.items);
-            prettyplease::unparse(&file)
-        }
-        Err(text) => text,
-    };
-    // typify writes docs without the customary space after `///`.
+    put(
+        &mut def,
+        "outputSchema",
+        tool.output.clone().map(Value::Object),
+    );
+    if let Some(a) = &tool.annotations {
+        let mut o = Map::new();
+        put(&mut o, "title", string(&a.title));
+        put(&mut o, "readOnlyHint", a.read_only_hint.map(Value::Bool));
+        put(
+            &mut o,
+            "destructiveHint",
+            a.destructive_hint.map(Value::Bool),
+        );
+        put(&mut o, "idempotentHint", a.idempotent_hint.map(Value::Bool));
+        put(&mut o, "openWorldHint", a.open_world_hint.map(Value::Bool));
+        def.insert("annotations".into(), Value::Object(o));
+    }
+    put(&mut def, "icons", icons_json(&tool.icons));
+    Value::Object(def)
+}
+
+/// The formatted code under the lint allow-list, with typify's doc comments
+/// given the customary space after `///`.
+fn with_lints(code: &str) -> String {
     let mut out = String::with_capacity(LINTS.len() + code.len() + code.len() / 64);
     out.push_str(LINTS);
     for line in code.lines() {
@@ -775,7 +910,7 @@ pub(crate) fn emit(
         }
         out.push('\n');
     }
-    Emitted { code: out, schemas }
+    out
 }
 
 /// The lints the generated module allows, each with why: text rather than tokens,
