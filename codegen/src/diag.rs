@@ -304,14 +304,6 @@ pub(crate) struct Reporter<'a> {
     pub source: &'a str,
     pub index: &'a SpanIndex,
     pub diags: Diagnostics,
-    /// What did not load: the manifest paths of items and sections (e.g.
-    /// `prompts.greet`, `prompts`), and `resource_templates:<uri template>` for
-    /// resource templates. Checks that refer to them stay quiet rather than report
-    /// a second, derived problem.
-    pub broken: std::collections::HashSet<String>,
-    /// The manifest paths of items loaded without their unknown fields; their
-    /// warnings are dropped, as what they lack is likely in the misspelt field.
-    pub partial: std::collections::HashSet<String>,
     /// The manifest paths of numbers too large for JSON (`1e400`), each standing in
     /// as the largest float of its sign until it is reported.
     pub overflow: std::collections::HashSet<String>,
@@ -324,8 +316,6 @@ impl<'a> Reporter<'a> {
             source,
             index,
             diags: Diagnostics::default(),
-            broken: std::collections::HashSet::new(),
-            partial: std::collections::HashSet::new(),
             overflow: std::collections::HashSet::new(),
         }
     }

@@ -532,13 +532,13 @@ impl Builder {
                 "pass a path like `::mcpgen_runtime` to `runtime_path`",
             );
         }
-        let Some(mut m) = load::load(&mut rep) else {
+        let Some(mut loaded) = load::load(&mut rep) else {
             return Err(rep.diags);
         };
         let definitions = definitions::read(source);
-        let shared = definitions::inline(&mut m, &definitions, &mut rep);
+        let shared = definitions::inline(&mut loaded.manifest, &definitions, &mut rep);
         let referenced_from = read.len();
-        let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep, read) else {
+        let Some(plan) = validate::validate(&loaded, manifest, &stem, &mut rep, read) else {
             return Err(rep.diags);
         };
         let emitted = emit::emit(

@@ -7,6 +7,7 @@
 //! every unknown field, wrong type and missing field at once; items that pass are
 //! deserialized, items that do not are left out and remembered as broken.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -61,12 +62,74 @@ pub(crate) fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Box<Diagnost
 static MANIFEST_SCHEMA: LazyLock<Value> =
     LazyLock::new(|| serde_json::to_value(schemars1::schema_for!(Manifest)).unwrap_or(Value::Null));
 
+/// A manifest as loaded: the items that loaded, and what did not.
+pub(crate) struct Loaded {
+    pub manifest: Manifest,
+    /// What was left out (and reported).
+    pub broken: Broken,
+    /// The manifest paths of items loaded without their unknown fields; their
+    /// warnings are dropped, as what they lack is likely in the misspelt field.
+    pub partial: Vec<String>,
+}
+
+/// What did not load: checks that refer to it stay quiet rather than report a
+/// second, derived problem.
+#[derive(Debug, Default)]
+pub(crate) struct Broken {
+    /// The server's identity (a placeholder stands in for it).
+    pub server: bool,
+    /// Sections that are not the map or list they should be.
+    pub sections: HashSet<Section>,
+    /// Items of a named section (tools, prompts, forms) by section and name.
+    pub items: HashSet<(Section, String)>,
+    /// Resource templates whose shape is wrong, by their URI template.
+    pub uri_templates: HashSet<String>,
+}
+
+impl Broken {
+    /// Whether the prompt `name` may exist but did not load.
+    pub fn prompt(&self, name: &str) -> bool {
+        self.sections.contains(&Section::Prompts)
+            || self.items.contains(&(Section::Prompts, name.to_owned()))
+    }
+
+    /// Whether a resource template of `uri_template` may exist but did not load.
+    pub fn resource_template(&self, uri_template: &str) -> bool {
+        self.sections.contains(&Section::ResourceTemplates)
+            || self.uri_templates.contains(uri_template)
+    }
+}
+
+/// A top-level section of the manifest that holds items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Section {
+    Tools,
+    Resources,
+    ResourceTemplates,
+    Prompts,
+    Elicitations,
+    Completions,
+}
+
+impl Section {
+    /// Its key in the manifest.
+    fn key(self) -> &'static str {
+        match self {
+            Section::Tools => "tools",
+            Section::Resources => "resources",
+            Section::ResourceTemplates => "resource_templates",
+            Section::Prompts => "prompts",
+            Section::Elicitations => "elicitations",
+            Section::Completions => "completions",
+        }
+    }
+}
+
 /// Parses and deserializes a manifest, reporting every problem it can find.
 ///
 /// Returns `None` when the text does not parse; otherwise the items that loaded,
-/// with the others recorded in `rep.broken` (and reported) and those loaded without
-/// their unknown fields in `rep.partial`.
-pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
+/// and what did not.
+pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
     let is_json = rep
         .file
         .extension()
@@ -126,9 +189,12 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
         }
     }
 
+    let mut broken = Broken::default();
+    let mut partial = Vec::new();
     let server = match root.get("server") {
         Some(v) => shape
             .loadable(v, section_schema("server"), "server", rep)
+            .value("server", &mut partial)
             .and_then(|v| item(&v, "server", rep)),
         None => {
             rep.error_hint(
@@ -141,7 +207,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
     };
     // A server that did not load stands in as a placeholder so the rest is checked.
     let server = server.unwrap_or_else(|| {
-        rep.broken.insert("server".to_owned());
+        broken.server = true;
         ServerInfo {
             name: "server".to_owned(),
             version: "0".to_owned(),
@@ -153,18 +219,22 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
             cache: None,
         }
     });
-    let section = |name: &str, rep: &mut Reporter<'_>| {
-        let v = root.get(name).unwrap_or(&Value::Null);
-        Section::new(v, name, section_schema(name), &shape, rep)
+    let section = |section: Section,
+                   rep: &mut Reporter<'_>,
+                   broken: &mut Broken,
+                   partial: &mut Vec<String>| {
+        let v = root.get(section.key()).unwrap_or(&Value::Null);
+        let schema = section_schema(section.key());
+        SectionItems::new(v, section, schema, &shape, rep, broken, partial)
     };
-    let tools = section("tools", rep).named(rep);
-    let resources = section("resources", rep).listed(rep);
-    let resource_templates = section("resource_templates", rep).listed(rep);
-    let prompts = section("prompts", rep).named(rep);
-    let elicitations = section("elicitations", rep).named(rep);
-    let completions = section("completions", rep).listed(rep);
-    report_overflow(rep);
-    Some(Manifest {
+    let (b, p) = (&mut broken, &mut partial);
+    let tools = section(Section::Tools, rep, b, p).named(rep, b);
+    let resources = section(Section::Resources, rep, b, p).listed(rep);
+    let resource_templates = section(Section::ResourceTemplates, rep, b, p).listed(rep);
+    let prompts = section(Section::Prompts, rep, b, p).named(rep, b);
+    let elicitations = section(Section::Elicitations, rep, b, p).named(rep, b);
+    let completions = section(Section::Completions, rep, b, p).listed(rep);
+    let manifest = Manifest {
         server,
         tools,
         resources,
@@ -172,6 +242,12 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
         prompts,
         elicitations,
         completions,
+    };
+    report_overflow(rep);
+    Some(Loaded {
+        manifest,
+        broken,
+        partial,
     })
 }
 
@@ -197,20 +273,24 @@ fn report_overflow(rep: &mut Reporter<'_>) {
 }
 
 /// One top-level section: its items, each checked for shape.
-struct Section {
+struct SectionItems {
+    section: Section,
     /// Items that can be loaded (some without their unknown fields), with their
     /// key and path.
     items: Vec<(Option<String>, Value, String)>,
 }
 
-impl Section {
+impl SectionItems {
     fn new(
         value: &Value,
-        name: &str,
+        section: Section,
         schema: &Value,
         shape: &Shape<'_>,
         rep: &mut Reporter<'_>,
+        broken: &mut Broken,
+        partial: &mut Vec<String>,
     ) -> Self {
+        let name = section.key();
         let mut items = Vec::new();
         let item_schema = schema
             .get("additionalProperties")
@@ -221,38 +301,52 @@ impl Section {
             Value::Object(map) if schema.get("additionalProperties").is_some() => {
                 for (key, v) in map {
                     let path = join(name, key);
-                    if let Some(v) = shape.loadable(v, item_schema, &path, rep) {
-                        items.push((Some(key.clone()), v, path));
+                    match shape
+                        .loadable(v, item_schema, &path, rep)
+                        .value(&path, partial)
+                    {
+                        Some(v) => items.push((Some(key.clone()), v, path)),
+                        None => {
+                            broken.items.insert((section, key.clone()));
+                        }
                     }
                 }
             }
             Value::Array(list) if schema.get("items").is_some() => {
                 for (i, v) in list.iter().enumerate() {
                     let path = index(name, i);
-                    if let Some(v) = shape.loadable(v, item_schema, &path, rep) {
+                    if let Some(v) = shape
+                        .loadable(v, item_schema, &path, rep)
+                        .value(&path, partial)
+                    {
                         items.push((None, v, path));
                     } else if let Some(t) = v.get("uri_template").and_then(Value::as_str) {
-                        rep.broken.insert(format!("resource_templates:{t}"));
+                        broken.uri_templates.insert(t.to_owned());
                     }
                 }
             }
             other => {
                 shape.check(other, schema, name, rep);
-                rep.broken.insert(name.to_owned());
+                broken.sections.insert(section);
             }
         }
-        Section { items }
+        SectionItems { section, items }
     }
 
-    fn named<T: DeserializeOwned>(self, rep: &mut Reporter<'_>) -> IndexMap<String, T> {
+    fn named<T: DeserializeOwned>(
+        self,
+        rep: &mut Reporter<'_>,
+        broken: &mut Broken,
+    ) -> IndexMap<String, T> {
         let mut out = IndexMap::new();
         for (key, value, path) in self.items {
-            match (key, item(&value, &path, rep)) {
-                (Some(key), Some(v)) => {
+            let Some(key) = key else { continue };
+            match item(&value, &path, rep) {
+                Some(v) => {
                     out.insert(key, v);
                 }
-                _ => {
-                    rep.broken.insert(path);
+                None => {
+                    broken.items.insert((self.section, key));
                 }
             }
         }
@@ -262,11 +356,10 @@ impl Section {
     fn listed<T: DeserializeOwned>(self, rep: &mut Reporter<'_>) -> Vec<T> {
         let mut out = Vec::new();
         for (_, value, path) in self.items {
-            match item(&value, &path, rep) {
-                Some(v) => out.push(v),
-                None => {
-                    rep.broken.insert(path);
-                }
+            // Listed items are not referred to by other items but resource
+            // templates, which are recorded by URI template when their shape is wrong.
+            if let Some(v) = item(&value, &path, rep) {
+                out.push(v);
             }
         }
         out
@@ -643,30 +736,45 @@ fn unknown_key_hint(key: &str, candidates: &[&str]) -> String {
     did_you_mean(key, candidates)
 }
 
+/// What the shape check leaves of an item.
+enum Checked {
+    /// The item as written.
+    Whole(Value),
+    /// The item without its unknown fields (reported).
+    Stripped(Value),
+    /// Nothing that loads.
+    Broken,
+}
+
+impl Checked {
+    /// The value to load, recording the path of a stripped one in `partial`.
+    fn value(self, path: &str, partial: &mut Vec<String>) -> Option<Value> {
+        match self {
+            Checked::Whole(v) => Some(v),
+            Checked::Stripped(v) => {
+                partial.push(path.to_owned());
+                Some(v)
+            }
+            Checked::Broken => None,
+        }
+    }
+}
+
 impl Shape<'_> {
     /// Checks an item; returns what can be loaded of it: the item, or the item
     /// without its unknown fields when that is well-formed (so the rest of it is
-    /// still checked; the item is then marked partial), or nothing (the item is
-    /// marked broken).
-    fn loadable(
-        &self,
-        v: &Value,
-        schema: &Value,
-        path: &str,
-        rep: &mut Reporter<'_>,
-    ) -> Option<Value> {
+    /// still checked), or nothing.
+    fn loadable(&self, v: &Value, schema: &Value, path: &str, rep: &mut Reporter<'_>) -> Checked {
         if self.check(v, schema, path, rep) {
-            return Some(v.clone());
+            return Checked::Whole(v.clone());
         }
         let stripped = self.strip(v, schema);
         let mut scratch = Reporter::new(rep.file, rep.source, rep.index);
         scratch.overflow.clone_from(&rep.overflow);
         if stripped != *v && self.check(&stripped, schema, path, &mut scratch) {
-            rep.partial.insert(path.to_owned());
-            Some(stripped)
+            Checked::Stripped(stripped)
         } else {
-            rep.broken.insert(path.to_owned());
-            None
+            Checked::Broken
         }
     }
 
