@@ -10,12 +10,12 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use crate::definitions::Definitions;
 use crate::diag::Reporter;
 use crate::docs::{doc_attrs, doc_lines, document};
 use crate::items::Part;
 use crate::model::{
-    Annotations, CacheHints, ClientCapability, Icon, Manifest, ServerInfo, Theme, Tool, VarType,
+    Annotations, CacheHints, ClientCapability, Definitions, Icon, Manifest, ServerInfo, Theme,
+    Tool, VarType,
 };
 use crate::names::{FACADE_NAMES, camel, ident, snake};
 use crate::path::join;
@@ -208,7 +208,7 @@ fn data_struct(
 /// Generates the Rust file and the schema files for a validated manifest.
 pub(crate) fn emit(
     plan: &Plan<'_>,
-    (definitions, used): (&Definitions, &[String]),
+    used_definitions: &[String],
     stem: &str,
     file_name: &str,
     runtime: &str,
@@ -218,7 +218,7 @@ pub(crate) fn emit(
     let trait_name = format_ident!("{}Server", camel(stem));
     let mut module = Module::new(runtime, reserved_names(m, &trait_name));
     // The order of the calls is the order of the generated items.
-    module.definitions(definitions, used, rep);
+    module.definitions(&m.definitions, used_definitions, rep);
     module.tools(m, rep);
     module.resources(m, &plan.resources);
     module.resource_templates(m, &plan.template_vars);

@@ -535,15 +535,14 @@ impl Builder {
         let Some(mut loaded) = load::load(&mut rep) else {
             return Err(rep.diags);
         };
-        let definitions = definitions::read(source);
-        let shared = definitions::inline(&mut loaded.manifest, &definitions, &mut rep);
+        let shared = definitions::inline(&mut loaded.manifest, &mut rep);
         let referenced_from = read.len();
         let Some(plan) = validate::validate(&loaded, manifest, &stem, &mut rep, read) else {
             return Err(rep.diags);
         };
         let emitted = emit::emit(
             &plan,
-            (&definitions, &shared),
+            &shared,
             &stem,
             &file_name,
             &self.runtime_path,

@@ -109,6 +109,7 @@ pub(crate) enum Section {
     Prompts,
     Elicitations,
     Completions,
+    Definitions,
 }
 
 impl Section {
@@ -121,6 +122,7 @@ impl Section {
             Section::Prompts => "prompts",
             Section::Elicitations => "elicitations",
             Section::Completions => "completions",
+            Section::Definitions => "definitions",
         }
     }
 }
@@ -234,6 +236,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
     let prompts = section(Section::Prompts, rep, b, p).named(rep, b);
     let elicitations = section(Section::Elicitations, rep, b, p).named(rep, b);
     let completions = section(Section::Completions, rep, b, p).listed(rep);
+    let definitions = section(Section::Definitions, rep, b, p).named(rep, b);
     let manifest = Manifest {
         server,
         tools,
@@ -242,6 +245,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
         prompts,
         elicitations,
         completions,
+        definitions,
     };
     report_overflow(rep);
     Some(Loaded {
