@@ -1593,95 +1593,7 @@ fn map_entries<'n>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::path::{last_key, parent};
     use crate::span::SpanIndex;
-
-    fn at(idx: &SpanIndex, path: &str, at: At) -> Option<(usize, usize, usize)> {
-        idx.locate(path, at).map(|p| (p.line, p.column, p.width))
-    }
-
-    #[test]
-    fn index_positions() {
-        let src = "server:\n  name: x\ntools:\n  a:\n    input: { type: object }\nlist:\n  - one\n  - k: v\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "server.name", At::Key), Some((2, 3, 4)));
-        assert_eq!(at(&idx, "server.name", At::Value), Some((2, 9, 1)));
-        assert_eq!(at(&idx, "tools.a.input", At::Value), Some((5, 12, 16)));
-        assert_eq!(at(&idx, "tools.a.input.type", At::Value), Some((5, 20, 6)));
-        assert_eq!(at(&idx, "list[1].k", At::Key), Some((8, 5, 1)));
-        assert_eq!(at(&idx, "list[0]", At::Value), Some((7, 5, 3)));
-        assert_eq!(at(&idx, "tools.a.nope", At::Key), Some((4, 3, 1)));
-        // A block collection takes the position of its first entry.
-        assert_eq!(at(&idx, "server", At::Key), Some((1, 1, 6)));
-        assert_eq!(at(&idx, "server", At::Value), Some((2, 3, 4)));
-        assert_eq!(at(&idx, "list[1]", At::Key), Some((8, 5, 1)));
-    }
-
-    #[test]
-    fn list_items_are_named_by_their_list() {
-        assert_eq!(field_name("tools.t.requires[0]"), "requires");
-        assert_eq!(field_name("a.b[1][2]"), "b");
-        assert_eq!(field_name("tools[\"a b\"]"), "a b");
-        assert_eq!(field_name("server.cache.scope"), "scope");
-    }
-
-    #[test]
-    fn lines_by_number() {
-        let src = "a: 1\r\nb: 2\n\nc";
-        let idx = SpanIndex::build(src);
-        let lines: Vec<Option<&str>> = (0..=5).map(|n| idx.line(src, n)).collect();
-        assert_eq!(
-            lines,
-            [None, Some("a: 1"), Some("b: 2"), Some(""), Some("c"), None]
-        );
-        assert_eq!(at(&idx, "b", At::Value), Some((2, 4, 1)));
-    }
-
-    #[test]
-    fn empty_values_point_at_their_key() {
-        let src = "a:\n  name:\n  version: 1\nb: [x, ]\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "a.name", At::Value), Some((2, 3, 4)));
-        assert_eq!(at(&idx, "a.version", At::Value), Some((3, 12, 1)));
-    }
-
-    #[test]
-    fn quoted_keys_and_values() {
-        let src = "a:\n  \"b.c\": 'it''s'\n  d: \"x\\\"y\" # note\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "a[\"b.c\"]", At::Key), Some((2, 3, 5)));
-        assert_eq!(at(&idx, "a[\"b.c\"]", At::Value), Some((2, 10, 7)));
-        assert_eq!(at(&idx, "a.d", At::Value), Some((3, 6, 6)));
-        assert_eq!(idx.value_text(src, "a.d"), Some("\"x\\\"y\""));
-    }
-
-    #[test]
-    fn positions_inside_values() {
-        let src = "a: \"x{{ nmae }}\"\nb: |\n  line one\n  {{ oops\nc: 'it''s {x'\n";
-        let idx = SpanIndex::build(src);
-        let inside = |path: &str, text: &str, needle: &str| {
-            let start = text.find(needle).unwrap();
-            idx.locate_in_value(src, path, text, start..start + needle.len())
-                .map(|p| (p.line, p.column, p.width))
-        };
-        assert_eq!(inside("a", "x{{ nmae }}", "nmae"), Some((1, 9, 4)));
-        assert_eq!(inside("b", "line one\n{{ oops\n", "oops"), Some((4, 6, 4)));
-        assert_eq!(inside("c", "it's {x", "{x"), Some((5, 11, 2)));
-    }
-
-    #[test]
-    fn paths() {
-        assert_eq!(join("tools", "get_forecast"), "tools.get_forecast");
-        assert_eq!(join("tools", "get.forecast"), "tools[\"get.forecast\"]");
-        assert_eq!(join("", "bad tool!"), "[\"bad tool!\"]");
-        assert_eq!(parent("a.b[2]"), "a.b");
-        assert_eq!(parent("a.b"), "a");
-        assert_eq!(parent("a"), "");
-        assert_eq!(parent("tools[\"x.]y\"].input"), "tools[\"x.]y\"]");
-        assert_eq!(parent("tools[\"x.]y\"]"), "tools");
-        assert_eq!(last_key("tools[\"a \\\"b\"]"), "a \"b");
-        assert_eq!(last_key("tools.get_forecast"), "get_forecast");
-    }
 
     /// Parses a YAML manifest's text as the loader does, with its diagnostics.
     fn parsed(src: &str) -> (Option<Value>, String) {
@@ -1738,35 +1650,6 @@ mod tests {
             );
             assert!(diags.contains("= path: a.<<"), "{diags}");
         }
-    }
-
-    #[test]
-    fn merged_keys_are_located_where_written() {
-        let src = "base: &base\n  x: 1\n  deep: { k: v }\nmore: &more { y: 2, x: 9 }\nuse: &use\n  <<: [*base, *more]\n  z: 3\nagain:\n  <<: *use\nalias: *base\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "use.x", At::Value), Some((2, 6, 1)));
-        assert_eq!(at(&idx, "use.y", At::Key), Some((4, 15, 1)));
-        assert_eq!(at(&idx, "use.z", At::Value), Some((7, 6, 1)));
-        assert_eq!(at(&idx, "use.deep.k", At::Value), Some((3, 14, 1)));
-        // A merge of a merge.
-        assert_eq!(at(&idx, "again.y", At::Value), Some((4, 18, 1)));
-        assert_eq!(at(&idx, "again.deep.k", At::Key), Some((3, 11, 1)));
-        // Under an alias: where the value is written; the alias itself where used.
-        assert_eq!(at(&idx, "alias.deep.k", At::Value), Some((3, 14, 1)));
-        assert_eq!(at(&idx, "alias", At::Value), Some((10, 8, 5)));
-        assert_eq!(idx.value_text(src, "again.deep.k"), Some("v"));
-        // What is nowhere falls back to the nearest ancestor, as before.
-        assert_eq!(at(&idx, "use.nope", At::Key), Some((5, 1, 3)));
-    }
-
-    #[test]
-    fn a_second_document_is_located() {
-        let idx = SpanIndex::build("---\na: 1\n---\nb: 2\n");
-        assert_eq!(idx.second_document, Some(Pos::new(3, 1, 3)));
-        assert_eq!(SpanIndex::build("---\na: 1\n").second_document, None);
-        let (v, diags) = parsed("a: 1\n---\nb: 2\n");
-        assert!(v.is_none());
-        assert!(diags.contains("--> m.yaml:2:1"), "{diags}");
     }
 
     #[test]
@@ -1855,5 +1738,15 @@ mod tests {
             first_sentence("A template, e.g. `x`."),
             "a template, e.g. `x`"
         );
+    }
+
+    #[test]
+    fn a_second_document_is_located() {
+        let idx = SpanIndex::build("---\na: 1\n---\nb: 2\n");
+        assert_eq!(idx.second_document, Some(Pos::new(3, 1, 3)));
+        assert_eq!(SpanIndex::build("---\na: 1\n").second_document, None);
+        let (v, diags) = parsed("a: 1\n---\nb: 2\n");
+        assert!(v.is_none());
+        assert!(diags.contains("--> m.yaml:2:1"), "{diags}");
     }
 }

@@ -106,3 +106,30 @@ pub(crate) fn last_key(path: &str) -> String {
         seg.trim_start_matches('.').to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_items_are_named_by_their_list() {
+        assert_eq!(field_name("tools.t.requires[0]"), "requires");
+        assert_eq!(field_name("a.b[1][2]"), "b");
+        assert_eq!(field_name("tools[\"a b\"]"), "a b");
+        assert_eq!(field_name("server.cache.scope"), "scope");
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(join("tools", "get_forecast"), "tools.get_forecast");
+        assert_eq!(join("tools", "get.forecast"), "tools[\"get.forecast\"]");
+        assert_eq!(join("", "bad tool!"), "[\"bad tool!\"]");
+        assert_eq!(parent("a.b[2]"), "a.b");
+        assert_eq!(parent("a.b"), "a");
+        assert_eq!(parent("a"), "");
+        assert_eq!(parent("tools[\"x.]y\"].input"), "tools[\"x.]y\"]");
+        assert_eq!(parent("tools[\"x.]y\"]"), "tools");
+        assert_eq!(last_key("tools[\"a \\\"b\"]"), "a \"b");
+        assert_eq!(last_key("tools.get_forecast"), "get_forecast");
+    }
+}
