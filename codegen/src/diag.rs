@@ -304,9 +304,6 @@ pub(crate) struct Reporter<'a> {
     pub source: &'a str,
     pub index: &'a SpanIndex,
     pub diags: Diagnostics,
-    /// The manifest paths of numbers too large for JSON (`1e400`), each standing in
-    /// as the largest float of its sign until it is reported.
-    pub overflow: std::collections::HashSet<String>,
 }
 
 impl<'a> Reporter<'a> {
@@ -316,7 +313,6 @@ impl<'a> Reporter<'a> {
             source,
             index,
             diags: Diagnostics::default(),
-            overflow: std::collections::HashSet::new(),
         }
     }
 

@@ -136,10 +136,13 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
         .file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    // Numbers too large for JSON, by manifest path: each stands in as the largest
+    // float of its sign until it is reported.
+    let mut overflow = HashSet::new();
     let root = if is_json {
-        parse_json(rep)?
+        parse_json(rep, &mut overflow)?
     } else {
-        parse_yaml(rep)?
+        parse_yaml(rep, &mut overflow)?
     };
     if !rep.index.duplicates.is_empty() {
         report_duplicates(rep);
@@ -175,6 +178,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
             .get("$defs")
             .and_then(Value::as_object)
             .unwrap_or(&no_defs),
+        overflow: &overflow,
     };
     let sections = schema.get("properties").and_then(Value::as_object);
     let section_schema = |name: &str| sections.and_then(|s| s.get(name)).unwrap_or(&Value::Null);
@@ -247,7 +251,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
         completions,
         definitions,
     };
-    report_overflow(rep);
+    report_overflow(rep, &overflow);
     Some(Loaded {
         manifest,
         broken,
@@ -257,9 +261,8 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
 
 /// Numbers too large for JSON that no check of the manifest's shape reported
 /// (in schemas, or in fields that are not numbers): each in plain words.
-fn report_overflow(rep: &mut Reporter<'_>) {
-    let mut left: Vec<String> = rep
-        .overflow
+fn report_overflow(rep: &mut Reporter<'_>, overflow: &HashSet<String>) {
+    let mut left: Vec<String> = overflow
         .iter()
         .filter(|p| !rep.diags.iter().any(|d| &d.path == *p))
         .cloned()
@@ -371,7 +374,7 @@ impl SectionItems {
 }
 
 /// Reads a `.json` manifest; reports a syntax error at its position.
-fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
+fn parse_json(rep: &mut Reporter<'_>, overflow: &mut HashSet<String>) -> Option<Value> {
     // serde_json refuses numbers beyond a 64-bit float; blank them out (keeping
     // every position), and report them where they are.
     let overflows = json_overflows(rep.source);
@@ -404,7 +407,7 @@ fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
                         if let Some(slot) = value_at(&mut v, &path) {
                             *slot = stand_in(negative);
                         }
-                        rep.overflow.insert(path);
+                        overflow.insert(path);
                     }
                     None => {
                         let text = &rep.source[r];
@@ -528,7 +531,7 @@ const FLOAT_HINT: &str =
 
 /// Reads a YAML manifest; reports a syntax error at its position, in plain words
 /// where libyaml's are obscure.
-fn parse_yaml(rep: &mut Reporter<'_>) -> Option<Value> {
+fn parse_yaml(rep: &mut Reporter<'_>, overflow: &mut HashSet<String>) -> Option<Value> {
     let yaml: Node = match serde_yaml::from_str(rep.source) {
         Ok(v) => v,
         Err(e) => {
@@ -554,7 +557,7 @@ fn parse_yaml(rep: &mut Reporter<'_>) -> Option<Value> {
             return None;
         }
     };
-    to_json(&yaml, "", rep)
+    to_json(&yaml, "", rep, overflow)
 }
 
 /// A position `at line L column C` at the end of `text`, cut off it.
@@ -711,6 +714,8 @@ fn kind(v: &Value) -> &'static str {
 /// rendering of the model, so only the keywords schemars emits are read.
 struct Shape<'s> {
     defs: &'s Map<String, Value>,
+    /// The paths of numbers too large for JSON.
+    overflow: &'s HashSet<String>,
 }
 
 /// Names that MCP messages use where the manifest uses another.
@@ -774,7 +779,6 @@ impl Shape<'_> {
         }
         let stripped = self.strip(v, schema);
         let mut scratch = Reporter::new(rep.file, rep.source, rep.index);
-        scratch.overflow.clone_from(&rep.overflow);
         if stripped != *v && self.check(&stripped, schema, path, &mut scratch) {
             Checked::Stripped(stripped)
         } else {
@@ -860,7 +864,9 @@ impl Shape<'_> {
             _ => Vec::new(),
         };
         let limits = Limits::of(schema, &types);
-        if let Some((message, hint)) = limits.and_then(|l| l.problem(v, path, rep)) {
+        if let Some((message, hint)) =
+            limits.and_then(|l| l.problem(v, path, self.overflow.contains(path), rep))
+        {
             rep.report(Severity::Error, At::Value, path, message, hint);
             return false;
         }
@@ -1123,9 +1129,9 @@ impl Limits {
         self,
         v: &Value,
         path: &str,
+        overflow: bool,
         rep: &Reporter<'_>,
     ) -> Option<(String, Option<String>)> {
-        let overflow = rep.overflow.contains(path);
         let n = v.as_number()?;
         let text = rep
             .index
@@ -1413,7 +1419,7 @@ fn too_large_literal(text: &str) -> bool {
 }
 
 /// What stands in for a number too large for JSON (its path is in
-/// `rep.overflow`, and it is reported): the largest float of its sign.
+/// the loader's overflow set, and it is reported): the largest float of its sign.
 fn stand_in(negative: bool) -> Value {
     Value::from(if negative { -f64::MAX } else { f64::MAX })
 }
@@ -1422,7 +1428,12 @@ fn stand_in(negative: bool) -> Value {
 const MAX_MERGE_DEPTH: usize = 16;
 
 /// Converts a YAML value to JSON, keeping key order and applying merge keys.
-fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
+fn to_json(
+    v: &Node,
+    path: &str,
+    rep: &mut Reporter<'_>,
+    overflow: &mut HashSet<String>,
+) -> Option<Value> {
     Some(match v {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(*b),
@@ -1452,7 +1463,7 @@ fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
         Node::BigInt(text) => Value::from(text.parse::<f64>().unwrap_or(0.0)),
         Node::String(s) => {
             if too_large_literal(s) && rep.index.style(path) == Some(Style::Plain) {
-                rep.overflow.insert(path.to_owned());
+                overflow.insert(path.to_owned());
                 stand_in(s.starts_with('-'))
             } else {
                 Value::String(s.clone())
@@ -1462,7 +1473,7 @@ fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
             let mut out = Vec::with_capacity(items.len());
             let mut ok = true;
             for (i, item) in items.iter().enumerate() {
-                match to_json(item, &index(path, i), rep) {
+                match to_json(item, &index(path, i), rep, overflow) {
                     Some(v) => out.push(v),
                     None => ok = false,
                 }
@@ -1476,7 +1487,7 @@ fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
             let (entries, mut ok) = map_entries(entries, path, rep, MAX_MERGE_DEPTH);
             let mut out = Map::new();
             for (key, item) in entries {
-                match to_json(item, &join(path, &key), rep) {
+                match to_json(item, &join(path, &key), rep, overflow) {
                     Some(v) => {
                         out.insert(key, v);
                     }
@@ -1599,7 +1610,7 @@ mod tests {
     fn parsed(src: &str) -> (Option<Value>, String) {
         let idx = SpanIndex::build(src);
         let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
-        let v = parse_yaml(&mut rep);
+        let v = parse_yaml(&mut rep, &mut HashSet::new());
         (v, rep.diags.render())
     }
 
@@ -1705,9 +1716,13 @@ mod tests {
         let src = "page_size: 5000000000\nlimit: 99999999999999999999\nneg: -3\nok: 7\n";
         let idx = SpanIndex::build(src);
         let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
-        let v = parse_yaml(&mut rep).expect("parses");
+        let mut overflow = HashSet::new();
+        let v = parse_yaml(&mut rep, &mut overflow).expect("parses");
         let defs = Map::new();
-        let shape = Shape { defs: &defs };
+        let shape = Shape {
+            defs: &defs,
+            overflow: &overflow,
+        };
         let u32_schema = serde_json::json!({ "type": "integer", "format": "uint32", "minimum": 0 });
         let i8_schema = serde_json::json!({ "type": "integer", "format": "int8" });
         assert!(!shape.check(&v["page_size"], &u32_schema, "page_size", &mut rep));
