@@ -39,7 +39,7 @@ fn codegen_modules_form_no_cycle() {
 
 #[test]
 fn references_in_grouped_imports_and_paths_are_found() {
-    let text = "use crate::{a::X, b};\nfn f() { crate::c::go(); }\n#[cfg(test)]\nmod tests { use crate::d; }\n// crate::e\n";
+    let text = "use crate::{a::X, b};\nfn f() { crate::c::go(); }\n#[cfg(test)]\nmod tests { use crate::d; }\n// crate::e\n$crate::f!();\n";
     let found = references(text);
     assert_eq!(found, ["a", "b", "c"].map(str::to_owned).into());
 }
@@ -153,7 +153,11 @@ fn without_test_modules(text: &str) -> String {
         let is_module = after["#[cfg(test)]".len()..]
             .trim_start()
             .starts_with("mod ");
-        let Some(open) = after.find('{').filter(|_| is_module) else {
+        // `mod tests;` is a file of its own: only the attribute is dropped.
+        let Some(open) = after
+            .find(['{', ';'])
+            .filter(|&i| is_module && after.as_bytes()[i] == b'{')
+        else {
             out.push_str("#[cfg(test)]");
             rest = &after["#[cfg(test)]".len()..];
             continue;
