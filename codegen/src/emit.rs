@@ -1,6 +1,8 @@
 //! Emission: a validated manifest → one formatted Rust file (types, the handler
 //! trait, `server()`), plus the tools' JSON Schemas.
 
+mod glue;
+mod json;
 mod tools;
 
 use std::collections::HashSet;
@@ -8,19 +10,20 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::diag::Reporter;
 use crate::docs::{doc_attrs, doc_lines, document};
 use crate::items::Part;
-use crate::model::{
-    Annotations, CacheHints, ClientCapability, Definitions, Icon, Manifest, ServerInfo, Theme,
-    Tool, VarType,
-};
+use crate::model::{Definitions, Manifest, ServerInfo, VarType};
 use crate::names::{FACADE_NAMES, camel, ident, snake};
 use crate::path::join;
 use crate::types::{Role, Target, schema_types};
 use crate::validate::{FieldType, FormField, Plan, ResourceBody};
+use glue::Glue;
+use json::{
+    annotations_json, cache_lit, icons_json, json_lit, put, string, tool_definition, tool_policy,
+};
 
 /// What emission produces for one manifest.
 pub(crate) struct Emitted {
@@ -29,120 +32,6 @@ pub(crate) struct Emitted {
     pub code: String,
     /// `(file name, JSON text)` of each tool's input and output schema.
     pub schemas: Vec<(String, String)>,
-}
-
-/// A raw string literal of JSON text, with enough `#`s.
-fn json_lit(value: &Value) -> Literal {
-    let text = serde_json::to_string(value).unwrap_or_default();
-    raw_lit(&text)
-}
-
-fn raw_lit(text: &str) -> Literal {
-    if text.contains('\r') {
-        return Literal::string(text);
-    }
-    let mut hashes = 1;
-    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
-        hashes += 1;
-    }
-    let h = "#".repeat(hashes);
-    format!("r{h}\"{text}\"{h}")
-        .parse()
-        .unwrap_or_else(|_| Literal::string(text))
-}
-
-fn put(obj: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-    if let Some(v) = value {
-        obj.insert(key.to_owned(), v);
-    }
-}
-
-fn string(s: &Option<String>) -> Option<Value> {
-    s.as_ref().map(|s| Value::String(s.clone()))
-}
-
-fn icons_json(icons: &Option<Vec<Icon>>) -> Option<Value> {
-    let icons = icons.as_ref()?;
-    Some(Value::Array(
-        icons
-            .iter()
-            .map(|i| {
-                let mut o = Map::new();
-                o.insert("src".into(), Value::String(i.src.clone()));
-                put(&mut o, "mimeType", string(&i.mime_type));
-                put(&mut o, "sizes", i.sizes.as_ref().map(|s| json!(s)));
-                put(
-                    &mut o,
-                    "theme",
-                    i.theme.map(|t| {
-                        Value::String(match t {
-                            Theme::Light => "light".into(),
-                            Theme::Dark => "dark".into(),
-                        })
-                    }),
-                );
-                Value::Object(o)
-            })
-            .collect(),
-    ))
-}
-
-fn annotations_json(a: &Option<Annotations>) -> Option<Value> {
-    let a = a.as_ref()?;
-    let mut o = Map::new();
-    put(
-        &mut o,
-        "audience",
-        a.audience
-            .as_ref()
-            .map(|r| Value::Array(r.iter().map(|r| Value::String(r.as_str().into())).collect())),
-    );
-    put(
-        &mut o,
-        "priority",
-        a.priority
-            .and_then(|p| serde_json::Number::from_f64(p).map(Value::Number)),
-    );
-    put(&mut o, "lastModified", string(&a.last_modified));
-    Some(Value::Object(o))
-}
-
-/// `{"ttlMs":…,"cacheScope":…}`, as `ServerBuilder::cache` and friends read it.
-fn cache_lit(cache: &CacheHints) -> Literal {
-    json_lit(&json!({ "ttlMs": cache.ttl_ms, "cacheScope": cache.scope.as_str() }))
-}
-
-/// A tool's 2026-07-28 policy, as `ServerBuilder::tool_policy` reads it: the
-/// required capabilities as a `ClientCapabilities` object, task support, and where
-/// a task starts. `None` when the tool declares none of them.
-fn tool_policy(tool: &Tool) -> Option<Value> {
-    let mut policy = Map::new();
-    if let Some(requires) = tool.requires.as_ref().filter(|r| !r.is_empty()) {
-        let mut caps = Map::new();
-        for capability in requires {
-            let (top, sub) = match capability {
-                ClientCapability::Sampling => ("sampling", None),
-                ClientCapability::SamplingTools => ("sampling", Some("tools")),
-                ClientCapability::SamplingContext => ("sampling", Some("context")),
-                ClientCapability::Elicitation => ("elicitation", None),
-                ClientCapability::ElicitationForm => ("elicitation", Some("form")),
-                ClientCapability::ElicitationUrl => ("elicitation", Some("url")),
-                ClientCapability::Roots => ("roots", None),
-            };
-            let entry = caps.entry(top).or_insert_with(|| json!({}));
-            if let (Some(sub), Value::Object(entry)) = (sub, entry) {
-                entry.insert(sub.to_owned(), json!({}));
-            }
-        }
-        policy.insert("requires".into(), Value::Object(caps));
-    }
-    if let Some(support) = tool.task_support {
-        policy.insert("taskSupport".into(), support.as_str().into());
-    }
-    if let Some(starts) = tool.task_starts {
-        policy.insert("taskStarts".into(), starts.wire().into());
-    }
-    (!policy.is_empty()).then_some(Value::Object(policy))
 }
 
 fn var_type(t: VarType) -> (TokenStream, TokenStream) {
@@ -758,141 +647,6 @@ impl<'r> Module<'r> {
     }
 }
 
-/// The server's own part of the module: the handler trait and `server()`, which
-/// builds the server and registers every item.
-struct Glue<'a> {
-    trait_name: &'a Ident,
-    trait_doc: Vec<TokenStream>,
-    server_doc: Vec<TokenStream>,
-    /// `serverInfo`, as `ServerBuilder::new` reads it.
-    info: Literal,
-    instructions: Option<TokenStream>,
-    cache: Option<TokenStream>,
-}
-
-impl<'a> Glue<'a> {
-    fn new(server: &ServerInfo, trait_name: &'a Ident, file_name: &str) -> Self {
-        let mut info = Map::new();
-        info.insert("name".into(), Value::String(server.name.clone()));
-        info.insert("version".into(), Value::String(server.version.clone()));
-        put(&mut info, "title", string(&server.title));
-        put(&mut info, "description", string(&server.description));
-        put(&mut info, "websiteUrl", string(&server.website_url));
-        put(&mut info, "icons", icons_json(&server.icons));
-        Glue {
-            trait_name,
-            trait_doc: doc_attrs(&format!(
-                "The handlers of the `{}` server: one method per tool, dynamic resource, coded \
-                 resource template, coded prompt and coded completion of `{file_name}`.\n\n\
-                 Implement it with `async fn`s and pass the implementation to [`server`].",
-                server.name
-            )),
-            server_doc: doc_attrs(&format!(
-                "Builds the `{}` server from `{file_name}`, calling `handler` for everything dynamic.",
-                server.name
-            )),
-            info: json_lit(&Value::Object(info)),
-            instructions: server
-                .instructions
-                .as_ref()
-                .map(|i| quote!(b.instructions(#i);)),
-            cache: server.cache.as_ref().map(|c| {
-                let c = cache_lit(c);
-                quote!(b.cache(#c);)
-            }),
-        }
-    }
-
-    /// The trait: the tools' methods, then the other items'.
-    fn handler_trait(&self, tool_methods: TokenStream, methods: &[TokenStream]) -> TokenStream {
-        let (trait_doc, trait_name) = (&self.trait_doc, self.trait_name);
-        quote! {
-            #(#trait_doc)*
-            pub trait #trait_name: Send + Sync + 'static {
-                #tool_methods
-                #(#methods)*
-            }
-        }
-    }
-
-    /// `server()`: the tools' registrations, then the other items'. Only what
-    /// the body uses is bound, so that no lint about unused bindings fires.
-    fn server_fn(
-        &self,
-        tool_registrations: TokenStream,
-        registrations: &[TokenStream],
-        has_methods: bool,
-        has_registrations: bool,
-    ) -> TokenStream {
-        let (server_doc, trait_name, info) = (&self.server_doc, self.trait_name, &self.info);
-        let (instructions, cache) = (&self.instructions, &self.cache);
-        let server_fn = if !has_registrations && instructions.is_none() && cache.is_none() {
-            quote! {
-                pub fn server(_handler: impl #trait_name) -> Server {
-                    ServerBuilder::new(#info).build()
-                }
-            }
-        } else {
-            let handler = has_methods.then(|| quote!(let handler = Arc::new(handler);));
-            let param = if has_methods {
-                quote!(handler)
-            } else {
-                quote!(_handler)
-            };
-            quote! {
-                pub fn server(#param: impl #trait_name) -> Server {
-                    #handler
-                    let mut b = ServerBuilder::new(#info);
-                    #instructions
-                    #cache
-                    #tool_registrations
-                    #(#registrations)*
-                    b.build()
-                }
-            }
-        };
-        quote! {
-            #(#server_doc)*
-            #server_fn
-        }
-    }
-}
-
-/// A tool's definition as `tools/list` serves it.
-fn tool_definition(name: &str, tool: &Tool) -> Value {
-    let mut def = Map::new();
-    def.insert("name".into(), Value::String(name.to_owned()));
-    put(&mut def, "title", string(&tool.title));
-    put(&mut def, "description", string(&tool.description));
-    def.insert(
-        "inputSchema".into(),
-        match &tool.input {
-            Some(s) => Value::Object(s.clone()),
-            None => json!({ "type": "object", "additionalProperties": false }),
-        },
-    );
-    put(
-        &mut def,
-        "outputSchema",
-        tool.output.clone().map(Value::Object),
-    );
-    if let Some(a) = &tool.annotations {
-        let mut o = Map::new();
-        put(&mut o, "title", string(&a.title));
-        put(&mut o, "readOnlyHint", a.read_only_hint.map(Value::Bool));
-        put(
-            &mut o,
-            "destructiveHint",
-            a.destructive_hint.map(Value::Bool),
-        );
-        put(&mut o, "idempotentHint", a.idempotent_hint.map(Value::Bool));
-        put(&mut o, "openWorldHint", a.open_world_hint.map(Value::Bool));
-        def.insert("annotations".into(), Value::Object(o));
-    }
-    put(&mut def, "icons", icons_json(&tool.icons));
-    Value::Object(def)
-}
-
 /// The formatted code under the lint allow-list, with typify's doc comments
 /// given the customary space after `///`.
 fn with_lints(code: &str) -> String {
@@ -938,36 +692,3 @@ const LINTS: &str = "\
     rustdoc::invalid_html_tags
 )]
 ";
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::tool_policy;
-
-    fn policy(tool: serde_json::Value) -> Option<serde_json::Value> {
-        tool_policy(&serde_json::from_value(tool).expect("a tool"))
-    }
-
-    #[test]
-    fn tool_policies_name_capabilities_as_client_capabilities_objects() {
-        assert_eq!(policy(json!({ "description": "d" })), None);
-        assert_eq!(policy(json!({ "requires": [] })), None);
-        assert_eq!(
-            policy(
-                json!({ "requires": ["sampling.tools", "elicitation.url", "roots", "sampling"] })
-            ),
-            Some(json!({ "requires": {
-                "sampling": { "tools": {} }, "elicitation": { "url": {} }, "roots": {},
-            }}))
-        );
-        assert_eq!(
-            policy(json!({ "requires": ["elicitation", "sampling.context"] })),
-            Some(json!({ "requires": { "elicitation": {}, "sampling": { "context": {} } } }))
-        );
-        assert_eq!(
-            policy(json!({ "task_support": "optional", "task_starts": "on_detach" })),
-            Some(json!({ "taskSupport": "optional", "taskStarts": "onDetach" }))
-        );
-    }
-}

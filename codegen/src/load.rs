@@ -1764,4 +1764,25 @@ mod tests {
         assert!(v.is_none());
         assert!(diags.contains("--> m.yaml:2:1"), "{diags}");
     }
+
+    #[test]
+    fn definitions_load_like_every_section() {
+        let src = "server: { name: s, version: 1.0.0 }\ndefinitions:\n  unit: { type: string }\n  bad: 5\n";
+        let idx = SpanIndex::build(src);
+        let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
+        let loaded = load(&mut rep).expect("loads");
+        let names: Vec<&str> = loaded
+            .manifest
+            .definitions
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names, ["unit"]);
+        let text = rep.diags.render();
+        assert!(
+            text.contains("error: expected a map, found the number `5`\n --> m.yaml:4:8\n"),
+            "{text}"
+        );
+        assert_eq!(rep.diags.len(), 1);
+    }
 }
