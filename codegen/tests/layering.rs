@@ -44,6 +44,23 @@ fn references_in_grouped_imports_and_paths_are_found() {
     assert_eq!(found, ["a", "b", "c"].map(str::to_owned).into());
 }
 
+#[test]
+fn a_cycle_is_named_along_its_edges() {
+    let graph: Graph = [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a")]
+        .into_iter()
+        .map(|(from, to)| (from.to_owned(), [to.to_owned()].into()))
+        .collect();
+    assert_eq!(
+        find_cycle(&graph),
+        Some(["a", "b", "c", "a"].map(str::to_owned).to_vec())
+    );
+    let acyclic: Graph = [("a", "b"), ("d", "a")]
+        .into_iter()
+        .map(|(from, to)| (from.to_owned(), [to.to_owned()].into()))
+        .collect();
+    assert_eq!(find_cycle(&acyclic), None);
+}
+
 fn module_graph(src: &Path) -> Graph {
     let mut files = Vec::new();
     rust_files(src, &mut files);
