@@ -15,8 +15,9 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value};
 
 use crate::diag::Reporter;
-use crate::load::{did_you_mean, index, join};
-use crate::model::{JsonObject, Manifest};
+use crate::hints::did_you_mean;
+use crate::model::{Definitions, Elicitation, JsonObject, Manifest};
+use crate::path::{index, join};
 
 /// The hint for an unknown definition: the closest name, or where to add it.
 fn unknown_hint(name: &str, names: &[&str]) -> String {
@@ -28,9 +29,6 @@ fn unknown_hint(name: &str, names: &[&str]) -> String {
         did_you_mean(name, names)
     }
 }
-
-/// The manifest's `definitions`, in the author's order.
-pub(crate) type Definitions = IndexMap<String, JsonObject>;
 
 const PREFIX: &str = "#/definitions/";
 
@@ -45,21 +43,6 @@ const SCHEMA_MAPS: &[&str] = &[
     "definitions",
     "dependentSchemas",
 ];
-
-/// The `definitions` of the manifest `source` (the loader checks their shape
-/// against the manifest schema; what is not a map of objects is left out).
-pub(crate) fn read(source: &str) -> Definitions {
-    let Ok(Value::Object(root)) = serde_yaml::from_str::<Value>(source) else {
-        return Definitions::new();
-    };
-    match root.get("definitions") {
-        Some(Value::Object(defs)) => defs
-            .iter()
-            .filter_map(|(k, v)| v.as_object().map(|o| (k.clone(), o.clone())))
-            .collect(),
-        _ => Definitions::new(),
-    }
-}
 
 /// The definitions each definition names, reported once for unknown names and
 /// for references that would not survive being copied.
@@ -97,11 +80,18 @@ fn check_definitions(defs: &Definitions, rep: &mut Reporter<'_>) {
 /// Copies the definitions every tool schema references into its `$defs`,
 /// rewriting the references; returns the definitions used, in manifest order.
 /// Unknown names are errors with a did-you-mean hint.
-pub(crate) fn inline(m: &mut Manifest, defs: &Definitions, rep: &mut Reporter<'_>) -> Vec<String> {
+pub(crate) fn inline(m: &mut Manifest, rep: &mut Reporter<'_>) -> Vec<String> {
+    let Manifest {
+        tools,
+        elicitations,
+        definitions: defs,
+        ..
+    } = m;
+    let defs = &*defs;
     check_definitions(defs, rep);
     let names: Vec<&str> = defs.keys().map(String::as_str).collect();
     let mut used: IndexSet<String> = IndexSet::new();
-    for (tool_name, tool) in &mut m.tools {
+    for (tool_name, tool) in tools.iter_mut() {
         for (kind, schema) in [("input", &mut tool.input), ("output", &mut tool.output)] {
             let Some(schema) = schema else { continue };
             if schema.contains_key("definitions") {
@@ -159,15 +149,20 @@ pub(crate) fn inline(m: &mut Manifest, defs: &Definitions, rep: &mut Reporter<'_
             *schema = root;
         }
     }
-    inline_forms(m, defs, &names, rep);
+    inline_forms(elicitations, defs, &names, rep);
     defs.keys().filter(|k| used.contains(*k)).cloned().collect()
 }
 
 /// Elicitation forms are flat (MCP's `PrimitiveSchemaDefinition`s), so a form
 /// property naming a definition gets the definition copied in its place (the
 /// property's other keys win); the form checks then apply to it as written there.
-fn inline_forms(m: &mut Manifest, defs: &Definitions, names: &[&str], rep: &mut Reporter<'_>) {
-    for (form_name, form) in &mut m.elicitations {
+fn inline_forms(
+    forms: &mut IndexMap<String, Elicitation>,
+    defs: &Definitions,
+    names: &[&str],
+    rep: &mut Reporter<'_>,
+) {
+    for (form_name, form) in forms.iter_mut() {
         let path = join(
             &join(&join("elicitations", form_name), "schema"),
             "properties",

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
+use crate::span::{At, Pos, SpanIndex};
+
 /// How bad a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -296,91 +298,21 @@ impl IntoIterator for Diagnostics {
     }
 }
 
-/// A position in the source: 1-based line and column (in characters) and how many
-/// characters the token there spans on its line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Pos {
-    pub line: usize,
-    pub column: usize,
-    pub width: usize,
-}
-
-impl Pos {
-    pub fn new(line: usize, column: usize, width: usize) -> Self {
-        Pos {
-            line,
-            column,
-            width,
-        }
-    }
-}
-
-/// How a value is written, which decides how text inside it maps to columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Style {
-    /// A plain, single- or double-quoted scalar.
-    Plain,
-    SingleQuoted,
-    DoubleQuoted,
-    /// A `|` block scalar; its position is that of its first content line.
-    Literal,
-    /// A `>` block scalar.
-    Folded,
-    /// `{…}` or `[…]`.
-    Flow,
-    /// An indented mapping or sequence; its position is that of its first entry.
-    Block,
-}
-
-/// Where a node of the manifest is: its key and its value.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Span {
-    /// The key (or, for a sequence item, the value).
-    pub key: Option<Pos>,
-    /// The value.
-    pub value: Option<Pos>,
-    /// How the value is written.
-    pub style: Option<Style>,
-}
-
 /// Collects diagnostics for one manifest and locates them in its source.
 pub(crate) struct Reporter<'a> {
     pub file: &'a Path,
     pub source: &'a str,
-    pub index: &'a crate::load::SpanIndex,
+    pub index: &'a SpanIndex,
     pub diags: Diagnostics,
-    /// What did not load: the manifest paths of items and sections (e.g.
-    /// `prompts.greet`, `prompts`), and `resource_templates:<uri template>` for
-    /// resource templates. Checks that refer to them stay quiet rather than report
-    /// a second, derived problem.
-    pub broken: std::collections::HashSet<String>,
-    /// The manifest paths of items loaded without their unknown fields; their
-    /// warnings are dropped, as what they lack is likely in the misspelt field.
-    pub partial: std::collections::HashSet<String>,
-    /// The manifest paths of numbers too large for JSON (`1e400`), each standing in
-    /// as the largest float of its sign until it is reported.
-    pub overflow: std::collections::HashSet<String>,
-}
-
-/// Which position of a node a diagnostic points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum At {
-    /// The key (a mapping's key, or a sequence item's start).
-    Key,
-    /// The value.
-    Value,
 }
 
 impl<'a> Reporter<'a> {
-    pub fn new(file: &'a Path, source: &'a str, index: &'a crate::load::SpanIndex) -> Self {
+    pub fn new(file: &'a Path, source: &'a str, index: &'a SpanIndex) -> Self {
         Reporter {
             file,
             source,
             index,
             diags: Diagnostics::default(),
-            broken: std::collections::HashSet::new(),
-            partial: std::collections::HashSet::new(),
-            overflow: std::collections::HashSet::new(),
         }
     }
 

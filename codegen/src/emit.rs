@@ -1,72 +1,29 @@
 //! Emission: a validated manifest → one formatted Rust file (types, the handler
 //! trait, `server()`), plus the tools' JSON Schemas.
 
+mod glue;
+mod json;
 mod tools;
 
 use std::collections::HashSet;
 
-use proc_macro2::{Literal, TokenStream};
+use indexmap::IndexMap;
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::diag::Reporter;
-use crate::items::{Part, doc_attribute};
-use crate::load::join;
-use crate::model::{Annotations, CacheHints, ClientCapability, Icon, Theme, Tool, VarType};
-use crate::names::{camel, ident, snake};
-use crate::validate::{FieldType, Plan, ResourceBody};
-
-/// Names the facade (`codegen::*`) and the prelude bring into the generated module,
-/// and that generated code uses: no generated type may shadow them (validation
-/// rejects elicitation forms named so; typify helper types stay unexported).
-pub(crate) const FACADE_NAMES: &[&str] = &[
-    "Self",
-    "Send",
-    "Sync",
-    "Sized",
-    "Result",
-    "Ok",
-    "Err",
-    "Some",
-    "None",
-    "Box",
-    "Default",
-    "Future",
-    "Arc",
-    "serde",
-    "serde_json",
-    "Map",
-    "Value",
-    "Context",
-    "ClientError",
-    "CompletionResult",
-    "PromptResult",
-    "RequestError",
-    "ResourceResult",
-    "ToolError",
-    "ToolResult",
-    "CallToolResult",
-    "Completion",
-    "CompletionRequest",
-    "Content",
-    "Elicitation",
-    "ElicitationForm",
-    "GetPromptResult",
-    "PromptMessage",
-    "ReadResourceResult",
-    "ResourceContents",
-    "CompletionSource",
-    "CompletionTarget",
-    "PromptSource",
-    "ResourceSource",
-    "ServerBuilder",
-    "TemplateSource",
-    "VarType",
-    "Server",
-    "String",
-    "Option",
-    "Vec",
-];
+use crate::docs::{doc_attrs, doc_lines, document};
+use crate::items::Part;
+use crate::model::{Definitions, Manifest, ServerInfo, VarType};
+use crate::names::{FACADE_NAMES, camel, ident, snake};
+use crate::path::join;
+use crate::types::{Role, Target, schema_types};
+use crate::validate::{FieldType, FormField, Plan, ResourceBody};
+use glue::Glue;
+use json::{
+    annotations_json, cache_lit, icons_json, json_lit, put, string, tool_definition, tool_policy,
+};
 
 /// What emission produces for one manifest.
 pub(crate) struct Emitted {
@@ -75,384 +32,6 @@ pub(crate) struct Emitted {
     pub code: String,
     /// `(file name, JSON text)` of each tool's input and output schema.
     pub schemas: Vec<(String, String)>,
-}
-
-/// `#[doc = "…"]` attributes, one per line of `text` (see [`doc_lines`]).
-pub(crate) fn doc_attrs(text: &str) -> Vec<TokenStream> {
-    doc_lines(text)
-        .into_iter()
-        .map(|line| quote!(#[doc = #line]))
-        .collect()
-}
-
-/// The lines of a doc comment for `text`, each with the customary leading space.
-///
-/// Descriptions are written for MCP clients, not rustdoc, so code in them must not
-/// become doctests of the user's crate: fenced blocks without a language (or marked
-/// `rust`) are marked `text`, and other lines keep at most three spaces of
-/// indentation (four make an indented code block). A bare carriage return (not
-/// allowed in a doc comment) ends a line; runs of blank lines become one.
-///
-/// The Markdown is also made clippy-clean without changing what it means (see
-/// [`markdown`]): tabs become spaces (to the next multiple of four), list items
-/// start with their marker and one space at their parent's content column, every
-/// other line in a list item (lazy continuations included) sits exactly at the
-/// item's content column, and lazy continuations of block quotes get their `>`.
-fn doc_lines(text: &str) -> Vec<String> {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let lines: Vec<String> = text.trim().lines().map(expand_tabs).collect();
-    let mut lines: Vec<String> = markdown(&lines)
-        .into_iter()
-        .map(|line| {
-            if line.trim().is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            }
-        })
-        .collect();
-    lines.dedup_by(|a, b| a.is_empty() && b.is_empty());
-    lines
-}
-
-/// Tabs → spaces, to the next multiple of four (Markdown's tab stops).
-fn expand_tabs(line: &str) -> String {
-    if !line.contains('\t') {
-        return line.to_owned();
-    }
-    let mut out = String::with_capacity(line.len() + 8);
-    let mut column = 0;
-    for c in line.chars() {
-        if c == '\t' {
-            let n = 4 - column % 4;
-            out.extend(std::iter::repeat_n(' ', n));
-            column += n;
-        } else {
-            out.push(c);
-            column += 1;
-        }
-    }
-    out
-}
-
-/// What a line (without its indentation) starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Block<'a> {
-    /// A code fence: its marker (three characters) and info string.
-    Fence(&'a str, &'a str),
-    /// A block quote line.
-    Quote,
-    /// An ATX heading, a thematic break or an HTML line: never continued lazily.
-    Other,
-    /// A list item: its marker, and its text after the marker's spaces, with how
-    /// many spaces there were.
-    Item(&'a str, &'a str, usize),
-    /// Paragraph text.
-    Text,
-}
-
-fn block(trimmed: &str) -> Block<'_> {
-    if let Some(info) = trimmed
-        .strip_prefix("```")
-        .or_else(|| trimmed.strip_prefix("~~~"))
-    {
-        return Block::Fence(&trimmed[..3], info);
-    }
-    if trimmed.starts_with('>') {
-        return Block::Quote;
-    }
-    let thematic = trimmed
-        .chars()
-        .next()
-        .filter(|c| matches!(c, '-' | '*' | '_'))
-        .is_some_and(|first| {
-            trimmed.chars().all(|c| c == first || c == ' ')
-                && trimmed.chars().filter(|&c| c == first).count() >= 3
-        });
-    let heading = trimmed.starts_with('#')
-        && trimmed
-            .trim_start_matches('#')
-            .chars()
-            .next()
-            .is_none_or(|c| c == ' ')
-        && trimmed.chars().take_while(|&c| c == '#').count() <= 6;
-    if thematic || heading {
-        return Block::Other;
-    }
-    let marker_len = if trimmed.starts_with(['-', '*', '+']) {
-        1
-    } else {
-        let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
-        if (1..=9).contains(&digits) && trimmed[digits..].starts_with(['.', ')']) {
-            digits + 1
-        } else {
-            0
-        }
-    };
-    if marker_len > 0 {
-        let after = &trimmed[marker_len..];
-        let rest = after.trim_start_matches(' ');
-        let spaces = after.len() - rest.len();
-        if after.is_empty() || spaces > 0 {
-            return Block::Item(&trimmed[..marker_len], rest, spaces);
-        }
-    }
-    Block::Text
-}
-
-/// An opening fence, marked `text` when it names no language or Rust.
-fn fence_line(marker: &str, info: &str) -> String {
-    let lang = info.split([',', ' ']).next().unwrap_or_default().trim();
-    if lang.is_empty() || lang == "rust" {
-        format!("{marker}text")
-    } else {
-        format!("{marker}{info}")
-    }
-}
-
-/// A quote line without its first `>` and the one space after it.
-fn strip_quote(trimmed: &str) -> &str {
-    let rest = trimmed.strip_prefix('>').unwrap_or(trimmed);
-    rest.strip_prefix(' ').unwrap_or(rest)
-}
-
-/// One open list item: where its content starts in the author's text and in ours.
-struct Item {
-    from: usize,
-    to: usize,
-}
-
-/// Rewrites Markdown lines (see [`doc_lines`]); the lines returned have no leading
-/// doc space.
-fn markdown(lines: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(lines.len());
-    let mut items: Vec<Item> = Vec::new();
-    // An open fence: its marker and how many spaces its lines are moved by.
-    let mut fence: Option<(&str, isize)> = None;
-    // The previous line was paragraph text, which a line of text continues lazily.
-    let mut paragraph = false;
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i].as_str();
-        i += 1;
-        let trimmed = line.trim_start();
-        let indent = line.chars().count() - trimmed.chars().count();
-        if let Some((marker, shift)) = fence {
-            let closes = trimmed.starts_with(marker)
-                && trimmed.trim_start_matches(&marker[..1]).trim().is_empty();
-            if closes {
-                fence = None;
-                let column = (indent as isize + shift).max(0) as usize;
-                out.push(format!("{}{trimmed}", " ".repeat(column)));
-            } else {
-                out.push(line.to_owned());
-            }
-            continue;
-        }
-        if trimmed.is_empty() {
-            out.push(String::new());
-            paragraph = false;
-            continue;
-        }
-        let kind = block(trimmed);
-        if !(paragraph && kind == Block::Text) {
-            while items.last().is_some_and(|item| item.from > indent) {
-                items.pop();
-            }
-        }
-        let column = match items.last() {
-            Some(item) => item.to,
-            None => indent.min(3),
-        };
-        let pad = " ".repeat(column);
-        paragraph = false;
-        match kind {
-            Block::Fence(marker, info) => {
-                fence = Some((marker, column as isize - indent as isize));
-                out.push(format!("{pad}{}", fence_line(marker, info)));
-            }
-            Block::Quote => {
-                // The quote's lines (and its lazy continuations), without one
-                // level of `>`, rewritten as a document of their own.
-                let mut inner = vec![strip_quote(trimmed).to_owned()];
-                let mut text = matches!(block(inner[0].trim_start()), Block::Text);
-                while let Some(next) = lines.get(i) {
-                    let t = next.trim_start();
-                    if t.starts_with('>') {
-                        inner.push(strip_quote(t).to_owned());
-                    } else if text && !t.is_empty() && block(t) == Block::Text {
-                        inner.push(t.to_owned());
-                    } else {
-                        break;
-                    }
-                    let last = inner[inner.len() - 1].trim_start();
-                    text = !last.is_empty() && block(last) == Block::Text;
-                    i += 1;
-                }
-                for l in markdown(&inner) {
-                    out.push(if l.is_empty() {
-                        format!("{pad}>")
-                    } else {
-                        format!("{pad}> {l}")
-                    });
-                }
-            }
-            Block::Other => out.push(format!("{pad}{trimmed}")),
-            Block::Item(..) => {
-                // At the parent item's content column, or the margin; nested
-                // items on one line (`- - a`) open one item each.
-                let start = if items.is_empty() { 0 } else { column };
-                let mut text = " ".repeat(start);
-                let (mut from, mut to) = (indent, start);
-                let mut rest = trimmed;
-                while let Block::Item(marker, after, spaces) = block(rest) {
-                    let gap = if (1..=4).contains(&spaces) && !after.is_empty() {
-                        spaces
-                    } else {
-                        1
-                    };
-                    text.push_str(marker);
-                    text.push(' ');
-                    from += marker.len() + gap;
-                    to += marker.len() + 1;
-                    items.push(Item { from, to });
-                    rest = after;
-                    if rest.is_empty() {
-                        break;
-                    }
-                }
-                match block(rest) {
-                    Block::Fence(marker, info) => {
-                        fence = Some((marker, to as isize - from as isize));
-                        text.push_str(&fence_line(marker, info));
-                    }
-                    kind => {
-                        paragraph = kind == Block::Text && !rest.is_empty();
-                        text.push_str(rest);
-                    }
-                }
-                out.push(text.trim_end().to_owned());
-            }
-            Block::Text => {
-                paragraph = true;
-                out.push(format!("{pad}{trimmed}"));
-            }
-        }
-    }
-    out
-}
-/// A raw string literal of JSON text, with enough `#`s.
-fn json_lit(value: &Value) -> Literal {
-    let text = serde_json::to_string(value).unwrap_or_default();
-    raw_lit(&text)
-}
-
-fn raw_lit(text: &str) -> Literal {
-    if text.contains('\r') {
-        return Literal::string(text);
-    }
-    let mut hashes = 1;
-    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
-        hashes += 1;
-    }
-    let h = "#".repeat(hashes);
-    format!("r{h}\"{text}\"{h}")
-        .parse()
-        .unwrap_or_else(|_| Literal::string(text))
-}
-
-fn put(obj: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-    if let Some(v) = value {
-        obj.insert(key.to_owned(), v);
-    }
-}
-
-fn string(s: &Option<String>) -> Option<Value> {
-    s.as_ref().map(|s| Value::String(s.clone()))
-}
-
-fn icons_json(icons: &Option<Vec<Icon>>) -> Option<Value> {
-    let icons = icons.as_ref()?;
-    Some(Value::Array(
-        icons
-            .iter()
-            .map(|i| {
-                let mut o = Map::new();
-                o.insert("src".into(), Value::String(i.src.clone()));
-                put(&mut o, "mimeType", string(&i.mime_type));
-                put(&mut o, "sizes", i.sizes.as_ref().map(|s| json!(s)));
-                put(
-                    &mut o,
-                    "theme",
-                    i.theme.map(|t| {
-                        Value::String(match t {
-                            Theme::Light => "light".into(),
-                            Theme::Dark => "dark".into(),
-                        })
-                    }),
-                );
-                Value::Object(o)
-            })
-            .collect(),
-    ))
-}
-
-fn annotations_json(a: &Option<Annotations>) -> Option<Value> {
-    let a = a.as_ref()?;
-    let mut o = Map::new();
-    put(
-        &mut o,
-        "audience",
-        a.audience
-            .as_ref()
-            .map(|r| Value::Array(r.iter().map(|r| Value::String(r.as_str().into())).collect())),
-    );
-    put(
-        &mut o,
-        "priority",
-        a.priority
-            .and_then(|p| serde_json::Number::from_f64(p).map(Value::Number)),
-    );
-    put(&mut o, "lastModified", string(&a.last_modified));
-    Some(Value::Object(o))
-}
-
-/// `{"ttlMs":…,"cacheScope":…}`, as `ServerBuilder::cache` and friends read it.
-fn cache_lit(cache: &CacheHints) -> Literal {
-    json_lit(&json!({ "ttlMs": cache.ttl_ms, "cacheScope": cache.scope.as_str() }))
-}
-
-/// A tool's 2026-07-28 policy, as `ServerBuilder::tool_policy` reads it: the
-/// required capabilities as a `ClientCapabilities` object, task support, and where
-/// a task starts. `None` when the tool declares none of them.
-fn tool_policy(tool: &Tool) -> Option<Value> {
-    let mut policy = Map::new();
-    if let Some(requires) = tool.requires.as_ref().filter(|r| !r.is_empty()) {
-        let mut caps = Map::new();
-        for capability in requires {
-            let (top, sub) = match capability {
-                ClientCapability::Sampling => ("sampling", None),
-                ClientCapability::SamplingTools => ("sampling", Some("tools")),
-                ClientCapability::SamplingContext => ("sampling", Some("context")),
-                ClientCapability::Elicitation => ("elicitation", None),
-                ClientCapability::ElicitationForm => ("elicitation", Some("form")),
-                ClientCapability::ElicitationUrl => ("elicitation", Some("url")),
-                ClientCapability::Roots => ("roots", None),
-            };
-            let entry = caps.entry(top).or_insert_with(|| json!({}));
-            if let (Some(sub), Value::Object(entry)) = (sub, entry) {
-                entry.insert(sub.to_owned(), json!({}));
-            }
-        }
-        policy.insert("requires".into(), Value::Object(caps));
-    }
-    if let Some(support) = tool.task_support {
-        policy.insert("taskSupport".into(), support.as_str().into());
-    }
-    if let Some(starts) = tool.task_starts {
-        policy.insert("taskStarts".into(), starts.wire().into());
-    }
-    (!policy.is_empty()).then_some(Value::Object(policy))
 }
 
 fn var_type(t: VarType) -> (TokenStream, TokenStream) {
@@ -518,19 +97,34 @@ fn data_struct(
 /// Generates the Rust file and the schema files for a validated manifest.
 pub(crate) fn emit(
     plan: &Plan<'_>,
-    (definitions, used): (&crate::definitions::Definitions, &[String]),
+    used_definitions: &[String],
     stem: &str,
     file_name: &str,
     runtime: &str,
     rep: &mut Reporter<'_>,
 ) -> Emitted {
     let m = plan.manifest;
-    let rt: TokenStream = runtime.parse().unwrap_or_else(|_| quote!(::mcpgen_runtime));
-    let serde = quote!(#rt::codegen::serde);
-    let krate = format!("{runtime}::codegen::serde");
     let trait_name = format_ident!("{}Server", camel(stem));
-    let module = format_ident!("__mcpgen_{}", snake(stem));
+    let mut module = Module::new(runtime, reserved_names(m, &trait_name));
+    // The order of the calls is the order of the generated items.
+    module.definitions(&m.definitions, used_definitions, rep);
+    module.tools(m, rep);
+    module.resources(m, &plan.resources);
+    module.resource_templates(m, &plan.template_vars);
+    module.prompts(m, &plan.prompt_messages);
+    module.completions(m);
+    module.forms(m, &plan.forms);
+    let code = module.finish(&m.server, &trait_name, stem, file_name);
+    Emitted {
+        code,
+        schemas: module.schemas,
+    }
+}
 
+/// The Rust type names generated code takes before any schema is typed: the
+/// facade's, the trait's, and those of each item's generated struct. A shared
+/// definition or a schema type must not take one of them.
+fn reserved_names(m: &Manifest, trait_name: &Ident) -> HashSet<String> {
     let mut reserved: HashSet<String> = FACADE_NAMES.iter().map(|s| (*s).to_owned()).collect();
     reserved.insert(trait_name.to_string());
     for (name, tool) in &m.tools {
@@ -554,528 +148,508 @@ pub(crate) fn emit(
     for name in m.elicitations.keys() {
         reserved.insert(camel(name));
     }
+    reserved
+}
 
-    let mut types = Vec::new();
+/// The generated module as each kind of item adds to it: types, the trait's
+/// methods and `server()`'s registrations, each in manifest order.
+struct Module<'r> {
+    /// The runtime's path as written (`::mcpgen_runtime`).
+    runtime: &'r str,
+    /// The runtime's path as tokens.
+    rt: TokenStream,
+    /// Rust type names already taken.
+    reserved: HashSet<String>,
+    /// The shared definitions that have a type: (manifest name, Rust name).
+    shared: Vec<(String, String)>,
+    types: Vec<Part>,
+    /// Tools come first in the trait and in `server()`.
+    tools: tools::Tools,
+    methods: Vec<TokenStream>,
+    registrations: Vec<TokenStream>,
+    /// `(file name, JSON text)` of each tool's input and output schema.
+    schemas: Vec<(String, String)>,
+}
 
-    // Shared definitions: one type each, which every tool's types name.
-    let mut shared: Vec<(String, String)> = Vec::new();
-    for name in used {
-        let rust = camel(name);
-        if !reserved.insert(rust.clone()) || shared.iter().any(|(_, r)| *r == rust) {
-            rep.error_hint(
-                &join("definitions", name),
-                format!("the definition `{name}` would be the Rust type `{rust}`, a name generated code already uses"),
-                "rename the definition",
-            );
-            continue;
-        }
-        shared.push((name.clone(), rust));
-    }
-    for (name, rust) in &shared {
-        let schema = crate::definitions::standalone(name, definitions);
-        let doc = format!("The `{name}` definition, shared by the tools that use it.");
-        let module = format!("__definition_{}", snake(name));
-        let target = crate::types::Target {
-            type_name: rust,
-            doc: &doc,
-            module: &module,
-            path: &join("definitions", name),
-            role: crate::types::Role::Input,
-            shared: &shared,
-        };
-        types.extend(crate::types::schema_types(
-            &schema,
-            &target,
+impl<'r> Module<'r> {
+    fn new(runtime: &'r str, reserved: HashSet<String>) -> Self {
+        Module {
             runtime,
-            &mut reserved,
-            rep,
-        ));
+            rt: runtime.parse().unwrap_or_else(|_| quote!(::mcpgen_runtime)),
+            reserved,
+            shared: Vec::new(),
+            types: Vec::new(),
+            tools: tools::Tools::default(),
+            methods: Vec::new(),
+            registrations: Vec::new(),
+            schemas: Vec::new(),
+        }
     }
 
-    // Tools come first in the trait and in `server()`.
-    let mut tools = tools::Tools::default();
-    let mut methods = Vec::new();
-    let mut registrations = Vec::new();
-    let mut schemas = Vec::new();
+    /// A plain serde struct named through the runtime's facade.
+    fn data_struct(&mut self, name: &str, doc: &str, fields: &[Field<'_>], field_kind: &str) {
+        let rt = &self.rt;
+        let serde = quote!(#rt::codegen::serde);
+        let krate = format!("{}::codegen::serde", self.runtime);
+        self.types.push(Part::parse(data_struct(
+            name, doc, fields, field_kind, &serde, &krate,
+        )));
+    }
 
-    // Tools.
-    for (name, tool) in &m.tools {
-        let path = join("tools", name);
-        for (kind, schema) in [("Input", &tool.input), ("Output", &tool.output)] {
-            let Some(schema) = schema else { continue };
-            let type_name = format!("{}{kind}", camel(name));
-            let lower = kind.to_lowercase();
-            schemas.push((
-                format!("{name}.{lower}.json"),
-                serde_json::to_string_pretty(&Value::Object(schema.clone())).unwrap_or_default()
-                    + "\n",
-            ));
-            let doc = format!("The {lower} of the `{name}` tool.");
-            let module = format!("__{}_{}", snake(name), lower);
-            let target = crate::types::Target {
-                type_name: &type_name,
+    /// Shared definitions: one type each, which every tool's types name.
+    fn definitions(&mut self, definitions: &Definitions, used: &[String], rep: &mut Reporter<'_>) {
+        for name in used {
+            let rust = camel(name);
+            if !self.reserved.insert(rust.clone()) || self.shared.iter().any(|(_, r)| *r == rust) {
+                rep.error_hint(
+                    &join("definitions", name),
+                    format!("the definition `{name}` would be the Rust type `{rust}`, a name generated code already uses"),
+                    "rename the definition",
+                );
+                continue;
+            }
+            self.shared.push((name.clone(), rust));
+        }
+        for (name, rust) in &self.shared {
+            let schema = crate::definitions::standalone(name, definitions);
+            let doc = format!("The `{name}` definition, shared by the tools that use it.");
+            let module = format!("__definition_{}", snake(name));
+            let target = Target {
+                type_name: rust,
                 doc: &doc,
                 module: &module,
-                path: &join(&path, &lower),
-                role: if kind == "Input" {
-                    crate::types::Role::Input
-                } else {
-                    crate::types::Role::Output
-                },
-                shared: &shared,
+                path: &join("definitions", name),
+                role: Role::Input,
+                shared: &self.shared,
             };
-            types.extend(crate::types::schema_types(
-                schema,
+            self.types.extend(schema_types(
+                &schema,
                 &target,
-                runtime,
-                &mut reserved,
+                self.runtime,
+                &mut self.reserved,
                 rep,
             ));
         }
-        let docs = doc_lines(&format!(
-            "{}\n\nThe `{name}` tool.",
-            tool.description.as_deref().unwrap_or_default()
-        ));
-        let mut def = Map::new();
-        def.insert("name".into(), Value::String(name.clone()));
-        put(&mut def, "title", string(&tool.title));
-        put(&mut def, "description", string(&tool.description));
-        def.insert(
-            "inputSchema".into(),
-            match &tool.input {
-                Some(s) => Value::Object(s.clone()),
-                None => json!({ "type": "object", "additionalProperties": false }),
-            },
-        );
-        put(
-            &mut def,
-            "outputSchema",
-            tool.output.clone().map(Value::Object),
-        );
-        if let Some(a) = &tool.annotations {
-            let mut o = Map::new();
-            put(&mut o, "title", string(&a.title));
-            put(&mut o, "readOnlyHint", a.read_only_hint.map(Value::Bool));
-            put(
-                &mut o,
-                "destructiveHint",
-                a.destructive_hint.map(Value::Bool),
-            );
-            put(&mut o, "idempotentHint", a.idempotent_hint.map(Value::Bool));
-            put(&mut o, "openWorldHint", a.open_world_hint.map(Value::Bool));
-            def.insert("annotations".into(), Value::Object(o));
-        }
-        put(&mut def, "icons", icons_json(&tool.icons));
-        tools.push(tools::Tool {
-            method: ident(&snake(name)),
-            input: tool
-                .input
-                .as_ref()
-                .map(|_| format_ident!("{}Input", camel(name))),
-            output: tool
-                .output
-                .as_ref()
-                .map(|_| format_ident!("{}Output", camel(name))),
-            definition: json_lit(&Value::Object(def)),
-            docs: &docs,
-            name,
-            policy: tool_policy(tool).map(|p| json_lit(&p)),
-        });
     }
 
-    // Resources.
-    for (r, (body, size)) in m.resources.iter().zip(&plan.resources) {
-        let mut def = Map::new();
-        def.insert("uri".into(), Value::String(r.uri.clone()));
-        def.insert("name".into(), Value::String(r.name.clone()));
-        put(&mut def, "title", string(&r.title));
-        put(&mut def, "description", string(&r.description));
-        put(&mut def, "mimeType", string(&r.mime_type));
-        put(&mut def, "size", size.map(Value::from));
-        put(&mut def, "annotations", annotations_json(&r.annotations));
-        put(&mut def, "icons", icons_json(&r.icons));
-        let def = json_lit(&Value::Object(def));
-        let source = match body {
-            ResourceBody::Text(text) => quote!(ResourceSource::Text(#text)),
-            ResourceBody::Blob(bytes) => {
-                let lit = Literal::byte_string(bytes);
-                quote!(ResourceSource::Blob(#lit))
-            }
-            ResourceBody::Dynamic => {
-                let method = format_ident!("read_{}", snake(&r.name));
-                let docs = doc_attrs(&format!(
-                    "{}\n\nReads the resource `{}`.",
-                    r.description.as_deref().unwrap_or_default(),
-                    r.uri
+    /// Tools: their input and output types and schema files, methods and
+    /// registrations.
+    fn tools(&mut self, m: &Manifest, rep: &mut Reporter<'_>) {
+        for (name, tool) in &m.tools {
+            let path = join("tools", name);
+            for (kind, schema) in [("Input", &tool.input), ("Output", &tool.output)] {
+                let Some(schema) = schema else { continue };
+                let type_name = format!("{}{kind}", camel(name));
+                let lower = kind.to_lowercase();
+                self.schemas.push((
+                    format!("{name}.{lower}.json"),
+                    serde_json::to_string_pretty(&Value::Object(schema.clone()))
+                        .unwrap_or_default()
+                        + "\n",
                 ));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, uri: &str) -> impl Future<Output = ResourceResult> + Send;
-                });
-                quote! {
-                    ResourceSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, uri: String| {
-                            let h = h.clone();
-                            async move { h.#method(&ctx, &uri).await }
-                        }
-                    })
+                let doc = format!("The {lower} of the `{name}` tool.");
+                let module = format!("__{}_{}", snake(name), lower);
+                let target = Target {
+                    type_name: &type_name,
+                    doc: &doc,
+                    module: &module,
+                    path: &join(&path, &lower),
+                    role: if kind == "Input" {
+                        Role::Input
+                    } else {
+                        Role::Output
+                    },
+                    shared: &self.shared,
+                };
+                self.types.extend(schema_types(
+                    schema,
+                    &target,
+                    self.runtime,
+                    &mut self.reserved,
+                    rep,
+                ));
+            }
+            let docs = doc_lines(&format!(
+                "{}\n\nThe `{name}` tool.",
+                tool.description.as_deref().unwrap_or_default()
+            ));
+            self.tools.push(tools::Tool {
+                method: ident(&snake(name)),
+                input: tool
+                    .input
+                    .as_ref()
+                    .map(|_| format_ident!("{}Input", camel(name))),
+                output: tool
+                    .output
+                    .as_ref()
+                    .map(|_| format_ident!("{}Output", camel(name))),
+                definition: json_lit(&tool_definition(name, tool)),
+                docs: &docs,
+                name,
+                policy: tool_policy(tool).map(|p| json_lit(&p)),
+            });
+        }
+    }
+
+    /// Resources with a fixed URI: embedded, or read by a method.
+    fn resources(&mut self, m: &Manifest, bodies: &[(ResourceBody, Option<u64>)]) {
+        for (r, (body, size)) in m.resources.iter().zip(bodies) {
+            let mut def = Map::new();
+            def.insert("uri".into(), Value::String(r.uri.clone()));
+            def.insert("name".into(), Value::String(r.name.clone()));
+            put(&mut def, "title", string(&r.title));
+            put(&mut def, "description", string(&r.description));
+            put(&mut def, "mimeType", string(&r.mime_type));
+            put(&mut def, "size", size.map(Value::from));
+            put(&mut def, "annotations", annotations_json(&r.annotations));
+            put(&mut def, "icons", icons_json(&r.icons));
+            let def = json_lit(&Value::Object(def));
+            let source = match body {
+                ResourceBody::Text(text) => quote!(ResourceSource::Text(#text)),
+                ResourceBody::Blob(bytes) => {
+                    let lit = Literal::byte_string(bytes);
+                    quote!(ResourceSource::Blob(#lit))
                 }
-            }
-        };
-        registrations.push(quote!(b.resource(#def, #source);));
-        if let Some(cache) = &r.cache {
-            let (uri, cache) = (&r.uri, cache_lit(cache));
-            registrations.push(quote!(b.resource_cache(#uri, #cache);));
-        }
-    }
-
-    // Resource templates.
-    for (t, vars) in m.resource_templates.iter().zip(&plan.template_vars) {
-        let mut def = Map::new();
-        def.insert("uriTemplate".into(), Value::String(t.uri_template.clone()));
-        def.insert("name".into(), Value::String(t.name.clone()));
-        put(&mut def, "title", string(&t.title));
-        put(&mut def, "description", string(&t.description));
-        put(&mut def, "mimeType", string(&t.mime_type));
-        put(&mut def, "annotations", annotations_json(&t.annotations));
-        put(&mut def, "icons", icons_json(&t.icons));
-        let def = json_lit(&Value::Object(def));
-        let var_list = vars.iter().map(|(n, ty)| {
-            let (vt, _) = var_type(*ty);
-            quote!((#n, #vt))
-        });
-        let source = match &t.text {
-            Some(text) => quote!(TemplateSource::Text(#text)),
-            None => {
-                let method = format_ident!("read_{}", snake(&t.name));
-                let vars_ty = format!("{}Variables", camel(&t.name));
-                let declared = t.variables.clone().unwrap_or_default();
-                let fields: Vec<Field<'_>> = vars
-                    .iter()
-                    .map(|(n, ty)| Field {
-                        name: n,
-                        ty: var_type(*ty).1,
-                        optional: false,
-                        doc: None,
-                    })
-                    .collect();
-                let descs: Vec<Option<String>> = vars
-                    .iter()
-                    .map(|(n, _)| declared.get(n).and_then(|v| v.description.clone()))
-                    .collect();
-                let fields: Vec<Field<'_>> = fields
-                    .into_iter()
-                    .zip(&descs)
-                    .map(|(f, d)| Field {
-                        doc: d.as_deref(),
-                        ..f
-                    })
-                    .collect();
-                types.push(Part::parse(data_struct(
-                    &vars_ty,
-                    &format!(
-                        "The variables of the `{}` resource template (`{}`).",
-                        t.name, t.uri_template
-                    ),
-                    &fields,
-                    "variable",
-                    &serde,
-                    &krate,
-                )));
-                let vars_ty = format_ident!("{}", vars_ty);
-                let docs = doc_attrs(&format!(
-                    "{}\n\nReads a resource of the template `{}`.",
-                    t.description.as_deref().unwrap_or_default(),
-                    t.uri_template
-                ));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, uri: &str, vars: #vars_ty) -> impl Future<Output = ResourceResult> + Send;
-                });
-                quote! {
-                    TemplateSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, uri: String, vars: Map<String, Value>| {
-                            let h = h.clone();
-                            async move {
-                                let vars: #vars_ty = template_variables(vars)?;
-                                h.#method(&ctx, &uri, vars).await
+                ResourceBody::Dynamic => {
+                    let method = format_ident!("read_{}", snake(&r.name));
+                    let docs = doc_attrs(&format!(
+                        "{}\n\nReads the resource `{}`.",
+                        r.description.as_deref().unwrap_or_default(),
+                        r.uri
+                    ));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, uri: &str) -> impl Future<Output = ResourceResult> + Send;
+                    });
+                    quote! {
+                        ResourceSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, uri: String| {
+                                let h = h.clone();
+                                async move { h.#method(&ctx, &uri).await }
                             }
-                        }
-                    })
+                        })
+                    }
                 }
+            };
+            self.registrations.push(quote!(b.resource(#def, #source);));
+            if let Some(cache) = &r.cache {
+                let (uri, cache) = (&r.uri, cache_lit(cache));
+                self.registrations
+                    .push(quote!(b.resource_cache(#uri, #cache);));
             }
-        };
-        registrations.push(quote!(b.resource_template(#def, &[#(#var_list),*], #source);));
-        if let Some(cache) = &t.cache {
-            let (template, cache) = (&t.uri_template, cache_lit(cache));
-            registrations.push(quote!(b.template_cache(#template, #cache);));
         }
     }
 
-    // Prompts.
-    for (name, p) in &m.prompts {
-        let mut def = Map::new();
-        def.insert("name".into(), Value::String(name.clone()));
-        put(&mut def, "title", string(&p.title));
-        put(&mut def, "description", string(&p.description));
-        if let Some(args) = &p.arguments {
-            let list = args
+    /// Resource templates: embedded text, or read by a method taking the
+    /// template's variables as a struct.
+    fn resource_templates(&mut self, m: &Manifest, template_vars: &[Vec<(String, VarType)>]) {
+        for (t, vars) in m.resource_templates.iter().zip(template_vars) {
+            let mut def = Map::new();
+            def.insert("uriTemplate".into(), Value::String(t.uri_template.clone()));
+            def.insert("name".into(), Value::String(t.name.clone()));
+            put(&mut def, "title", string(&t.title));
+            put(&mut def, "description", string(&t.description));
+            put(&mut def, "mimeType", string(&t.mime_type));
+            put(&mut def, "annotations", annotations_json(&t.annotations));
+            put(&mut def, "icons", icons_json(&t.icons));
+            let def = json_lit(&Value::Object(def));
+            let var_list = vars.iter().map(|(n, ty)| {
+                let (vt, _) = var_type(*ty);
+                quote!((#n, #vt))
+            });
+            let source = match &t.text {
+                Some(text) => quote!(TemplateSource::Text(#text)),
+                None => {
+                    let method = format_ident!("read_{}", snake(&t.name));
+                    let vars_ty = format!("{}Variables", camel(&t.name));
+                    let declared = t.variables.clone().unwrap_or_default();
+                    let descs: Vec<Option<String>> = vars
+                        .iter()
+                        .map(|(n, _)| declared.get(n).and_then(|v| v.description.clone()))
+                        .collect();
+                    let fields: Vec<Field<'_>> = vars
+                        .iter()
+                        .zip(&descs)
+                        .map(|((n, ty), d)| Field {
+                            name: n,
+                            ty: var_type(*ty).1,
+                            optional: false,
+                            doc: d.as_deref(),
+                        })
+                        .collect();
+                    self.data_struct(
+                        &vars_ty,
+                        &format!(
+                            "The variables of the `{}` resource template (`{}`).",
+                            t.name, t.uri_template
+                        ),
+                        &fields,
+                        "variable",
+                    );
+                    let vars_ty = format_ident!("{}", vars_ty);
+                    let docs = doc_attrs(&format!(
+                        "{}\n\nReads a resource of the template `{}`.",
+                        t.description.as_deref().unwrap_or_default(),
+                        t.uri_template
+                    ));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, uri: &str, vars: #vars_ty) -> impl Future<Output = ResourceResult> + Send;
+                    });
+                    quote! {
+                        TemplateSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, uri: String, vars: Map<String, Value>| {
+                                let h = h.clone();
+                                async move {
+                                    let vars: #vars_ty = template_variables(vars)?;
+                                    h.#method(&ctx, &uri, vars).await
+                                }
+                            }
+                        })
+                    }
+                }
+            };
+            self.registrations
+                .push(quote!(b.resource_template(#def, &[#(#var_list),*], #source);));
+            if let Some(cache) = &t.cache {
+                let (template, cache) = (&t.uri_template, cache_lit(cache));
+                self.registrations
+                    .push(quote!(b.template_cache(#template, #cache);));
+            }
+        }
+    }
+
+    /// Prompts: templated messages, or composed by a method taking the prompt's
+    /// arguments as a struct.
+    fn prompts(&mut self, m: &Manifest, prompt_messages: &IndexMap<String, Value>) {
+        for (name, p) in &m.prompts {
+            let mut def = Map::new();
+            def.insert("name".into(), Value::String(name.clone()));
+            put(&mut def, "title", string(&p.title));
+            put(&mut def, "description", string(&p.description));
+            if let Some(args) = &p.arguments {
+                let list = args
+                    .iter()
+                    .map(|(an, a)| {
+                        let mut o = Map::new();
+                        o.insert("name".into(), Value::String(an.clone()));
+                        put(&mut o, "title", string(&a.title));
+                        put(&mut o, "description", string(&a.description));
+                        put(&mut o, "required", a.required.map(Value::Bool));
+                        Value::Object(o)
+                    })
+                    .collect();
+                def.insert("arguments".into(), Value::Array(list));
+            }
+            put(&mut def, "icons", icons_json(&p.icons));
+            let def = json_lit(&Value::Object(def));
+            let source = match prompt_messages.get(name) {
+                Some(messages) => {
+                    let lit = json_lit(messages);
+                    quote!(PromptSource::Messages(#lit))
+                }
+                None => {
+                    let method = format_ident!("prompt_{}", snake(name));
+                    let args_ty = format!("{}Arguments", camel(name));
+                    let fields: Vec<Field<'_>> = p
+                        .arguments
+                        .iter()
+                        .flatten()
+                        .map(|(an, a)| Field {
+                            name: an,
+                            ty: quote!(String),
+                            optional: a.required != Some(true),
+                            doc: a.description.as_deref(),
+                        })
+                        .collect();
+                    self.data_struct(
+                        &args_ty,
+                        &format!("The arguments of the `{name}` prompt."),
+                        &fields,
+                        "argument",
+                    );
+                    let args_ty = format_ident!("{}", args_ty);
+                    let docs = doc_attrs(&format!(
+                        "{}\n\nComposes the `{name}` prompt.",
+                        p.description.as_deref().unwrap_or_default()
+                    ));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, args: #args_ty) -> impl Future<Output = PromptResult> + Send;
+                    });
+                    quote! {
+                        PromptSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, args: Map<String, Value>| {
+                                let h = h.clone();
+                                async move {
+                                    let args: #args_ty = prompt_arguments(args)?;
+                                    h.#method(&ctx, args).await
+                                }
+                            }
+                        })
+                    }
+                }
+            };
+            self.registrations.push(quote!(b.prompt(#def, #source);));
+        }
+    }
+
+    /// Completions: a fixed list of values, or a method.
+    fn completions(&mut self, m: &Manifest) {
+        for c in &m.completions {
+            let (target, owner, arg) = if let (Some(prompt), Some(argument)) =
+                (&c.prompt, &c.argument)
+            {
+                (
+                    quote!(CompletionTarget::PromptArgument { prompt: #prompt, argument: #argument }),
+                    prompt.clone(),
+                    argument.clone(),
+                )
+            } else if let (Some(template), Some(variable)) = (&c.template, &c.variable) {
+                let owner = m
+                    .resource_templates
+                    .iter()
+                    .find(|t| &t.uri_template == template)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                (
+                    quote!(CompletionTarget::TemplateVariable { uri_template: #template, variable: #variable }),
+                    owner,
+                    variable.clone(),
+                )
+            } else {
+                continue;
+            };
+            let source = match &c.values {
+                Some(values) if c.coded != Some(true) => {
+                    quote!(CompletionSource::Values(&[#(#values),*]))
+                }
+                _ => {
+                    let method = format_ident!("complete_{}_{}", snake(&owner), snake(&arg));
+                    let docs = doc_attrs(&format!("Completes `{arg}` of `{owner}`."));
+                    self.methods.push(quote! {
+                        #(#docs)*
+                        fn #method(&self, ctx: &Context, request: CompletionRequest) -> impl Future<Output = CompletionResult> + Send;
+                    });
+                    quote! {
+                        CompletionSource::handler({
+                            let h = handler.clone();
+                            move |ctx: Context, request: CompletionRequest| {
+                                let h = h.clone();
+                                async move { h.#method(&ctx, request).await }
+                            }
+                        })
+                    }
+                }
+            };
+            self.registrations
+                .push(quote!(b.completion(#target, #source);));
+        }
+    }
+
+    /// Elicitation forms: a struct each, with its `ElicitationForm` impl.
+    fn forms(&mut self, m: &Manifest, forms: &IndexMap<String, Vec<FormField>>) {
+        for (name, e) in &m.elicitations {
+            let fields = forms.get(name).map(Vec::as_slice).unwrap_or_default();
+            let fields: Vec<Field<'_>> = fields
                 .iter()
-                .map(|(an, a)| {
-                    let mut o = Map::new();
-                    o.insert("name".into(), Value::String(an.clone()));
-                    put(&mut o, "title", string(&a.title));
-                    put(&mut o, "description", string(&a.description));
-                    put(&mut o, "required", a.required.map(Value::Bool));
-                    Value::Object(o)
+                .map(|f| Field {
+                    name: &f.name,
+                    ty: match f.ty {
+                        FieldType::String => quote!(String),
+                        FieldType::Integer => quote!(i64),
+                        FieldType::Number => quote!(f64),
+                        FieldType::Boolean => quote!(bool),
+                        FieldType::StringList => quote!(Vec<String>),
+                    },
+                    optional: !f.required,
+                    doc: f.description.as_deref(),
                 })
                 .collect();
-            def.insert("arguments".into(), Value::Array(list));
-        }
-        put(&mut def, "icons", icons_json(&p.icons));
-        let def = json_lit(&Value::Object(def));
-        let source = match plan.prompt_messages.get(name) {
-            Some(messages) => {
-                let lit = json_lit(messages);
-                quote!(PromptSource::Messages(#lit))
-            }
-            None => {
-                let method = format_ident!("prompt_{}", snake(name));
-                let args_ty = format!("{}Arguments", camel(name));
-                let fields: Vec<Field<'_>> = p
-                    .arguments
-                    .iter()
-                    .flatten()
-                    .map(|(an, a)| Field {
-                        name: an,
-                        ty: quote!(String),
-                        optional: a.required != Some(true),
-                        doc: a.description.as_deref(),
-                    })
-                    .collect();
-                types.push(Part::parse(data_struct(
-                    &args_ty,
-                    &format!("The arguments of the `{name}` prompt."),
-                    &fields,
-                    "argument",
-                    &serde,
-                    &krate,
-                )));
-                let args_ty = format_ident!("{}", args_ty);
-                let docs = doc_attrs(&format!(
-                    "{}\n\nComposes the `{name}` prompt.",
-                    p.description.as_deref().unwrap_or_default()
-                ));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, args: #args_ty) -> impl Future<Output = PromptResult> + Send;
-                });
-                quote! {
-                    PromptSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, args: Map<String, Value>| {
-                            let h = h.clone();
-                            async move {
-                                let args: #args_ty = prompt_arguments(args)?;
-                                h.#method(&ctx, args).await
-                            }
-                        }
-                    })
+            let ty = camel(name);
+            self.data_struct(
+                &ty,
+                &format!("The `{name}` elicitation form: {}", e.message),
+                &fields,
+                "field",
+            );
+            let ty = format_ident!("{}", ty);
+            let message = &e.message;
+            let schema = json_lit(&Value::Object(e.schema.clone()));
+            self.types.push(Part::parse(quote! {
+                impl ElicitationForm for #ty {
+                    const NAME: &'static str = #name;
+                    const MESSAGE: &'static str = #message;
+                    const SCHEMA: &'static str = #schema;
                 }
-            }
-        };
-        registrations.push(quote!(b.prompt(#def, #source);));
+            }));
+        }
     }
 
-    // Completions.
-    for c in &m.completions {
-        let (target, owner, arg) = if let (Some(prompt), Some(argument)) = (&c.prompt, &c.argument)
-        {
-            (
-                quote!(CompletionTarget::PromptArgument { prompt: #prompt, argument: #argument }),
-                prompt.clone(),
-                argument.clone(),
-            )
-        } else if let (Some(template), Some(variable)) = (&c.template, &c.variable) {
-            let owner = m
-                .resource_templates
-                .iter()
-                .find(|t| &t.uri_template == template)
-                .map(|t| t.name.clone())
-                .unwrap_or_default();
-            (
-                quote!(CompletionTarget::TemplateVariable { uri_template: #template, variable: #variable }),
-                owner,
-                variable.clone(),
-            )
-        } else {
-            continue;
+    /// The whole file: the facade import, the types, the trait and `server()`,
+    /// in a module re-exported whole, documented, formatted, under the lint
+    /// allow-list.
+    fn finish(
+        &mut self,
+        server: &ServerInfo,
+        trait_name: &Ident,
+        stem: &str,
+        file_name: &str,
+    ) -> String {
+        let rt = &self.rt;
+        let module = format_ident!("__mcpgen_{}", snake(stem));
+        let glue = Glue::new(server, trait_name, file_name);
+        let has_methods = !(self.tools.is_empty() && self.methods.is_empty());
+        let has_registrations = !(self.tools.is_empty() && self.registrations.is_empty());
+        let handlers = |tool_methods: TokenStream, tool_registrations: TokenStream| {
+            let handler_trait = glue.handler_trait(tool_methods, &self.methods);
+            let server_fn = glue.server_fn(
+                tool_registrations,
+                &self.registrations,
+                has_methods,
+                has_registrations,
+            );
+            quote!(#handler_trait #server_fn)
         };
-        let source = match &c.values {
-            Some(values) if c.coded != Some(true) => {
-                quote!(CompletionSource::Values(&[#(#values),*]))
-            }
-            _ => {
-                let method = format_ident!("complete_{}_{}", snake(&owner), snake(&arg));
-                let docs = doc_attrs(&format!("Completes `{arg}` of `{owner}`."));
-                methods.push(quote! {
-                    #(#docs)*
-                    fn #method(&self, ctx: &Context, request: CompletionRequest) -> impl Future<Output = CompletionResult> + Send;
-                });
-                quote! {
-                    CompletionSource::handler({
-                        let h = handler.clone();
-                        move |ctx: Context, request: CompletionRequest| {
-                            let h = h.clone();
-                            async move { h.#method(&ctx, request).await }
-                        }
-                    })
+        let mut parts = vec![Part::parse(quote!(use #rt::codegen::*;))];
+        parts.append(&mut self.types);
+        // The tools' code is spliced in as parsed trees where the markers are.
+        let tools = std::mem::take(&mut self.tools);
+        parts.push(
+            match Part::parse(handlers(tools::marker(), tools::marker())) {
+                Part::Items(mut items) => {
+                    tools.splice_into(&mut items);
+                    Part::Items(items)
                 }
+                Part::Tokens(_) => {
+                    Part::Tokens(handlers(tools.method_tokens(), tools.registration_tokens()))
+                }
+            },
+        );
+        let reexport = Part::parse(quote! {
+            #[allow(unreachable_pub)]
+            pub use #module::*;
+        });
+        let file = crate::items::file(module, parts, reexport).or_else(|tokens| {
+            syn::parse2::<syn::File>(tokens.clone()).map_err(|_| tokens.to_string())
+        });
+        let code = match file {
+            Ok(mut file) => {
+                document(&mut file.items);
+                prettyplease::unparse(&file)
             }
+            Err(text) => text,
         };
-        registrations.push(quote!(b.completion(#target, #source);));
+        with_lints(&code)
     }
+}
 
-    // Elicitation forms.
-    for (name, e) in &m.elicitations {
-        let fields = plan.forms.get(name).map(Vec::as_slice).unwrap_or_default();
-        let fields: Vec<Field<'_>> = fields
-            .iter()
-            .map(|f| Field {
-                name: &f.name,
-                ty: match f.ty {
-                    FieldType::String => quote!(String),
-                    FieldType::Integer => quote!(i64),
-                    FieldType::Number => quote!(f64),
-                    FieldType::Boolean => quote!(bool),
-                    FieldType::StringList => quote!(Vec<String>),
-                },
-                optional: !f.required,
-                doc: f.description.as_deref(),
-            })
-            .collect();
-        let ty = camel(name);
-        types.push(Part::parse(data_struct(
-            &ty,
-            &format!("The `{name}` elicitation form: {}", e.message),
-            &fields,
-            "field",
-            &serde,
-            &krate,
-        )));
-        let ty = format_ident!("{}", ty);
-        let message = &e.message;
-        let schema = json_lit(&Value::Object(e.schema.clone()));
-        types.push(Part::parse(quote! {
-            impl ElicitationForm for #ty {
-                const NAME: &'static str = #name;
-                const MESSAGE: &'static str = #message;
-                const SCHEMA: &'static str = #schema;
-            }
-        }));
-    }
-
-    // The server.
-    let mut info = Map::new();
-    info.insert("name".into(), Value::String(m.server.name.clone()));
-    info.insert("version".into(), Value::String(m.server.version.clone()));
-    put(&mut info, "title", string(&m.server.title));
-    put(&mut info, "description", string(&m.server.description));
-    put(&mut info, "websiteUrl", string(&m.server.website_url));
-    put(&mut info, "icons", icons_json(&m.server.icons));
-    let info = json_lit(&Value::Object(info));
-    let instructions = m
-        .server
-        .instructions
-        .as_ref()
-        .map(|i| quote!(b.instructions(#i);));
-    let cache = m.server.cache.as_ref().map(|c| {
-        let c = cache_lit(c);
-        quote!(b.cache(#c);)
-    });
-
-    let trait_doc = doc_attrs(&format!(
-        "The handlers of the `{}` server: one method per tool, dynamic resource, coded \
-         resource template, coded prompt and coded completion of `{file_name}`.\n\n\
-         Implement it with `async fn`s and pass the implementation to [`server`].",
-        m.server.name
-    ));
-    let server_doc = doc_attrs(&format!(
-        "Builds the `{}` server from `{file_name}`, calling `handler` for everything dynamic.",
-        m.server.name
-    ));
-    // Only what the body uses, so that no lint about unused bindings fires.
-    let has_methods = !(tools.is_empty() && methods.is_empty());
-    let has_registrations = !(tools.is_empty() && registrations.is_empty());
-    let server_fn = |tool_registrations: TokenStream| {
-        if !has_registrations && instructions.is_none() && cache.is_none() {
-            quote! {
-                pub fn server(_handler: impl #trait_name) -> Server {
-                    ServerBuilder::new(#info).build()
-                }
-            }
-        } else {
-            let handler = has_methods.then(|| quote!(let handler = Arc::new(handler);));
-            let param = if has_methods {
-                quote!(handler)
-            } else {
-                quote!(_handler)
-            };
-            quote! {
-                pub fn server(#param: impl #trait_name) -> Server {
-                    #handler
-                    let mut b = ServerBuilder::new(#info);
-                    #instructions
-                    #cache
-                    #tool_registrations
-                    #(#registrations)*
-                    b.build()
-                }
-            }
-        }
-    };
-    let handlers = |tool_methods: TokenStream, tool_registrations: TokenStream| {
-        let server_fn = server_fn(tool_registrations);
-        quote! {
-            #(#trait_doc)*
-            pub trait #trait_name: Send + Sync + 'static {
-                #tool_methods
-                #(#methods)*
-            }
-
-            #(#server_doc)*
-            #server_fn
-        }
-    };
-    let mut parts = vec![Part::parse(quote!(use #rt::codegen::*;))];
-    parts.extend(types);
-    parts.push(
-        match Part::parse(handlers(tools::marker(), tools::marker())) {
-            Part::Items(mut items) => {
-                tools.splice_into(&mut items);
-                Part::Items(items)
-            }
-            Part::Tokens(_) => {
-                Part::Tokens(handlers(tools.method_tokens(), tools.registration_tokens()))
-            }
-        },
-    );
-    let reexport = Part::parse(quote! {
-        #[allow(unreachable_pub)]
-        pub use #module::*;
-    });
-    let file = crate::items::file(module, parts, reexport)
-        .or_else(|tokens| syn::parse2::<syn::File>(tokens.clone()).map_err(|_| tokens.to_string()));
-    let code = match file {
-        Ok(mut file) => {
-            document(&mut file.items);
-            prettyplease::unparse(&file)
-        }
-        Err(text) => text,
-    };
-    // typify writes docs without the customary space after `///`.
+/// The formatted code under the lint allow-list, with typify's doc comments
+/// given the customary space after `///`.
+fn with_lints(code: &str) -> String {
     let mut out = String::with_capacity(LINTS.len() + code.len() + code.len() / 64);
     out.push_str(LINTS);
     for line in code.lines() {
@@ -1090,7 +664,7 @@ pub(crate) fn emit(
         }
         out.push('\n');
     }
-    Emitted { code: out, schemas }
+    out
 }
 
 /// The lints the generated module allows, each with why: text rather than tokens,
@@ -1118,300 +692,3 @@ const LINTS: &str = "\
     rustdoc::invalid_html_tags
 )]
 ";
-
-/// Gives every public item, field and variant that lacks a doc comment one, so that
-/// generated code passes `missing_docs` (typify leaves undescribed properties, enum
-/// values and helper types bare), and passes every doc comment, typify's included,
-/// through [`doc_lines`].
-fn document(items: &mut [syn::Item]) {
-    for item in items {
-        match item {
-            syn::Item::Struct(s) => {
-                let name = s.ident.to_string();
-                let public = is_pub(&s.vis);
-                docs(&mut s.attrs, public.then(|| format!("`{name}`.")));
-                for f in s.fields.iter_mut() {
-                    let wire = wire_name(&f.attrs).or_else(|| {
-                        f.ident
-                            .as_ref()
-                            .map(|i| i.to_string().trim_start_matches("r#").to_owned())
-                    });
-                    let fallback = wire
-                        .filter(|_| public && is_pub(&f.vis))
-                        .map(|wire| format!("The `{}` property.", wire.escape_debug()));
-                    docs(&mut f.attrs, fallback);
-                }
-            }
-            syn::Item::Enum(e) => {
-                let name = e.ident.to_string();
-                let public = is_pub(&e.vis);
-                docs(&mut e.attrs, public.then(|| format!("`{name}`.")));
-                for v in &mut e.variants {
-                    let fallback = match (&v.fields, wire_name(&v.attrs)) {
-                        (syn::Fields::Unit, Some(wire)) => {
-                            format!("The value `{}`.", wire.escape_debug())
-                        }
-                        _ => format!("The `{}` case.", v.ident),
-                    };
-                    docs(&mut v.attrs, public.then_some(fallback));
-                    for f in v.fields.iter_mut() {
-                        docs(&mut f.attrs, None);
-                    }
-                }
-            }
-            syn::Item::Type(t) => {
-                let name = t.ident.to_string();
-                docs(&mut t.attrs, is_pub(&t.vis).then(|| format!("`{name}`.")));
-            }
-            syn::Item::Fn(f) => {
-                let name = f.sig.ident.to_string();
-                docs(&mut f.attrs, is_pub(&f.vis).then(|| format!("`{name}`.")));
-            }
-            syn::Item::Trait(t) => {
-                let name = t.ident.to_string();
-                docs(&mut t.attrs, is_pub(&t.vis).then(|| format!("`{name}`.")));
-                for member in &mut t.items {
-                    if let syn::TraitItem::Fn(f) = member {
-                        let name = f.sig.ident.to_string();
-                        docs(&mut f.attrs, Some(format!("`{name}`.")));
-                    }
-                }
-            }
-            syn::Item::Impl(i) => {
-                docs(&mut i.attrs, None);
-                for member in &mut i.items {
-                    if let syn::ImplItem::Fn(f) = member {
-                        let name = f.sig.ident.to_string();
-                        docs(&mut f.attrs, is_pub(&f.vis).then(|| format!("`{name}`.")));
-                    }
-                }
-            }
-            syn::Item::Mod(m) => {
-                let name = m.ident.to_string();
-                docs(&mut m.attrs, is_pub(&m.vis).then(|| format!("`{name}`.")));
-                if let Some((_, items)) = &mut m.content {
-                    document(items);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Rewrites the doc attributes in `attrs` through [`doc_lines`], one attribute per
-/// line where the first one was; adds `fallback` when there are none.
-fn docs(attrs: &mut Vec<syn::Attribute>, fallback: Option<String>) {
-    let doc_value = |a: &syn::Attribute| match &a.meta {
-        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => Some(s.value()),
-            _ => None,
-        },
-        _ => None,
-    };
-    // Each value is read once: reading one unescapes the literal.
-    let values: Vec<(usize, String)> = attrs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| doc_value(a).map(|v| (i, v)))
-        .collect();
-    // One leading space per line is the `/// ` convention, not indentation.
-    let unprefixed = |values: &mut dyn Iterator<Item = &str>| {
-        let lines: Vec<&str> = values
-            .flat_map(|v| v.split('\n'))
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect();
-        doc_lines(&lines.join("\n"))
-    };
-    let (at, lines) = match values.first() {
-        Some(&(first, _)) => {
-            let mut lines = unprefixed(&mut values.iter().map(|(_, v)| v.as_str()));
-            if lines.is_empty() {
-                // A blank description documents nothing.
-                lines = fallback.map(|f| doc_lines(&f)).unwrap_or_default();
-            }
-            (first, lines)
-        }
-        None => match fallback {
-            Some(text) => (0, unprefixed(&mut std::iter::once(text.as_str()))),
-            None => return,
-        },
-    };
-    // Docs already written this way, one line per attribute (emit's own are) stay.
-    let unchanged = values.len() == lines.len()
-        && values
-            .iter()
-            .zip(&lines)
-            .enumerate()
-            .all(|(k, ((i, value), line))| *i == at + k && value == line);
-    if !unchanged {
-        let mut docs_at = values.iter().map(|(i, _)| *i).peekable();
-        let mut index = 0;
-        attrs.retain(|_| {
-            let is_doc = docs_at.next_if_eq(&index).is_some();
-            index += 1;
-            !is_doc
-        });
-        attrs.splice(at..at, lines.iter().map(|line| doc_attribute(line)));
-    }
-}
-
-fn is_pub(vis: &syn::Visibility) -> bool {
-    matches!(vis, syn::Visibility::Public(_))
-}
-
-/// The name on the wire: the `rename` of a `#[serde(rename = "…")]` attribute.
-pub(crate) fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .find_map(|a| {
-            let syn::Meta::List(list) = &a.meta else {
-                return None;
-            };
-            let tokens: Vec<proc_macro2::TokenTree> = list.tokens.clone().into_iter().collect();
-            tokens.windows(3).find_map(|w| match w {
-                [
-                    proc_macro2::TokenTree::Ident(key),
-                    proc_macro2::TokenTree::Punct(eq),
-                    proc_macro2::TokenTree::Literal(lit),
-                ] if key == "rename" && eq.as_char() == '=' => {
-                    syn::parse2::<syn::LitStr>(quote!(#lit))
-                        .ok()
-                        .map(|l| l.value())
-                }
-                _ => None,
-            })
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::{doc_lines, tool_policy};
-
-    fn policy(tool: serde_json::Value) -> Option<serde_json::Value> {
-        tool_policy(&serde_json::from_value(tool).expect("a tool"))
-    }
-
-    #[test]
-    fn tool_policies_name_capabilities_as_client_capabilities_objects() {
-        assert_eq!(policy(json!({ "description": "d" })), None);
-        assert_eq!(policy(json!({ "requires": [] })), None);
-        assert_eq!(
-            policy(
-                json!({ "requires": ["sampling.tools", "elicitation.url", "roots", "sampling"] })
-            ),
-            Some(json!({ "requires": {
-                "sampling": { "tools": {} }, "elicitation": { "url": {} }, "roots": {},
-            }}))
-        );
-        assert_eq!(
-            policy(json!({ "requires": ["elicitation", "sampling.context"] })),
-            Some(json!({ "requires": { "elicitation": {}, "sampling": { "context": {} } } }))
-        );
-        assert_eq!(
-            policy(json!({ "task_support": "optional", "task_starts": "on_detach" })),
-            Some(json!({ "taskSupport": "optional", "taskStarts": "onDetach" }))
-        );
-    }
-
-    #[test]
-    fn doc_lines_keep_code_in_descriptions_out_of_doctests() {
-        let text = "Intro.\n\n```\nnot rust\n```\n\n    indented\n\n```rust,ignore\nx\n```\n```json\n{}\n```";
-        assert_eq!(
-            doc_lines(text),
-            [
-                " Intro.",
-                "",
-                " ```text",
-                " not rust",
-                " ```",
-                "",
-                "    indented",
-                "",
-                " ```text",
-                " x",
-                " ```",
-                " ```json",
-                " {}",
-                " ```",
-            ]
-        );
-    }
-
-    #[test]
-    fn doc_lines_indent_list_continuations_and_expand_tabs() {
-        // Lazy continuations sit at their item's content column.
-        assert_eq!(
-            doc_lines(
-                "Steps:\n- one\ncontinued\n- two\n  - nested\n  lazy\n\tafter tab\n1. first\n   ok"
-            ),
-            [
-                " Steps:",
-                " - one",
-                "   continued",
-                " - two",
-                "   - nested",
-                "     lazy",
-                "     after tab",
-                " 1. first",
-                "    ok",
-            ]
-        );
-        // Over-indented continuations are pulled back; a blank line ends an item
-        // when what follows is not indented to its content (`-   wide` has its
-        // content at column 4, so `  - nested` is a sibling).
-        assert_eq!(
-            doc_lines("-   wide\n        over\n\n  - nested\n\nafter\n   1) x\n      y"),
-            [
-                " - wide",
-                "   over",
-                "",
-                " - nested",
-                "",
-                " after",
-                " 1) x",
-                "    y",
-            ]
-        );
-        // Quotes get their `>` back on lazy lines; fences in items are text.
-        assert_eq!(
-            doc_lines("> quoted\nlazy\n> - a\n> b\n\n- ```\n  code\n  ```\n- x\tand\ty"),
-            [
-                " > quoted",
-                " > lazy",
-                " > - a",
-                " >   b",
-                "",
-                " - ```text",
-                "   code",
-                "   ```",
-                " - x and y",
-            ]
-        );
-        // Headings and rules end an item's paragraph; they are not continued.
-        assert_eq!(
-            doc_lines("- a\n# Title\n- b\n---\nc"),
-            [" - a", " # Title", " - b", " ---", " c"]
-        );
-    }
-
-    #[test]
-    fn doc_lines_end_lines_at_carriage_returns_and_collapse_blank_runs() {
-        assert_eq!(
-            doc_lines("a\r\nb\rc\n\n\n\nd\n   \t\ne"),
-            [" a", " b", " c", "", " d", "", " e"]
-        );
-        // Indentation inside a fence is the code's own.
-        assert_eq!(
-            doc_lines("~~~\n        deep\n~~~"),
-            [" ~~~text", "         deep", " ~~~"]
-        );
-        // Whitespace of any width counts by characters, never splitting one.
-        assert_eq!(doc_lines("\u{3000}\u{3000}\u{3000}\u{3000}x"), [" x"]);
-    }
-}

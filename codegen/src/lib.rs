@@ -47,12 +47,16 @@
 
 mod definitions;
 mod diag;
+mod docs;
 mod emit;
 mod guard;
+mod hints;
 mod items;
 mod load;
 mod model;
 mod names;
+mod path;
+mod span;
 mod types;
 mod validate;
 
@@ -519,7 +523,7 @@ impl Builder {
             .unwrap_or_default();
         // A byte-order mark is no part of the text: columns count from after it.
         let text = source.strip_prefix('\u{feff}').unwrap_or(source);
-        let index = load::SpanIndex::build(text);
+        let index = span::SpanIndex::build(text);
         let mut rep = diag::Reporter::new(manifest, text, &index);
         if syn::parse_str::<syn::Path>(&self.runtime_path).is_err() {
             rep.error_hint(
@@ -528,18 +532,17 @@ impl Builder {
                 "pass a path like `::mcpgen_runtime` to `runtime_path`",
             );
         }
-        let Some(mut m) = load::load(&mut rep) else {
+        let Some(mut loaded) = load::load(&mut rep) else {
             return Err(rep.diags);
         };
-        let definitions = definitions::read(source);
-        let shared = definitions::inline(&mut m, &definitions, &mut rep);
+        let shared = definitions::inline(&mut loaded.manifest, &mut rep);
         let referenced_from = read.len();
-        let Some(plan) = validate::validate(&m, manifest, &stem, &mut rep, read) else {
+        let Some(plan) = validate::validate(&loaded, manifest, &stem, &mut rep, read) else {
             return Err(rep.diags);
         };
         let emitted = emit::emit(
             &plan,
-            (&definitions, &shared),
+            &shared,
             &stem,
             &file_name,
             &self.runtime_path,

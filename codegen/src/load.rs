@@ -7,7 +7,7 @@
 //! every unknown field, wrong type and missing field at once; items that pass are
 //! deserialized, items that do not are left out and remembered as broken.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -15,689 +15,12 @@ use std::sync::LazyLock;
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::diag::{At, Diagnostic, Pos, Reporter, Severity, Span, Style};
+use crate::diag::{Diagnostic, Reporter, Severity};
+use crate::hints::{backticks, did_you_mean};
 use crate::model::{Manifest, ServerInfo};
-
-/// Manifest path → where its key and value are in the source.
-#[derive(Debug, Default)]
-pub(crate) struct SpanIndex {
-    spans: HashMap<String, Span>,
-    /// Where each line of the source starts (byte offsets).
-    line_starts: Vec<usize>,
-    /// Keys that repeat within one mapping: their path and position.
-    duplicates: Vec<(String, Pos)>,
-    /// Aliases (`*name`): their path → the path of the node they refer to.
-    aliases: HashMap<String, String>,
-    /// Where a second YAML document starts, when the source has one.
-    pub(crate) second_document: Option<Pos>,
-}
-
-impl SpanIndex {
-    /// Indexes YAML (or JSON) text. Text that does not parse gives a partial index.
-    pub fn build(source: &str) -> Self {
-        let mut builder = IndexBuilder {
-            lines: source.lines().map(|l| l.chars().collect()).collect(),
-            ..IndexBuilder::default()
-        };
-        // Event by event: `Parser::load` recurses per nesting level, and deeply
-        // nested input would overflow the stack.
-        let mut parser = Parser::new_from_str(source);
-        let mut second_document = None;
-        while let Ok((event, mark)) = parser.next_token() {
-            let end = matches!(event, Event::StreamEnd);
-            let done = matches!(event, Event::DocumentEnd);
-            builder.on_event(event, mark);
-            if end {
-                break;
-            }
-            if done {
-                // Only the first document is indexed; another one is an error.
-                if let Ok((Event::DocumentStart, mark)) = parser.next_token() {
-                    let rest = builder.rest_of_line(mark);
-                    let width = if rest.starts_with(&['-', '-', '-']) {
-                        3
-                    } else {
-                        plain_token_width(rest)
-                    };
-                    second_document = Some(Pos::new(mark.line(), mark.col() + 1, width.max(1)));
-                }
-                break;
-            }
-        }
-        let line_starts = std::iter::once(0)
-            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        SpanIndex {
-            spans: builder.spans,
-            line_starts,
-            duplicates: builder.duplicates,
-            aliases: builder.aliases,
-            second_document,
-        }
-    }
-
-    /// The span of the node at `path`: its own, or, for a key that a YAML merge
-    /// (`<<: *base`) or an alias brought in, that of the node it came from.
-    fn span(&self, path: &str) -> Option<&Span> {
-        if let Some(span) = self.spans.get(path) {
-            return Some(span);
-        }
-        self.spans.get(self.resolve(path)?.as_str())
-    }
-
-    /// Like [`span`](Self::span), but an alias's is that of the node it refers to:
-    /// how the value is written, not where it is used.
-    fn value_span(&self, path: &str) -> Option<&Span> {
-        let mut path = self.resolve(path)?;
-        for _ in 0..MAX_LINKS {
-            match self.aliases.get(&path) {
-                Some(target) => path = target.clone(),
-                None => break,
-            }
-        }
-        self.spans.get(path.as_str())
-    }
-
-    /// The indexed path of the node at `path`, following aliases and merges on the
-    /// way down: `tools.b.input.type`, where `b` is `{ <<: *a }`, is
-    /// `tools.a.input.type`.
-    fn resolve(&self, path: &str) -> Option<String> {
-        if self.spans.contains_key(path) {
-            return Some(path.to_owned());
-        }
-        let starts = segment_starts(path);
-        let mut cur = String::new();
-        let mut from = 0;
-        for end in starts.iter().copied().chain(std::iter::once(path.len())) {
-            let seg = path.get(from..end)?;
-            from = end;
-            if seg.is_empty() {
-                continue;
-            }
-            for _ in 0..MAX_LINKS {
-                match self.aliases.get(&cur) {
-                    Some(target) => cur = target.clone(),
-                    None => break,
-                }
-            }
-            cur = self.child(&cur, seg, &mut Vec::new())?;
-        }
-        Some(cur)
-    }
-
-    /// The indexed path of segment `seg` (`.key`, `[2]`, or a first key) of the
-    /// node at `parent`: its own, or one a merge brought in (earlier merges win).
-    /// `seen` holds the maps already searched, so each is searched once.
-    fn child(&self, parent: &str, seg: &str, seen: &mut Vec<String>) -> Option<String> {
-        let direct = append_segment(parent, seg);
-        if self.spans.contains_key(&direct) {
-            return Some(direct);
-        }
-        if seen.len() >= MAX_LINKS * MAX_LINKS || seen.iter().any(|p| p == parent) {
-            return None;
-        }
-        seen.push(parent.to_owned());
-        self.merge_sources(parent)
-            .into_iter()
-            .find_map(|source| self.child(&source, seg, seen))
-    }
-
-    /// The indexed paths of the maps a `<<` key of the map at `path` merges in.
-    fn merge_sources(&self, path: &str) -> Vec<String> {
-        let key = join(path, MERGE_KEY);
-        let target = |p: String| self.aliases.get(&p).cloned().unwrap_or(p);
-        if !self.spans.contains_key(&key) {
-            return Vec::new();
-        }
-        if self.aliases.contains_key(&key) || !self.spans.contains_key(&index(&key, 0)) {
-            return vec![target(key)];
-        }
-        (0..)
-            .map(|i| index(&key, i))
-            .take_while(|p| self.spans.contains_key(p))
-            .map(target)
-            .collect()
-    }
-
-    /// The path whose value starts at `line` and `column`, when one does.
-    fn path_at(&self, line: usize, column: usize) -> Option<&str> {
-        self.spans
-            .iter()
-            .filter(|(_, s)| {
-                s.value
-                    .is_some_and(|p| p.line == line && p.column == column)
-            })
-            .map(|(p, _)| p.as_str())
-            // Deterministic when several nodes start there: the innermost.
-            .max_by_key(|p| (p.len(), *p))
-    }
-
-    /// Line `n` (1-based) of `source`, the text this index was built from, without
-    /// its line break.
-    pub fn line<'s>(&self, source: &'s str, n: usize) -> Option<&'s str> {
-        let start = *self.line_starts.get(n.checked_sub(1)?)?;
-        if start == source.len() && start > 0 {
-            // After the final line break: no line, as `str::lines` counts them.
-            return None;
-        }
-        let end = self
-            .line_starts
-            .get(n)
-            .map_or(source.len(), |next| next - 1);
-        let line = source.get(start..end)?;
-        Some(line.strip_suffix('\r').unwrap_or(line))
-    }
-
-    /// The position of `path` (or of its nearest indexed ancestor).
-    pub fn locate(&self, path: &str, at: At) -> Option<Pos> {
-        let mut p = path;
-        loop {
-            if let Some(span) = self.span(p) {
-                let pos = match at {
-                    At::Key => span.key.or(span.value),
-                    At::Value => span.value.or(span.key),
-                };
-                if pos.is_some() {
-                    return pos;
-                }
-            }
-            if p.is_empty() {
-                return None;
-            }
-            p = parent(p);
-        }
-    }
-
-    /// How the value at `path` is written, when it is indexed.
-    pub fn style(&self, path: &str) -> Option<Style> {
-        self.value_span(path).and_then(|s| s.style)
-    }
-
-    /// The position of bytes `range` of `text`, the string value at `path`, when
-    /// the way the value is written lets its characters be mapped to columns.
-    pub fn locate_in_value(
-        &self,
-        source: &str,
-        path: &str,
-        text: &str,
-        range: Range<usize>,
-    ) -> Option<Pos> {
-        let span = self.value_span(path)?;
-        let start = span.value?;
-        let before = text.get(..range.start)?;
-        let inside = text.get(range)?;
-        let line = |n: usize| self.line(source, n);
-        match span.style? {
-            style @ (Style::Plain | Style::SingleQuoted | Style::DoubleQuoted) => {
-                if text.contains('\n') {
-                    return None;
-                }
-                let line: Vec<char> = line(start.line)?.chars().collect();
-                let quoted = style != Style::Plain;
-                let columns =
-                    scalar_columns(&line, start.column - 1 + usize::from(quoted), text, style)?;
-                let from = *columns.get(before.chars().count())?;
-                let to = *columns.get(before.chars().count() + inside.chars().count())?;
-                Some(Pos::new(start.line, from + 1, to.saturating_sub(from)))
-            }
-            Style::Literal => {
-                // Content line k of a `|` block is source line `start.line + k`,
-                // indented by the block's indentation.
-                let k = before.matches('\n').count();
-                let offset = before
-                    .rsplit('\n')
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    .count();
-                let text_line = text.split('\n').nth(k)?;
-                let source_line = line(start.line + k)?;
-                let indent = start.column - 1;
-                let content: String = source_line.chars().skip(indent).collect();
-                if !content.starts_with(text_line) {
-                    return None;
-                }
-                let rest = text_line.chars().count().saturating_sub(offset);
-                let width = inside
-                    .split('\n')
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    .count();
-                Some(Pos::new(
-                    start.line + k,
-                    indent + offset + 1,
-                    width.min(rest).max(1),
-                ))
-            }
-            _ => None,
-        }
-    }
-
-    /// The source text of the value at `path` (its whole token, quotes included).
-    pub fn value_text<'s>(&self, source: &'s str, path: &str) -> Option<&'s str> {
-        let pos = self.value_span(path)?.value?;
-        let line = self.line(source, pos.line)?;
-        let start = line.char_indices().nth(pos.column - 1)?.0;
-        let end = line
-            .char_indices()
-            .nth(pos.column - 1 + pos.width)
-            .map_or(line.len(), |(i, _)| i);
-        line.get(start..end)
-    }
-}
-
-/// The 0-based source column of each character of `text` (and one past its end),
-/// written as a one-line scalar of `style` starting at column `from` of `line`;
-/// `None` when the source does not spell `text` there.
-fn scalar_columns(line: &[char], from: usize, text: &str, style: Style) -> Option<Vec<usize>> {
-    let mut columns = Vec::with_capacity(text.len() + 1);
-    let mut i = from;
-    for ch in text.chars() {
-        columns.push(i);
-        let at = *line.get(i)?;
-        let step = match style {
-            Style::SingleQuoted if ch == '\'' => {
-                (at == '\'' && line.get(i + 1) == Some(&'\'')).then_some(2)
-            }
-            Style::DoubleQuoted if at == '\\' => match line.get(i + 1)? {
-                'x' => Some(4),
-                'u' => Some(6),
-                'U' => Some(10),
-                _ => Some(2),
-            },
-            _ => (at == ch).then_some(1),
-        };
-        i += step?;
-    }
-    columns.push(i);
-    Some(columns)
-}
-
-/// Whether a map key can be written bare in a manifest path.
-fn plain_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '.' | '[' | ']' | '"'))
-}
-
-/// Joins a manifest path and a map key: `tools` + `get_forecast` →
-/// `tools.get_forecast`; keys that are not plain words are quoted:
-/// `tools["bad name"]`.
-pub(crate) fn join(path: &str, key: &str) -> String {
-    if !plain_key(key) {
-        let quoted = serde_json::to_string(key).unwrap_or_default();
-        format!("{path}[{quoted}]")
-    } else if path.is_empty() {
-        key.to_owned()
-    } else {
-        // Not `format!`: the span index joins once per node of the manifest.
-        let mut joined = String::with_capacity(path.len() + 1 + key.len());
-        joined.push_str(path);
-        joined.push('.');
-        joined.push_str(key);
-        joined
-    }
-}
-
-/// Joins a manifest path and a sequence index.
-pub(crate) fn index(path: &str, i: usize) -> String {
-    let mut indexed = String::with_capacity(path.len() + 8);
-    indexed.push_str(path);
-    indexed.push('[');
-    indexed.push_str(&i.to_string());
-    indexed.push(']');
-    indexed
-}
-
-/// Where each segment of a manifest path starts (its `.` or `[`).
-fn segment_starts(path: &str) -> Vec<usize> {
-    let bytes = path.as_bytes();
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'.' => {
-                starts.push(i);
-                i += 1;
-            }
-            b'[' => {
-                starts.push(i);
-                i += 1;
-                if bytes.get(i) == Some(&b'"') {
-                    // A quoted key: skip to its closing quote, past escapes.
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != b'"' {
-                        i += if bytes[i] == b'\\' { 2 } else { 1 };
-                    }
-                }
-                while i < bytes.len() && bytes[i] != b']' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    starts
-}
-
-/// The parent of a manifest path: `a.b[2]` → `a.b` → `a` → ``.
-pub(crate) fn parent(path: &str) -> &str {
-    let cut = segment_starts(path).last().copied().unwrap_or(0);
-    path.get(..cut).unwrap_or_default()
-}
-
-/// `parent` and one segment of a manifest path (`.key`, `[2]`, `["a b"]`, or a
-/// path's first key, without its dot).
-fn append_segment(parent: &str, seg: &str) -> String {
-    match (parent.is_empty(), seg.strip_prefix('.')) {
-        (true, Some(key)) => key.to_owned(),
-        (false, None) if !seg.starts_with('[') => format!("{parent}.{seg}"),
-        _ => format!("{parent}{seg}"),
-    }
-}
-
-/// The YAML merge key.
-const MERGE_KEY: &str = "<<";
-
-/// How many aliases and merges a lookup follows (anchors cannot refer to
-/// themselves; this only bounds the work).
-const MAX_LINKS: usize = 16;
-
-/// The field a value at `path` belongs to: its key, or for a list item the
-/// list's key (`tools.t.requires[0]` → `requires`).
-fn field_name(path: &str) -> String {
-    let mut path = path;
-    while path.ends_with(']') && !path.ends_with("\"]") {
-        path = parent(path);
-    }
-    last_key(path)
-}
-
-/// The last map key of a path (`tools.get_forecast` → `get_forecast`), unquoted.
-pub(crate) fn last_key(path: &str) -> String {
-    let start = segment_starts(path).last().copied().unwrap_or(0);
-    let seg = path.get(start..).unwrap_or_default();
-    if let Some(quoted) = seg.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-        serde_json::from_str(quoted).unwrap_or_else(|_| quoted.to_owned())
-    } else {
-        seg.trim_start_matches('.').to_owned()
-    }
-}
-
-enum Frame {
-    Map {
-        path: String,
-        key: Option<(String, Pos)>,
-        keys: Vec<String>,
-    },
-    Seq {
-        path: String,
-        next: usize,
-    },
-    /// A complex key (a mapping or sequence used as a key): ignored.
-    Skip,
-}
-
-/// How deep the index goes: past serde's recursion limit (128) the manifest is
-/// refused anyway, and deeper paths would only cost time and memory.
-const MAX_DEPTH: usize = 130;
-
-#[derive(Default)]
-struct IndexBuilder {
-    /// The source, line by line, as characters (columns count characters).
-    lines: Vec<Vec<char>>,
-    stack: Vec<Frame>,
-    spans: HashMap<String, Span>,
-    duplicates: Vec<(String, Pos)>,
-    /// Anchor id → the path of the node it names.
-    anchors: HashMap<usize, String>,
-    aliases: HashMap<String, String>,
-}
-
-impl IndexBuilder {
-    fn anchor(&mut self, id: usize, path: &str) {
-        if id > 0 {
-            self.anchors.insert(id, path.to_owned());
-        }
-    }
-
-    /// The source line of a marker, from its column on.
-    fn rest_of_line(&self, mark: Marker) -> &[char] {
-        self.lines
-            .get(mark.line().saturating_sub(1))
-            .and_then(|l| l.get(mark.col()..))
-            .unwrap_or_default()
-    }
-
-    /// The position of a scalar and how many characters it spans on its line.
-    fn scalar_pos(&self, mark: Marker, text: &str, style: TScalarStyle) -> Pos {
-        let col = mark.col();
-        let rest = self.rest_of_line(mark);
-        let width = match style {
-            TScalarStyle::Plain => {
-                let first = text.split('\n').next().unwrap_or_default();
-                if rest
-                    .iter()
-                    .take(first.chars().count())
-                    .copied()
-                    .eq(first.chars())
-                {
-                    first.chars().count()
-                } else {
-                    plain_token_width(rest)
-                }
-            }
-            TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
-                let quote = if style == TScalarStyle::SingleQuoted {
-                    '\''
-                } else {
-                    '"'
-                };
-                quoted_width(rest, quote)
-            }
-            // A block scalar's position is its first content line.
-            _ => rest.iter().collect::<String>().trim_end().chars().count(),
-        };
-        Pos::new(mark.line(), col + 1, width.max(1))
-    }
-
-    /// Where the next value goes: its path and its key's position. `None` when the
-    /// next node is a mapping key.
-    fn next_value(&mut self) -> Option<(String, Option<Pos>)> {
-        match self.stack.last_mut() {
-            None => Some((String::new(), None)),
-            Some(Frame::Map { path, key, .. }) => {
-                key.take().map(|(k, kpos)| (join(path, &k), Some(kpos)))
-            }
-            Some(Frame::Seq { path, next }) => {
-                let p = index(path, *next);
-                *next += 1;
-                Some((p, None))
-            }
-            Some(Frame::Skip) => Some((String::from("\u{0}"), None)),
-        }
-    }
-
-    /// Gives the block collections that have no position yet (those this node is
-    /// the first entry of, innermost first) the position of this node.
-    fn settle_block_parent(&mut self, pos: Pos) {
-        for frame in self.stack.iter().rev() {
-            let path = match frame {
-                Frame::Map { path, .. } | Frame::Seq { path, .. } => path,
-                Frame::Skip => return,
-            };
-            match self.spans.get_mut(path.as_str()) {
-                Some(span) if span.value.is_none() => {
-                    span.value = Some(pos);
-                    span.key = span.key.or(Some(pos));
-                }
-                _ => return,
-            }
-        }
-    }
-
-    fn record(&mut self, path: String, key: Option<Pos>, value: Option<Pos>, style: Style) {
-        // The first occurrence wins; later duplicates are reported separately.
-        self.spans.entry(path).or_insert(Span {
-            key: key.or(value),
-            value,
-            style: Some(style),
-        });
-    }
-}
-
-/// The width of a plain token that is not spelled as its parsed text: up to a
-/// comment or the end of the line.
-fn plain_token_width(rest: &[char]) -> usize {
-    let text: String = rest.iter().collect();
-    let end = text.find(" #").unwrap_or(text.len());
-    text[..end].trim_end().chars().count()
-}
-
-/// The width of a quoted scalar from its opening quote to its closing one, or to
-/// the end of the line when it continues on the next.
-fn quoted_width(rest: &[char], quote: char) -> usize {
-    let mut i = 1;
-    while i < rest.len() {
-        match rest[i] {
-            '\\' if quote == '"' => i += 2,
-            c if c == quote => {
-                if quote == '\'' && rest.get(i + 1) == Some(&'\'') {
-                    i += 2;
-                } else {
-                    return i + 1;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    rest.len()
-}
-
-/// The width of a flow collection from its opening bracket to the matching
-/// closing one, or 1 when it does not close on the same line.
-fn flow_width(rest: &[char]) -> usize {
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < rest.len() {
-        match rest[i] {
-            '{' | '[' => depth += 1,
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-            q @ ('"' | '\'') => i += quoted_width(&rest[i..], q).saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    1
-}
-
-impl MarkedEventReceiver for IndexBuilder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        match ev {
-            Event::Scalar(text, style, anchor, _) => {
-                let pos = self.scalar_pos(mark, &text, style);
-                // An empty value (`name:`) is a null whose mark is the next token;
-                // it has no position of its own, and points at its key.
-                let implicit_null = style == TScalarStyle::Plain && text.is_empty();
-                if implicit_null {
-                    if let Some((path, kpos)) = self.next_value() {
-                        self.record(path, kpos, None, Style::Plain);
-                    }
-                    return;
-                }
-                self.settle_block_parent(pos);
-                if let Some(Frame::Map { key, keys, path }) = self.stack.last_mut() {
-                    if key.is_none() {
-                        if keys.contains(&text) {
-                            self.duplicates.push((join(path, &text), pos));
-                        }
-                        keys.push(text.clone());
-                        *key = Some((text, pos));
-                        return;
-                    }
-                }
-                let style = match style {
-                    TScalarStyle::Plain => Style::Plain,
-                    TScalarStyle::SingleQuoted => Style::SingleQuoted,
-                    TScalarStyle::DoubleQuoted => Style::DoubleQuoted,
-                    TScalarStyle::Literal => Style::Literal,
-                    TScalarStyle::Folded => Style::Folded,
-                };
-                if let Some((path, kpos)) = self.next_value() {
-                    self.anchor(anchor, &path);
-                    self.record(path, kpos, Some(pos), style);
-                }
-            }
-            Event::Alias(id) => {
-                let width = plain_token_width(self.rest_of_line(mark));
-                let pos = Pos::new(mark.line(), mark.col() + 1, width.max(1));
-                self.settle_block_parent(pos);
-                if let Some((path, kpos)) = self.next_value() {
-                    if let Some(target) = self.anchors.get(&id) {
-                        self.aliases.insert(path.clone(), target.clone());
-                    }
-                    self.record(path, kpos, Some(pos), Style::Plain);
-                }
-            }
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                let is_map = matches!(ev, Event::MappingStart(..));
-                if self.stack.len() >= MAX_DEPTH {
-                    self.stack.push(Frame::Skip);
-                    return;
-                }
-                let rest = self.rest_of_line(mark);
-                // A flow collection starts at its bracket; a block one's mark is
-                // elsewhere, and it takes the position of its first entry.
-                let flow = matches!(rest.first(), Some('{' | '['));
-                let pos = Pos::new(mark.line(), mark.col() + 1, flow_width(rest));
-                if flow {
-                    self.settle_block_parent(pos);
-                }
-                let frame = if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
-                    // A complex key; give it an unused key so its value is skipped.
-                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                        *key = Some(("\u{0}".to_owned(), pos));
-                    }
-                    Frame::Skip
-                } else if let Some((path, kpos)) = self.next_value() {
-                    self.anchor(anchor, &path);
-                    if flow {
-                        self.record(path.clone(), kpos, Some(pos), Style::Flow);
-                    } else {
-                        self.record(path.clone(), kpos, None, Style::Block);
-                    }
-                    if is_map {
-                        Frame::Map {
-                            path,
-                            key: None,
-                            keys: Vec::new(),
-                        }
-                    } else {
-                        Frame::Seq { path, next: 0 }
-                    }
-                } else {
-                    Frame::Skip
-                };
-                self.stack.push(frame);
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
-            }
-            _ => {}
-        }
-    }
-}
+use crate::path::{field_name, index, join, last_key, segment_starts};
+use crate::span::{At, MERGE_KEY, Pos, Style};
 
 /// A manifest's bytes as text, or an error at the first byte that is not UTF-8.
 pub(crate) fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
@@ -739,20 +62,87 @@ pub(crate) fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Box<Diagnost
 static MANIFEST_SCHEMA: LazyLock<Value> =
     LazyLock::new(|| serde_json::to_value(schemars1::schema_for!(Manifest)).unwrap_or(Value::Null));
 
+/// A manifest as loaded: the items that loaded, and what did not.
+pub(crate) struct Loaded {
+    pub manifest: Manifest,
+    /// What was left out (and reported).
+    pub broken: Broken,
+    /// The manifest paths of items loaded without their unknown fields; their
+    /// warnings are dropped, as what they lack is likely in the misspelt field.
+    pub partial: Vec<String>,
+}
+
+/// What did not load: checks that refer to it stay quiet rather than report a
+/// second, derived problem.
+#[derive(Debug, Default)]
+pub(crate) struct Broken {
+    /// The server's identity (a placeholder stands in for it).
+    pub server: bool,
+    /// Sections that are not the map or list they should be.
+    pub sections: HashSet<Section>,
+    /// Items of a named section (tools, prompts, forms) by section and name.
+    pub items: HashSet<(Section, String)>,
+    /// Resource templates whose shape is wrong, by their URI template.
+    pub uri_templates: HashSet<String>,
+}
+
+impl Broken {
+    /// Whether the prompt `name` may exist but did not load.
+    pub fn prompt(&self, name: &str) -> bool {
+        self.sections.contains(&Section::Prompts)
+            || self.items.contains(&(Section::Prompts, name.to_owned()))
+    }
+
+    /// Whether a resource template of `uri_template` may exist but did not load.
+    pub fn resource_template(&self, uri_template: &str) -> bool {
+        self.sections.contains(&Section::ResourceTemplates)
+            || self.uri_templates.contains(uri_template)
+    }
+}
+
+/// A top-level section of the manifest that holds items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Section {
+    Tools,
+    Resources,
+    ResourceTemplates,
+    Prompts,
+    Elicitations,
+    Completions,
+    Definitions,
+}
+
+impl Section {
+    /// Its key in the manifest.
+    fn key(self) -> &'static str {
+        match self {
+            Section::Tools => "tools",
+            Section::Resources => "resources",
+            Section::ResourceTemplates => "resource_templates",
+            Section::Prompts => "prompts",
+            Section::Elicitations => "elicitations",
+            Section::Completions => "completions",
+            Section::Definitions => "definitions",
+        }
+    }
+}
+
 /// Parses and deserializes a manifest, reporting every problem it can find.
 ///
 /// Returns `None` when the text does not parse; otherwise the items that loaded,
-/// with the others recorded in `rep.broken` (and reported) and those loaded without
-/// their unknown fields in `rep.partial`.
-pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
+/// and what did not.
+pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
     let is_json = rep
         .file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    // Numbers too large for JSON, by manifest path: each stands in as the largest
+    // float of its sign until it is reported.
+    let mut overflow = HashSet::new();
     let root = if is_json {
-        parse_json(rep)?
+        parse_json(rep, &mut overflow)?
     } else {
-        parse_yaml(rep)?
+        parse_yaml(rep, &mut overflow)?
     };
     if !rep.index.duplicates.is_empty() {
         report_duplicates(rep);
@@ -788,6 +178,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
             .get("$defs")
             .and_then(Value::as_object)
             .unwrap_or(&no_defs),
+        overflow: &overflow,
     };
     let sections = schema.get("properties").and_then(Value::as_object);
     let section_schema = |name: &str| sections.and_then(|s| s.get(name)).unwrap_or(&Value::Null);
@@ -804,9 +195,12 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
         }
     }
 
+    let mut broken = Broken::default();
+    let mut partial = Vec::new();
     let server = match root.get("server") {
         Some(v) => shape
             .loadable(v, section_schema("server"), "server", rep)
+            .value("server", &mut partial)
             .and_then(|v| item(&v, "server", rep)),
         None => {
             rep.error_hint(
@@ -819,7 +213,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
     };
     // A server that did not load stands in as a placeholder so the rest is checked.
     let server = server.unwrap_or_else(|| {
-        rep.broken.insert("server".to_owned());
+        broken.server = true;
         ServerInfo {
             name: "server".to_owned(),
             version: "0".to_owned(),
@@ -831,18 +225,23 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
             cache: None,
         }
     });
-    let section = |name: &str, rep: &mut Reporter<'_>| {
-        let v = root.get(name).unwrap_or(&Value::Null);
-        Section::new(v, name, section_schema(name), &shape, rep)
+    let section = |section: Section,
+                   rep: &mut Reporter<'_>,
+                   broken: &mut Broken,
+                   partial: &mut Vec<String>| {
+        let v = root.get(section.key()).unwrap_or(&Value::Null);
+        let schema = section_schema(section.key());
+        SectionItems::new(v, section, schema, &shape, rep, broken, partial)
     };
-    let tools = section("tools", rep).named(rep);
-    let resources = section("resources", rep).listed(rep);
-    let resource_templates = section("resource_templates", rep).listed(rep);
-    let prompts = section("prompts", rep).named(rep);
-    let elicitations = section("elicitations", rep).named(rep);
-    let completions = section("completions", rep).listed(rep);
-    report_overflow(rep);
-    Some(Manifest {
+    let (b, p) = (&mut broken, &mut partial);
+    let tools = section(Section::Tools, rep, b, p).named(rep, b);
+    let resources = section(Section::Resources, rep, b, p).listed(rep);
+    let resource_templates = section(Section::ResourceTemplates, rep, b, p).listed(rep);
+    let prompts = section(Section::Prompts, rep, b, p).named(rep, b);
+    let elicitations = section(Section::Elicitations, rep, b, p).named(rep, b);
+    let completions = section(Section::Completions, rep, b, p).listed(rep);
+    let definitions = section(Section::Definitions, rep, b, p).named(rep, b);
+    let manifest = Manifest {
         server,
         tools,
         resources,
@@ -850,14 +249,20 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Manifest> {
         prompts,
         elicitations,
         completions,
+        definitions,
+    };
+    report_overflow(rep, &overflow);
+    Some(Loaded {
+        manifest,
+        broken,
+        partial,
     })
 }
 
 /// Numbers too large for JSON that no check of the manifest's shape reported
 /// (in schemas, or in fields that are not numbers): each in plain words.
-fn report_overflow(rep: &mut Reporter<'_>) {
-    let mut left: Vec<String> = rep
-        .overflow
+fn report_overflow(rep: &mut Reporter<'_>, overflow: &HashSet<String>) {
+    let mut left: Vec<String> = overflow
         .iter()
         .filter(|p| !rep.diags.iter().any(|d| &d.path == *p))
         .cloned()
@@ -875,20 +280,24 @@ fn report_overflow(rep: &mut Reporter<'_>) {
 }
 
 /// One top-level section: its items, each checked for shape.
-struct Section {
+struct SectionItems {
+    section: Section,
     /// Items that can be loaded (some without their unknown fields), with their
     /// key and path.
     items: Vec<(Option<String>, Value, String)>,
 }
 
-impl Section {
+impl SectionItems {
     fn new(
         value: &Value,
-        name: &str,
+        section: Section,
         schema: &Value,
         shape: &Shape<'_>,
         rep: &mut Reporter<'_>,
+        broken: &mut Broken,
+        partial: &mut Vec<String>,
     ) -> Self {
+        let name = section.key();
         let mut items = Vec::new();
         let item_schema = schema
             .get("additionalProperties")
@@ -899,38 +308,52 @@ impl Section {
             Value::Object(map) if schema.get("additionalProperties").is_some() => {
                 for (key, v) in map {
                     let path = join(name, key);
-                    if let Some(v) = shape.loadable(v, item_schema, &path, rep) {
-                        items.push((Some(key.clone()), v, path));
+                    match shape
+                        .loadable(v, item_schema, &path, rep)
+                        .value(&path, partial)
+                    {
+                        Some(v) => items.push((Some(key.clone()), v, path)),
+                        None => {
+                            broken.items.insert((section, key.clone()));
+                        }
                     }
                 }
             }
             Value::Array(list) if schema.get("items").is_some() => {
                 for (i, v) in list.iter().enumerate() {
                     let path = index(name, i);
-                    if let Some(v) = shape.loadable(v, item_schema, &path, rep) {
+                    if let Some(v) = shape
+                        .loadable(v, item_schema, &path, rep)
+                        .value(&path, partial)
+                    {
                         items.push((None, v, path));
                     } else if let Some(t) = v.get("uri_template").and_then(Value::as_str) {
-                        rep.broken.insert(format!("resource_templates:{t}"));
+                        broken.uri_templates.insert(t.to_owned());
                     }
                 }
             }
             other => {
                 shape.check(other, schema, name, rep);
-                rep.broken.insert(name.to_owned());
+                broken.sections.insert(section);
             }
         }
-        Section { items }
+        SectionItems { section, items }
     }
 
-    fn named<T: DeserializeOwned>(self, rep: &mut Reporter<'_>) -> IndexMap<String, T> {
+    fn named<T: DeserializeOwned>(
+        self,
+        rep: &mut Reporter<'_>,
+        broken: &mut Broken,
+    ) -> IndexMap<String, T> {
         let mut out = IndexMap::new();
         for (key, value, path) in self.items {
-            match (key, item(&value, &path, rep)) {
-                (Some(key), Some(v)) => {
+            let Some(key) = key else { continue };
+            match item(&value, &path, rep) {
+                Some(v) => {
                     out.insert(key, v);
                 }
-                _ => {
-                    rep.broken.insert(path);
+                None => {
+                    broken.items.insert((self.section, key));
                 }
             }
         }
@@ -940,11 +363,10 @@ impl Section {
     fn listed<T: DeserializeOwned>(self, rep: &mut Reporter<'_>) -> Vec<T> {
         let mut out = Vec::new();
         for (_, value, path) in self.items {
-            match item(&value, &path, rep) {
-                Some(v) => out.push(v),
-                None => {
-                    rep.broken.insert(path);
-                }
+            // Listed items are not referred to by other items but resource
+            // templates, which are recorded by URI template when their shape is wrong.
+            if let Some(v) = item(&value, &path, rep) {
+                out.push(v);
             }
         }
         out
@@ -952,7 +374,7 @@ impl Section {
 }
 
 /// Reads a `.json` manifest; reports a syntax error at its position.
-fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
+fn parse_json(rep: &mut Reporter<'_>, overflow: &mut HashSet<String>) -> Option<Value> {
     // serde_json refuses numbers beyond a 64-bit float; blank them out (keeping
     // every position), and report them where they are.
     let overflows = json_overflows(rep.source);
@@ -985,7 +407,7 @@ fn parse_json(rep: &mut Reporter<'_>) -> Option<Value> {
                         if let Some(slot) = value_at(&mut v, &path) {
                             *slot = stand_in(negative);
                         }
-                        rep.overflow.insert(path);
+                        overflow.insert(path);
                     }
                     None => {
                         let text = &rep.source[r];
@@ -1109,7 +531,7 @@ const FLOAT_HINT: &str =
 
 /// Reads a YAML manifest; reports a syntax error at its position, in plain words
 /// where libyaml's are obscure.
-fn parse_yaml(rep: &mut Reporter<'_>) -> Option<Value> {
+fn parse_yaml(rep: &mut Reporter<'_>, overflow: &mut HashSet<String>) -> Option<Value> {
     let yaml: Node = match serde_yaml::from_str(rep.source) {
         Ok(v) => v,
         Err(e) => {
@@ -1135,7 +557,7 @@ fn parse_yaml(rep: &mut Reporter<'_>) -> Option<Value> {
             return None;
         }
     };
-    to_json(&yaml, "", rep)
+    to_json(&yaml, "", rep, overflow)
 }
 
 /// A position `at line L column C` at the end of `text`, cut off it.
@@ -1292,6 +714,8 @@ fn kind(v: &Value) -> &'static str {
 /// rendering of the model, so only the keywords schemars emits are read.
 struct Shape<'s> {
     defs: &'s Map<String, Value>,
+    /// The paths of numbers too large for JSON.
+    overflow: &'s HashSet<String>,
 }
 
 /// Names that MCP messages use where the manifest uses another.
@@ -1321,30 +745,44 @@ fn unknown_key_hint(key: &str, candidates: &[&str]) -> String {
     did_you_mean(key, candidates)
 }
 
+/// What the shape check leaves of an item.
+enum Checked {
+    /// The item as written.
+    Whole(Value),
+    /// The item without its unknown fields (reported).
+    Stripped(Value),
+    /// Nothing that loads.
+    Broken,
+}
+
+impl Checked {
+    /// The value to load, recording the path of a stripped one in `partial`.
+    fn value(self, path: &str, partial: &mut Vec<String>) -> Option<Value> {
+        match self {
+            Checked::Whole(v) => Some(v),
+            Checked::Stripped(v) => {
+                partial.push(path.to_owned());
+                Some(v)
+            }
+            Checked::Broken => None,
+        }
+    }
+}
+
 impl Shape<'_> {
     /// Checks an item; returns what can be loaded of it: the item, or the item
     /// without its unknown fields when that is well-formed (so the rest of it is
-    /// still checked; the item is then marked partial), or nothing (the item is
-    /// marked broken).
-    fn loadable(
-        &self,
-        v: &Value,
-        schema: &Value,
-        path: &str,
-        rep: &mut Reporter<'_>,
-    ) -> Option<Value> {
+    /// still checked), or nothing.
+    fn loadable(&self, v: &Value, schema: &Value, path: &str, rep: &mut Reporter<'_>) -> Checked {
         if self.check(v, schema, path, rep) {
-            return Some(v.clone());
+            return Checked::Whole(v.clone());
         }
         let stripped = self.strip(v, schema);
         let mut scratch = Reporter::new(rep.file, rep.source, rep.index);
-        scratch.overflow.clone_from(&rep.overflow);
         if stripped != *v && self.check(&stripped, schema, path, &mut scratch) {
-            rep.partial.insert(path.to_owned());
-            Some(stripped)
+            Checked::Stripped(stripped)
         } else {
-            rep.broken.insert(path.to_owned());
-            None
+            Checked::Broken
         }
     }
 
@@ -1426,7 +864,9 @@ impl Shape<'_> {
             _ => Vec::new(),
         };
         let limits = Limits::of(schema, &types);
-        if let Some((message, hint)) = limits.and_then(|l| l.problem(v, path, rep)) {
+        if let Some((message, hint)) =
+            limits.and_then(|l| l.problem(v, path, self.overflow.contains(path), rep))
+        {
             rep.report(Severity::Error, At::Value, path, message, hint);
             return false;
         }
@@ -1689,9 +1129,9 @@ impl Limits {
         self,
         v: &Value,
         path: &str,
+        overflow: bool,
         rep: &Reporter<'_>,
     ) -> Option<(String, Option<String>)> {
-        let overflow = rep.overflow.contains(path);
         let n = v.as_number()?;
         let text = rep
             .index
@@ -1829,15 +1269,6 @@ fn first_sentence(text: &str) -> String {
     }
 }
 
-/// `a`, `b` and `c`, backticked.
-pub(crate) fn backticks(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Deserializes one item that passed the shape check; reports what serde still
 /// refuses (nothing, while the schema and the model agree).
 fn item<T: DeserializeOwned>(value: &Value, path: &str, rep: &mut Reporter<'_>) -> Option<T> {
@@ -1857,30 +1288,6 @@ fn item<T: DeserializeOwned>(value: &Value, path: &str, rep: &mut Reporter<'_>) 
             None
         }
     }
-}
-
-/// "did you mean `x`?" when a candidate is close, else the list of candidates.
-pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    match closest(word, candidates) {
-        Some(c) => format!("did you mean `{c}`?"),
-        None if candidates.is_empty() => "remove it".to_owned(),
-        None => format!("expected one of {}", backticks(candidates)),
-    }
-}
-
-/// The candidate closest to `word`, when it is close enough to be a typo.
-pub(crate) fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    candidates
-        .iter()
-        .map(|c| {
-            (
-                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
-                *c,
-            )
-        })
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 /// A YAML value as serde_yaml reads it, but keeping what `serde_yaml::Value`
@@ -2012,7 +1419,7 @@ fn too_large_literal(text: &str) -> bool {
 }
 
 /// What stands in for a number too large for JSON (its path is in
-/// `rep.overflow`, and it is reported): the largest float of its sign.
+/// the loader's overflow set, and it is reported): the largest float of its sign.
 fn stand_in(negative: bool) -> Value {
     Value::from(if negative { -f64::MAX } else { f64::MAX })
 }
@@ -2021,7 +1428,12 @@ fn stand_in(negative: bool) -> Value {
 const MAX_MERGE_DEPTH: usize = 16;
 
 /// Converts a YAML value to JSON, keeping key order and applying merge keys.
-fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
+fn to_json(
+    v: &Node,
+    path: &str,
+    rep: &mut Reporter<'_>,
+    overflow: &mut HashSet<String>,
+) -> Option<Value> {
     Some(match v {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(*b),
@@ -2051,7 +1463,7 @@ fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
         Node::BigInt(text) => Value::from(text.parse::<f64>().unwrap_or(0.0)),
         Node::String(s) => {
             if too_large_literal(s) && rep.index.style(path) == Some(Style::Plain) {
-                rep.overflow.insert(path.to_owned());
+                overflow.insert(path.to_owned());
                 stand_in(s.starts_with('-'))
             } else {
                 Value::String(s.clone())
@@ -2061,7 +1473,7 @@ fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
             let mut out = Vec::with_capacity(items.len());
             let mut ok = true;
             for (i, item) in items.iter().enumerate() {
-                match to_json(item, &index(path, i), rep) {
+                match to_json(item, &index(path, i), rep, overflow) {
                     Some(v) => out.push(v),
                     None => ok = false,
                 }
@@ -2075,7 +1487,7 @@ fn to_json(v: &Node, path: &str, rep: &mut Reporter<'_>) -> Option<Value> {
             let (entries, mut ok) = map_entries(entries, path, rep, MAX_MERGE_DEPTH);
             let mut out = Map::new();
             for (key, item) in entries {
-                match to_json(item, &join(path, &key), rep) {
+                match to_json(item, &join(path, &key), rep, overflow) {
                     Some(v) => {
                         out.insert(key, v);
                     }
@@ -2192,99 +1604,13 @@ fn map_entries<'n>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(idx: &SpanIndex, path: &str, at: At) -> Option<(usize, usize, usize)> {
-        idx.locate(path, at).map(|p| (p.line, p.column, p.width))
-    }
-
-    #[test]
-    fn index_positions() {
-        let src = "server:\n  name: x\ntools:\n  a:\n    input: { type: object }\nlist:\n  - one\n  - k: v\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "server.name", At::Key), Some((2, 3, 4)));
-        assert_eq!(at(&idx, "server.name", At::Value), Some((2, 9, 1)));
-        assert_eq!(at(&idx, "tools.a.input", At::Value), Some((5, 12, 16)));
-        assert_eq!(at(&idx, "tools.a.input.type", At::Value), Some((5, 20, 6)));
-        assert_eq!(at(&idx, "list[1].k", At::Key), Some((8, 5, 1)));
-        assert_eq!(at(&idx, "list[0]", At::Value), Some((7, 5, 3)));
-        assert_eq!(at(&idx, "tools.a.nope", At::Key), Some((4, 3, 1)));
-        // A block collection takes the position of its first entry.
-        assert_eq!(at(&idx, "server", At::Key), Some((1, 1, 6)));
-        assert_eq!(at(&idx, "server", At::Value), Some((2, 3, 4)));
-        assert_eq!(at(&idx, "list[1]", At::Key), Some((8, 5, 1)));
-    }
-
-    #[test]
-    fn list_items_are_named_by_their_list() {
-        assert_eq!(field_name("tools.t.requires[0]"), "requires");
-        assert_eq!(field_name("a.b[1][2]"), "b");
-        assert_eq!(field_name("tools[\"a b\"]"), "a b");
-        assert_eq!(field_name("server.cache.scope"), "scope");
-    }
-
-    #[test]
-    fn lines_by_number() {
-        let src = "a: 1\r\nb: 2\n\nc";
-        let idx = SpanIndex::build(src);
-        let lines: Vec<Option<&str>> = (0..=5).map(|n| idx.line(src, n)).collect();
-        assert_eq!(
-            lines,
-            [None, Some("a: 1"), Some("b: 2"), Some(""), Some("c"), None]
-        );
-        assert_eq!(at(&idx, "b", At::Value), Some((2, 4, 1)));
-    }
-
-    #[test]
-    fn empty_values_point_at_their_key() {
-        let src = "a:\n  name:\n  version: 1\nb: [x, ]\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "a.name", At::Value), Some((2, 3, 4)));
-        assert_eq!(at(&idx, "a.version", At::Value), Some((3, 12, 1)));
-    }
-
-    #[test]
-    fn quoted_keys_and_values() {
-        let src = "a:\n  \"b.c\": 'it''s'\n  d: \"x\\\"y\" # note\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "a[\"b.c\"]", At::Key), Some((2, 3, 5)));
-        assert_eq!(at(&idx, "a[\"b.c\"]", At::Value), Some((2, 10, 7)));
-        assert_eq!(at(&idx, "a.d", At::Value), Some((3, 6, 6)));
-        assert_eq!(idx.value_text(src, "a.d"), Some("\"x\\\"y\""));
-    }
-
-    #[test]
-    fn positions_inside_values() {
-        let src = "a: \"x{{ nmae }}\"\nb: |\n  line one\n  {{ oops\nc: 'it''s {x'\n";
-        let idx = SpanIndex::build(src);
-        let inside = |path: &str, text: &str, needle: &str| {
-            let start = text.find(needle).unwrap();
-            idx.locate_in_value(src, path, text, start..start + needle.len())
-                .map(|p| (p.line, p.column, p.width))
-        };
-        assert_eq!(inside("a", "x{{ nmae }}", "nmae"), Some((1, 9, 4)));
-        assert_eq!(inside("b", "line one\n{{ oops\n", "oops"), Some((4, 6, 4)));
-        assert_eq!(inside("c", "it's {x", "{x"), Some((5, 11, 2)));
-    }
-
-    #[test]
-    fn paths() {
-        assert_eq!(join("tools", "get_forecast"), "tools.get_forecast");
-        assert_eq!(join("tools", "get.forecast"), "tools[\"get.forecast\"]");
-        assert_eq!(join("", "bad tool!"), "[\"bad tool!\"]");
-        assert_eq!(parent("a.b[2]"), "a.b");
-        assert_eq!(parent("a.b"), "a");
-        assert_eq!(parent("a"), "");
-        assert_eq!(parent("tools[\"x.]y\"].input"), "tools[\"x.]y\"]");
-        assert_eq!(parent("tools[\"x.]y\"]"), "tools");
-        assert_eq!(last_key("tools[\"a \\\"b\"]"), "a \"b");
-        assert_eq!(last_key("tools.get_forecast"), "get_forecast");
-    }
+    use crate::span::SpanIndex;
 
     /// Parses a YAML manifest's text as the loader does, with its diagnostics.
     fn parsed(src: &str) -> (Option<Value>, String) {
         let idx = SpanIndex::build(src);
         let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
-        let v = parse_yaml(&mut rep);
+        let v = parse_yaml(&mut rep, &mut HashSet::new());
         (v, rep.diags.render())
     }
 
@@ -2335,35 +1661,6 @@ mod tests {
             );
             assert!(diags.contains("= path: a.<<"), "{diags}");
         }
-    }
-
-    #[test]
-    fn merged_keys_are_located_where_written() {
-        let src = "base: &base\n  x: 1\n  deep: { k: v }\nmore: &more { y: 2, x: 9 }\nuse: &use\n  <<: [*base, *more]\n  z: 3\nagain:\n  <<: *use\nalias: *base\n";
-        let idx = SpanIndex::build(src);
-        assert_eq!(at(&idx, "use.x", At::Value), Some((2, 6, 1)));
-        assert_eq!(at(&idx, "use.y", At::Key), Some((4, 15, 1)));
-        assert_eq!(at(&idx, "use.z", At::Value), Some((7, 6, 1)));
-        assert_eq!(at(&idx, "use.deep.k", At::Value), Some((3, 14, 1)));
-        // A merge of a merge.
-        assert_eq!(at(&idx, "again.y", At::Value), Some((4, 18, 1)));
-        assert_eq!(at(&idx, "again.deep.k", At::Key), Some((3, 11, 1)));
-        // Under an alias: where the value is written; the alias itself where used.
-        assert_eq!(at(&idx, "alias.deep.k", At::Value), Some((3, 14, 1)));
-        assert_eq!(at(&idx, "alias", At::Value), Some((10, 8, 5)));
-        assert_eq!(idx.value_text(src, "again.deep.k"), Some("v"));
-        // What is nowhere falls back to the nearest ancestor, as before.
-        assert_eq!(at(&idx, "use.nope", At::Key), Some((5, 1, 3)));
-    }
-
-    #[test]
-    fn a_second_document_is_located() {
-        let idx = SpanIndex::build("---\na: 1\n---\nb: 2\n");
-        assert_eq!(idx.second_document, Some(Pos::new(3, 1, 3)));
-        assert_eq!(SpanIndex::build("---\na: 1\n").second_document, None);
-        let (v, diags) = parsed("a: 1\n---\nb: 2\n");
-        assert!(v.is_none());
-        assert!(diags.contains("--> m.yaml:2:1"), "{diags}");
     }
 
     #[test]
@@ -2419,9 +1716,13 @@ mod tests {
         let src = "page_size: 5000000000\nlimit: 99999999999999999999\nneg: -3\nok: 7\n";
         let idx = SpanIndex::build(src);
         let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
-        let v = parse_yaml(&mut rep).expect("parses");
+        let mut overflow = HashSet::new();
+        let v = parse_yaml(&mut rep, &mut overflow).expect("parses");
         let defs = Map::new();
-        let shape = Shape { defs: &defs };
+        let shape = Shape {
+            defs: &defs,
+            overflow: &overflow,
+        };
         let u32_schema = serde_json::json!({ "type": "integer", "format": "uint32", "minimum": 0 });
         let i8_schema = serde_json::json!({ "type": "integer", "format": "int8" });
         assert!(!shape.check(&v["page_size"], &u32_schema, "page_size", &mut rep));
@@ -2452,5 +1753,36 @@ mod tests {
             first_sentence("A template, e.g. `x`."),
             "a template, e.g. `x`"
         );
+    }
+
+    #[test]
+    fn a_second_document_is_located() {
+        let idx = SpanIndex::build("---\na: 1\n---\nb: 2\n");
+        assert_eq!(idx.second_document, Some(Pos::new(3, 1, 3)));
+        assert_eq!(SpanIndex::build("---\na: 1\n").second_document, None);
+        let (v, diags) = parsed("a: 1\n---\nb: 2\n");
+        assert!(v.is_none());
+        assert!(diags.contains("--> m.yaml:2:1"), "{diags}");
+    }
+
+    #[test]
+    fn definitions_load_like_every_section() {
+        let src = "server: { name: s, version: 1.0.0 }\ndefinitions:\n  unit: { type: string }\n  bad: 5\n";
+        let idx = SpanIndex::build(src);
+        let mut rep = Reporter::new(Path::new("m.yaml"), src, &idx);
+        let loaded = load(&mut rep).expect("loads");
+        let names: Vec<&str> = loaded
+            .manifest
+            .definitions
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names, ["unit"]);
+        let text = rep.diags.render();
+        assert!(
+            text.contains("error: expected a map, found the number `5`\n --> m.yaml:4:8\n"),
+            "{text}"
+        );
+        assert_eq!(rep.diags.len(), 1);
     }
 }

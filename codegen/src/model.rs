@@ -10,40 +10,15 @@ use serde_json::{Map, Value};
 /// A JSON Schema object, kept exactly as written (key order preserved).
 pub(crate) type JsonObject = Map<String, Value>;
 
-/// An mcpgen manifest: one MCP server, its tools, resources, prompts, elicitation
-/// forms and completions. YAML or JSON.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Manifest {
-    /// The server's identity, sent to clients as `serverInfo`.
-    pub server: ServerInfo,
-    /// Tools, by name, in the order `tools/list` returns them.
-    #[serde(default)]
-    pub tools: IndexMap<String, Tool>,
-    /// Resources with a fixed URI: static (`text`, `blob`, `file`) or read by a handler.
-    #[serde(default)]
-    pub resources: Vec<Resource>,
-    /// Resources addressed by an RFC 6570 URI template.
-    #[serde(default)]
-    pub resource_templates: Vec<ResourceTemplate>,
-    /// Prompts, by name: templated messages, or composed by a handler.
-    #[serde(default)]
-    pub prompts: IndexMap<String, Prompt>,
-    /// Elicitation forms, by name; each becomes a typed Rust struct.
-    #[serde(default)]
-    pub elicitations: IndexMap<String, Elicitation>,
-    /// Completions of prompt arguments and template variables.
-    #[serde(default)]
-    pub completions: Vec<Completion>,
-}
+/// The manifest's `definitions`, in the author's order.
+pub(crate) type Definitions = IndexMap<String, JsonObject>;
 
 /// An mcpgen manifest: one MCP server, its tools, resources, prompts, elicitation
 /// forms and completions. YAML or JSON.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(crate = "schemars1", title = "mcpgen manifest")]
-#[allow(dead_code)] // Only its schema is used.
-struct ManifestShape {
+pub(crate) struct Manifest {
     /// The server's identity, sent to clients as `serverInfo`.
     pub server: ServerInfo,
     /// Tools, by name, in the order `tools/list` returns them.
@@ -69,19 +44,7 @@ struct ManifestShape {
     /// uses copied into its `$defs`; each definition is one Rust type, `<Name>`,
     /// shared by every tool.
     #[serde(default)]
-    pub definitions: IndexMap<String, JsonObject>,
-}
-
-// The manifest's JSON Schema is that of `ManifestShape`: `Manifest` plus
-// `definitions`, which the loader leaves alone (see `crate::definitions::read`).
-impl JsonSchema for Manifest {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Manifest".into()
-    }
-
-    fn json_schema(generator: &mut schemars1::SchemaGenerator) -> schemars1::Schema {
-        ManifestShape::json_schema(generator)
-    }
+    pub definitions: Definitions,
 }
 
 /// The server's identity.

@@ -2,6 +2,7 @@
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span};
+use quote::quote;
 
 /// Keywords that cannot be raw identifiers.
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
@@ -82,6 +83,83 @@ pub(crate) fn member(name: &str) -> String {
 /// Whether a name has something (a letter or digit) to make a Rust name from.
 pub(crate) fn has_word(name: &str) -> bool {
     name.chars().any(char::is_alphanumeric)
+}
+
+/// Names the facade (`codegen::*`) and the prelude bring into the generated module,
+/// and that generated code uses: no generated type may shadow them (validation
+/// rejects elicitation forms named so; typify helper types stay unexported).
+pub(crate) const FACADE_NAMES: &[&str] = &[
+    "Self",
+    "Send",
+    "Sync",
+    "Sized",
+    "Result",
+    "Ok",
+    "Err",
+    "Some",
+    "None",
+    "Box",
+    "Default",
+    "Future",
+    "Arc",
+    "serde",
+    "serde_json",
+    "Map",
+    "Value",
+    "Context",
+    "ClientError",
+    "CompletionResult",
+    "PromptResult",
+    "RequestError",
+    "ResourceResult",
+    "ToolError",
+    "ToolResult",
+    "CallToolResult",
+    "Completion",
+    "CompletionRequest",
+    "Content",
+    "Elicitation",
+    "ElicitationForm",
+    "GetPromptResult",
+    "PromptMessage",
+    "ReadResourceResult",
+    "ResourceContents",
+    "CompletionSource",
+    "CompletionTarget",
+    "PromptSource",
+    "ResourceSource",
+    "ServerBuilder",
+    "TemplateSource",
+    "VarType",
+    "Server",
+    "String",
+    "Option",
+    "Vec",
+];
+
+/// The name on the wire: the `rename` of a `#[serde(rename = "…")]` attribute.
+pub(crate) fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .find_map(|a| {
+            let syn::Meta::List(list) = &a.meta else {
+                return None;
+            };
+            let tokens: Vec<proc_macro2::TokenTree> = list.tokens.clone().into_iter().collect();
+            tokens.windows(3).find_map(|w| match w {
+                [
+                    proc_macro2::TokenTree::Ident(key),
+                    proc_macro2::TokenTree::Punct(eq),
+                    proc_macro2::TokenTree::Literal(lit),
+                ] if key == "rename" && eq.as_char() == '=' => {
+                    syn::parse2::<syn::LitStr>(quote!(#lit))
+                        .ok()
+                        .map(|l| l.value())
+                }
+                _ => None,
+            })
+        })
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ use typify::{TypeDetails, TypeSpace, TypeSpaceSettings};
 use self::typified::Facade;
 use crate::diag::Reporter;
 use crate::items::{self, Part};
-use crate::load::{index, join};
+use crate::path::{index, join};
 
 /// Which of a tool's schemas a type is for; decides what warnings promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,7 @@ pub(crate) fn schema_types(
                 hint: Some(checked_hint(target.role).to_owned()),
             });
             let id = format_ident!("{}", target.type_name);
-            let docs = crate::emit::doc_attrs(target.doc);
+            let docs = crate::docs::doc_attrs(target.doc);
             vec![Part::parse(
                 quote! { #(#docs)* pub type #id = Map<String, Value>; },
             )]
@@ -136,7 +136,7 @@ pub(crate) fn schema_types(
     // In source order, as the author reads the manifest.
     notes.sort_by_key(|n| {
         rep.index
-            .locate(&n.path, crate::diag::At::Key)
+            .locate(&n.path, crate::span::At::Key)
             .map_or((usize::MAX, 0), |p| (p.line, p.column))
     });
     for note in notes {
@@ -2537,7 +2537,7 @@ fn module_parts(
         }
     }
     let alias = alias.map(|ty| {
-        let docs = crate::emit::doc_attrs(target.doc);
+        let docs = crate::docs::doc_attrs(target.doc);
         quote! { #(#docs)* pub type #root = #ty; }
     });
     let exports = quote! { pub use self::#module::{#(#exports),*}; };

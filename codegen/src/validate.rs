@@ -17,10 +17,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
-use crate::diag::{At, Reporter, Severity};
-use crate::load::{closest, did_you_mean, index, join};
+use crate::diag::{Reporter, Severity};
+use crate::hints::{closest, did_you_mean};
+use crate::load::{Broken, Loaded};
 use crate::model::{EmbeddedResource, Manifest, Media, VarType};
 use crate::names::{camel, has_word, is_keyword, member, snake};
+use crate::path::{index, join};
+use crate::span::At;
 
 pub(crate) use form::{FieldType, FormField};
 
@@ -86,6 +89,8 @@ struct Claim {
 
 struct Ctx<'r, 'a> {
     rep: &'r mut Reporter<'a>,
+    /// What did not load.
+    broken: &'r Broken,
     /// The manifest's directory, as given.
     base: PathBuf,
     /// The manifest's file name, for hints.
@@ -102,7 +107,7 @@ impl Ctx<'_, '_> {
             Namespace::Method => "method",
             Namespace::Type => "type",
         };
-        if ns == Namespace::Type && crate::emit::FACADE_NAMES.contains(&rust.as_str()) {
+        if ns == Namespace::Type && crate::names::FACADE_NAMES.contains(&rust.as_str()) {
             self.rep.error_hint(
                 path,
                 format!(
@@ -312,7 +317,7 @@ fn merge(used: &mut Option<HashSet<String>>, found: Option<Vec<String>>) {
     }
 }
 
-pub(crate) use crate::load::backticks;
+pub(crate) use crate::hints::backticks;
 
 /// A file in the same directory as `abs` whose name is close to its name, as a
 /// path like `rel`.
@@ -365,7 +370,7 @@ fn variable_range(text: &str, name: &str) -> Range<usize> {
 /// Validates a manifest. Returns the plan when there is no error.
 /// Every file it reads (absolute, even missing ones) is added to `files`.
 pub(crate) fn validate<'m>(
-    m: &'m Manifest,
+    loaded: &'m Loaded,
     manifest_path: &Path,
     stem: &str,
     rep: &mut Reporter<'_>,
@@ -379,8 +384,10 @@ pub(crate) fn validate<'m>(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let m = &loaded.manifest;
     let mut cx = Ctx {
         rep,
+        broken: &loaded.broken,
         base,
         manifest_name,
         files: Vec::new(),
@@ -403,7 +410,7 @@ pub(crate) fn validate<'m>(
     completions(m, &mut cx, &template_vars);
 
     files.append(&mut cx.files);
-    quiet_partial_items(cx.rep);
+    quiet_partial_items(cx.rep, &loaded.partial);
     if cx.rep.diags.has_errors() {
         return None;
     }
@@ -419,8 +426,7 @@ pub(crate) fn validate<'m>(
 /// Drops the warnings about items loaded without their unknown fields: what
 /// they lack (a description, a variable's type) is likely in the misspelt field
 /// reported already.
-fn quiet_partial_items(rep: &mut Reporter<'_>) {
-    let partial = std::mem::take(&mut rep.partial);
+fn quiet_partial_items(rep: &mut Reporter<'_>, partial: &[String]) {
     if partial.is_empty() {
         return;
     }
@@ -435,7 +441,7 @@ fn quiet_partial_items(rep: &mut Reporter<'_>) {
 }
 
 fn server(m: &Manifest, cx: &mut Ctx<'_, '_>) {
-    if cx.rep.broken.contains("server") {
+    if cx.broken.server {
         return;
     }
     if m.server.name.trim().is_empty() {
@@ -1190,8 +1196,7 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
         let (target, owner, arg) = match (&c.prompt, &c.argument, &c.template, &c.variable) {
             (Some(prompt), Some(arg), None, None) => {
                 let Some(p) = m.prompts.get(prompt) else {
-                    let broken = &cx.rep.broken;
-                    if !broken.contains("prompts") && !broken.contains(&join("prompts", prompt)) {
+                    if !cx.broken.prompt(prompt) {
                         let names: Vec<&str> = m.prompts.keys().map(String::as_str).collect();
                         cx.rep.report(
                             Severity::Error,
@@ -1229,10 +1234,7 @@ fn completions(m: &Manifest, cx: &mut Ctx<'_, '_>, template_vars: &[Vec<(String,
                     .iter()
                     .position(|t| &t.uri_template == template)
                 else {
-                    let broken = &cx.rep.broken;
-                    if !broken.contains("resource_templates")
-                        && !broken.contains(&format!("resource_templates:{template}"))
-                    {
+                    if !cx.broken.resource_template(template) {
                         let names: Vec<&str> = m
                             .resource_templates
                             .iter()

@@ -414,7 +414,7 @@ pub(super) fn add_presence(items: &mut [syn::Item], fields: &[(String, String)],
         let syn::Item::Struct(s) = item else { continue };
         let name = s.ident.to_string();
         for f in s.fields.iter_mut() {
-            let wire = crate::emit::wire_name(&f.attrs).or_else(|| {
+            let wire = crate::names::wire_name(&f.attrs).or_else(|| {
                 f.ident
                     .as_ref()
                     .map(|i| i.to_string().trim_start_matches("r#").to_owned())

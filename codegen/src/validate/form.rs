@@ -11,9 +11,10 @@ use serde_json::{Map, Value};
 
 use super::{Ctx, Namespace, backticks};
 use crate::diag::Severity;
-use crate::load::{closest, did_you_mean, join};
+use crate::hints::{closest, did_you_mean};
 use crate::model::Manifest;
 use crate::names::{camel, member};
+use crate::path::join;
 
 /// The Rust type of an elicitation form field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +77,7 @@ pub(super) fn elicitations(m: &Manifest, cx: &mut Ctx<'_, '_>) -> IndexMap<Strin
         if e.message.trim().is_empty() {
             cx.rep.report(
                 Severity::Warning,
-                crate::diag::At::Value,
+                crate::span::At::Value,
                 &join(&path, "message"),
                 "the form's message is empty",
                 Some("clients show it above the form; say what you ask for and why".to_owned()),
@@ -161,7 +162,7 @@ fn form(s: &Map<String, Value>, spath: &str, cx: &mut Ctx<'_, '_>) -> Vec<FormFi
     for (i, r) in required.iter().enumerate() {
         if !props.contains_key(*r) {
             cx.rep.error_value(
-                &crate::load::index(&join(spath, "required"), i),
+                &crate::path::index(&join(spath, "required"), i),
                 format!("`{r}` is required but is not a field"),
                 Some(did_you_mean(r, &names)),
             );
@@ -238,7 +239,7 @@ fn field(prop: &Map<String, Value>, path: &str, cx: &mut Ctx<'_, '_>) -> Option<
             other => {
                 cx.rep.report(
                     Severity::Error,
-                    crate::diag::At::Value,
+                    crate::span::At::Value,
                     &join(path, "type"),
                     format!("type `{other}` is outside the restricted elicitation schema"),
                     Some(match closest(other, FIELD_TYPES) {

@@ -9,8 +9,9 @@ use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::schema::{SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE};
-use crate::diag::{At, Severity};
-use crate::load::{index, join};
+use crate::diag::Severity;
+use crate::path::{index, join};
+use crate::span::At;
 
 /// The annotation's key.
 pub(crate) const KEY: &str = "x-mcp-header";
@@ -116,7 +117,7 @@ impl<'k> Walk<'_, '_, '_> {
             ),
             Route::Properties => {}
         }
-        let parent = crate::load::parent(path).to_owned();
+        let parent = crate::path::parent(path).to_owned();
         // A root's type is checked as the root of a tool schema.
         let owner_type = match route {
             Route::Root => None,

@@ -10,8 +10,10 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::{Ctx, backticks};
-use crate::diag::{At, Severity};
-use crate::load::{closest, index, join};
+use crate::diag::Severity;
+use crate::hints::closest;
+use crate::path::{index, join};
+use crate::span::At;
 
 /// JSON Schema's type names.
 const TYPES: &[&str] = &[
@@ -321,9 +323,9 @@ impl Walk<'_, '_, '_> {
                 shown(v)
             );
             // `required: true` on a property: name the property in the hint.
-            let grandparent = crate::load::parent(crate::load::parent(path));
+            let grandparent = crate::path::parent(crate::path::parent(path));
             let property = if grandparent.ends_with("properties") {
-                crate::load::last_key(crate::load::parent(path))
+                crate::path::last_key(crate::path::parent(path))
             } else {
                 "name".to_owned()
             };
@@ -454,7 +456,7 @@ fn compiles(value: &Value, path: &str, what: &str, cx: &mut Ctx<'_, '_>) {
             let message = if message.ends_with("is not a \"regex\"") {
                 format!(
                     "in the {what} schema, `{}` is not a valid regular expression",
-                    crate::load::last_key(&at)
+                    crate::path::last_key(&at)
                 )
             } else {
                 format!("the {what} schema does not compile: {message}")
