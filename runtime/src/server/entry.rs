@@ -55,32 +55,9 @@ impl Shared {
                 Questions::Session,
             );
             let log = RequestLog::start(&method, params.as_ref());
-            let work =
-                AssertUnwindSafe(shared.dispatch(ctx, &method, params, false)).catch_unwind();
-            let outcome = tokio::select! {
-                // Cancellation wins ties: a handler that noticed the cancellation
-                // and returned must not be answered either.
-                biased;
-                _ = cancel.cancelled() => None,
-                r = work => Some(r),
-            };
-            session.end_request(&id);
-            let outcome = outcome.filter(|_| !cancel.is_cancelled());
-            let Some(outcome) = outcome else {
-                log.finish(method.as_str(), &id, None);
-                return None;
-            };
-            let result = outcome.unwrap_or_else(|panic| {
-                operator_log::handler_panicked(method.as_str(), &id, &*panic);
-                Err(RequestError::internal(
-                    "Internal error: the handler panicked",
-                ))
-            });
-            log.finish(method.as_str(), &id, Some(&result));
-            Some(match result {
-                Ok(result) => jsonrpc::response(&id, &result),
-                Err(e) => jsonrpc::error_response(Some(&id), &e),
-            })
+            let work = shared.dispatch(ctx, &method, params, false);
+            let settled = || session.end_request(&id);
+            answer_unless_cancelled(work, &cancel, settled, log, &method, &id, |e| e).await
         }
     }
 
@@ -129,36 +106,9 @@ impl Shared {
         let shared = self.clone();
         let log = RequestLog::start(&method, params.as_ref());
         async move {
-            let work = AssertUnwindSafe(shared.serve_modern(
-                meta,
-                &id,
-                &method,
-                params,
-                outbound,
-                cancel.clone(),
-            ))
-            .catch_unwind();
-            let outcome = tokio::select! {
-                biased;
-                _ = cancel.cancelled() => None,
-                r = work => Some(r),
-            };
-            let outcome = outcome.filter(|_| !cancel.is_cancelled());
-            let Some(outcome) = outcome else {
-                log.finish(method.as_str(), &id, None);
-                return None;
-            };
-            let result = outcome.unwrap_or_else(|panic| {
-                operator_log::handler_panicked(method.as_str(), &id, &*panic);
-                Err(RequestError::internal(
-                    "Internal error: the handler panicked",
-                ))
-            });
-            log.finish(method.as_str(), &id, Some(&result));
-            Some(match result {
-                Ok(result) => jsonrpc::response(&id, &result),
-                Err(e) => jsonrpc::error_response(Some(&id), &modern::for_modern(e)),
-            })
+            let work = shared.serve_modern(meta, &id, &method, params, outbound, cancel.clone());
+            answer_unless_cancelled(work, &cancel, || {}, log, &method, &id, modern::for_modern)
+                .await
         }
         .instrument(span)
     }
@@ -434,4 +384,43 @@ pub(super) fn ctx_session(
         .ok_or_else(|| RequestError::invalid_params("`uri` must be a string"))?;
     f(ctx.session(), uri);
     Ok(json!({}))
+}
+
+/// Awaits a request's handler unless the client cancels it first, and encodes the
+/// answer; `None` when cancelled (no answer is due). Cancellation wins ties: a
+/// handler that noticed the cancellation and returned is not answered either.
+/// `settled` runs as soon as the handler is done or dropped, before the outcome is
+/// decided; a panic becomes -32603 and is logged with the request; `wire_error`
+/// turns an error into what the request's era sends.
+async fn answer_unless_cancelled(
+    work: impl Future<Output = Result<Encoded, RequestError>>,
+    cancel: &CancellationToken,
+    settled: impl FnOnce(),
+    log: RequestLog,
+    method: &MethodName,
+    id: &RequestId,
+    wire_error: impl FnOnce(RequestError) -> RequestError,
+) -> Option<Encoded> {
+    let work = AssertUnwindSafe(work).catch_unwind();
+    let outcome = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => None,
+        r = work => Some(r),
+    };
+    settled();
+    let Some(outcome) = outcome.filter(|_| !cancel.is_cancelled()) else {
+        log.finish(method.as_str(), id, None);
+        return None;
+    };
+    let result = outcome.unwrap_or_else(|panic| {
+        operator_log::handler_panicked(method.as_str(), id, &*panic);
+        Err(RequestError::internal(
+            "Internal error: the handler panicked",
+        ))
+    });
+    log.finish(method.as_str(), id, Some(&result));
+    Some(match result {
+        Ok(result) => jsonrpc::response(id, &result),
+        Err(e) => jsonrpc::error_response(Some(id), &wire_error(e)),
+    })
 }
