@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::diag::Reporter;
 use crate::hints::did_you_mean;
+use crate::keywords::{DATA, SCHEMA_MAPS};
 use crate::model::{Definitions, Elicitation, JsonObject, Manifest};
 use crate::path::{index, join};
 
@@ -30,19 +31,16 @@ fn unknown_hint(name: &str, names: &[&str]) -> String {
     }
 }
 
+/// Reports the `$ref` at `ref_path` naming `target`, which `names` lacks.
+fn report_unknown(rep: &mut Reporter<'_>, ref_path: &str, target: &str, names: &[&str]) {
+    rep.error_value(
+        ref_path,
+        format!("unknown definition `{target}`"),
+        Some(unknown_hint(target, names)),
+    );
+}
+
 const PREFIX: &str = "#/definitions/";
-
-/// Keywords whose values are data, not schemas.
-const DATA: &[&str] = &["enum", "const", "default", "examples"];
-
-/// Keywords whose values map names to schemas.
-const SCHEMA_MAPS: &[&str] = &[
-    "properties",
-    "patternProperties",
-    "$defs",
-    "definitions",
-    "dependentSchemas",
-];
 
 /// The definitions each definition names, reported once for unknown names and
 /// for references that would not survive being copied.
@@ -56,11 +54,7 @@ fn check_definitions(defs: &Definitions, rep: &mut Reporter<'_>) {
                 Some(rest) => {
                     let target = first_segment(rest);
                     if !defs.contains_key(&target) {
-                        rep.error_value(
-                            &join(at, "$ref"),
-                            format!("unknown definition `{target}`"),
-                            Some(unknown_hint(&target, &names)),
-                        );
+                        report_unknown(rep, &join(at, "$ref"), &target, &names);
                     }
                 }
                 None if r.starts_with('#') => rep.error_value(
@@ -104,11 +98,7 @@ pub(crate) fn inline(m: &mut Manifest, rep: &mut Reporter<'_>) -> Vec<String> {
                 let rest = r.strip_prefix(PREFIX)?;
                 let target = first_segment(rest);
                 if !defs.contains_key(&target) {
-                    rep.error_value(
-                        &join(at, "$ref"),
-                        format!("unknown definition `{target}`"),
-                        Some(unknown_hint(&target, &names)),
-                    );
+                    report_unknown(rep, &join(at, "$ref"), &target, &names);
                     // Reported here; `#` keeps the schema checks from reporting
                     // it again as a reference that resolves to nothing.
                     return Some("#".to_owned());
@@ -195,11 +185,7 @@ fn inline_forms(
                     Some(format!("use `#/definitions/{target}`")),
                 ),
                 None => {
-                    rep.error_value(
-                        &at,
-                        format!("unknown definition `{target}`"),
-                        Some(unknown_hint(&target, names)),
-                    );
+                    report_unknown(rep, &at, &target, names);
                     // Reported here; a plain string keeps the form checks quiet.
                     p.remove("$ref");
                     p.entry("type").or_insert_with(|| Value::from("string"));

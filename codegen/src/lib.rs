@@ -52,6 +52,7 @@ mod emit;
 mod guard;
 mod hints;
 mod items;
+mod keywords;
 mod load;
 mod model;
 mod names;

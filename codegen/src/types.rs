@@ -58,6 +58,7 @@ use typify::{TypeDetails, TypeSpace, TypeSpaceSettings};
 use self::typified::Facade;
 use crate::diag::Reporter;
 use crate::items::{self, Part};
+use crate::keywords::{SCHEMA_LISTS, SCHEMA_MAPS};
 use crate::path::{index, join};
 
 /// Which of a tool's schemas a type is for; decides what warnings promise.
@@ -308,14 +309,6 @@ impl At {
     }
 }
 
-/// Keywords whose value is a map of subschemas.
-const SCHEMA_MAPS: &[&str] = &[
-    "properties",
-    "patternProperties",
-    "$defs",
-    "definitions",
-    "dependentSchemas",
-];
 /// Keywords whose value is one subschema.
 const SCHEMA_ONE: &[&str] = &[
     "items",
@@ -331,8 +324,6 @@ const SCHEMA_ONE: &[&str] = &[
     "propertyNames",
     "contentSchema",
 ];
-/// Keywords whose value is a list of subschemas.
-const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 
 /// Keywords that only make sense for one kind of instance: a schema with them but
 /// no `type` probably meant one.

@@ -8,8 +8,9 @@
 use serde_json::{Map, Value};
 
 use super::Ctx;
-use super::schema::{SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE};
+use super::schema::SCHEMA_ONE;
 use crate::diag::Severity;
+use crate::keywords::{SCHEMA_LISTS, SCHEMA_MAPS};
 use crate::path::{index, join};
 use crate::span::At;
 

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::{Ctx, backticks};
 use crate::diag::Severity;
 use crate::hints::closest;
+use crate::keywords::{DATA, SCHEMA_LISTS, SCHEMA_MAPS};
 use crate::path::{index, join};
 use crate::span::At;
 
@@ -36,14 +37,6 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
     ("none", "null"),
 ];
 
-/// Keywords whose value is a map of schemas.
-pub(super) const SCHEMA_MAPS: &[&str] = &[
-    "properties",
-    "patternProperties",
-    "$defs",
-    "definitions",
-    "dependentSchemas",
-];
 /// Keywords whose value is one schema.
 pub(super) const SCHEMA_ONE: &[&str] = &[
     "items",
@@ -58,8 +51,6 @@ pub(super) const SCHEMA_ONE: &[&str] = &[
     "else",
     "contentSchema",
 ];
-/// Keywords whose value is a non-empty list of schemas.
-pub(super) const SCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 const NUMBERS: &[&str] = &[
     "minimum",
     "maximum",
@@ -108,9 +99,6 @@ const OTHERS: &[&str] = &[
     "enumNames",
     "discriminator",
 ];
-/// Keys whose values are data, not schemas.
-const DATA: &[&str] = &["enum", "const", "default", "examples"];
-
 /// Checks a tool's input or output schema.
 pub(super) fn tool_schema(s: &Map<String, Value>, path: &str, what: &str, cx: &mut Ctx<'_, '_>) {
     root_is_object(s, path, what, cx);
