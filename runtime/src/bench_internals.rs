@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::Server;
 use crate::jsonrpc::{self, Body, Incoming};
+use crate::parts::RequestParts;
 use crate::server::Shared;
 use crate::session::{Outbound, Session};
 use crate::transport::http::{HttpSession, SessionStore};
@@ -63,7 +64,14 @@ impl Dispatcher {
         };
         let answer = self
             .shared
-            .handle_request(&self.session, id, method, params, self.outbound.clone())
+            .handle_request(
+                &self.session,
+                id,
+                method,
+                params,
+                self.outbound.clone(),
+                RequestParts::none(),
+            )
             .await;
         answer
             .map(|a| a.get().as_bytes().to_vec())

@@ -12,6 +12,7 @@ use crate::error::ClientError;
 use crate::events::{Events, ServerEvent};
 use crate::jsonrpc::{self, RequestId};
 use crate::method;
+use crate::parts::RequestParts;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
     LogLevel, ProtocolVersion, Root, TraceContext,
@@ -78,6 +79,8 @@ struct Inner {
     asked: std::sync::Mutex<std::collections::HashMap<String, u32>>,
     /// Set for a call that becomes a task where its handler calls [`Context::detach`].
     detach: Option<Arc<Detach>>,
+    /// The HTTP request's headers and extensions.
+    parts: Arc<RequestParts>,
 }
 
 /// Where a handler's questions to the client (elicitation, sampling, roots) go.
@@ -119,6 +122,8 @@ impl Detach {
 }
 
 impl Context {
+    // Every field of a request's context, each from a different place.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         request_id: RequestId,
         progress_token: Option<Value>,
@@ -127,6 +132,7 @@ impl Context {
         link: Arc<ServerLink>,
         cancel: CancellationToken,
         questions: Questions,
+        parts: Arc<RequestParts>,
     ) -> Context {
         Context {
             inner: Arc::new(Inner {
@@ -139,6 +145,7 @@ impl Context {
                 questions,
                 asked: Default::default(),
                 detach: None,
+                parts,
             }),
         }
     }
@@ -160,6 +167,28 @@ impl Context {
     /// The JSON-RPC id of the request being served.
     pub fn request_id(&self) -> &RequestId {
         &self.inner.request_id
+    }
+
+    /// The extensions of the HTTP request that carried this call: whatever outer
+    /// tower layers put there (an authenticated user, a tenant, a request id).
+    /// Empty on stdio.
+    ///
+    /// ```no_run
+    /// # use mcpgen_runtime::Context;
+    /// #[derive(Clone)]
+    /// struct Tenant(String);
+    ///
+    /// fn tenant(ctx: &Context) -> Option<&str> {
+    ///     ctx.extensions().get::<Tenant>().map(|t| t.0.as_str())
+    /// }
+    /// ```
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.inner.parts.extensions
+    }
+
+    /// The headers of the HTTP request that carried this call; `None` on stdio.
+    pub fn http_headers(&self) -> Option<&http::HeaderMap> {
+        self.inner.parts.http_headers()
     }
 
     /// The protocol revision the client speaks.

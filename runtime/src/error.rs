@@ -23,6 +23,9 @@ impl ErrorCode {
     pub const INTERNAL_ERROR: i32 = -32603;
     /// MCP (legacy era): the resource does not exist.
     pub const RESOURCE_NOT_FOUND: i32 = -32002;
+    /// The server cannot take the request now (it is shutting down, or a limit
+    /// was reached); the same request may succeed later or elsewhere.
+    pub const SERVER_UNAVAILABLE: i32 = -32000;
 }
 
 /// A tool failed in a way the model should see and may correct: bad input, a failed

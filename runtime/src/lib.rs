@@ -29,13 +29,16 @@ mod cli;
 pub mod codegen;
 mod context;
 mod downgrade;
+mod drain;
 mod error;
 mod events;
 pub mod jsonrpc;
 mod listen;
 mod method;
+mod middleware;
 mod modern;
 mod operator_log;
+mod parts;
 mod protocol;
 mod registry;
 mod replay;
@@ -56,6 +59,7 @@ pub use error::{
     ToolResult,
 };
 pub use jsonrpc::RequestId;
+pub use middleware::{McpRequest, Middleware, Outcome};
 pub use protocol::{
     Annotations, CallToolResult, Completion, CompletionRequest, Content, CreateMessageParams,
     CreateMessageResult, Elicitation, ElicitationForm, GetPromptResult, Implementation, LogLevel,
@@ -63,7 +67,8 @@ pub use protocol::{
     SamplingMessage, TraceContext,
 };
 pub use server::Server;
-pub use transport::http::HttpConfig;
+pub use transport::http::{HttpConfig, ResponseBody};
+pub use transport::service::{McpService, ResponseFuture};
 
 impl Server {
     /// Serves one client on stdin/stdout until stdin closes.
@@ -91,21 +96,74 @@ impl Server {
         transport::stdio::serve(self.shared, input, output).await
     }
 
-    /// Serves Streamable HTTP on `addr` until the process ends. The bound address
-    /// is printed on stderr (`listening on http://ADDR/mcp`), useful with port 0.
+    /// The Streamable HTTP endpoint as a tower service, to mount in an axum app
+    /// (or any tower stack) beside its own routes and under its own layers:
+    ///
+    /// ```ignore
+    /// let mcp = server(handler).into_http_service(HttpConfig::default());
+    /// let app = axum::Router::new()
+    ///     .route("/hello", get(|| async { "hello" }))
+    ///     .route_service("/mcp", mcp.clone());
+    /// ```
+    ///
+    /// Whatever outer layers put in a request's extensions reaches handlers as
+    /// [`Context::extensions`]. Of `config`, the path and the probe paths are the
+    /// standalone server's (the app's router places the service); the rest applies.
+    pub fn into_http_service(self, config: HttpConfig) -> McpService {
+        McpService::new(transport::http::Endpoint::new(self.shared, config))
+    }
+
+    /// Serves Streamable HTTP on `addr`, HTTP/1.1 and HTTP/2 (h2c), with the probes
+    /// of `config` (`/healthz`, `/readyz`), until SIGTERM or SIGINT; then shuts down
+    /// gracefully (see [`McpService::shutdown`]) and returns. The bound address is
+    /// printed on stderr (`listening on http://ADDR/mcp`), useful with port 0.
     pub async fn serve_http(self, addr: SocketAddr, config: HttpConfig) -> std::io::Result<()> {
+        self.serve_http_until(addr, config, shutdown_signal()).await
+    }
+
+    /// Like [`serve_http`](Server::serve_http), shutting down when `shutdown`
+    /// completes instead of on a signal.
+    pub async fn serve_http_until(
+        self,
+        addr: SocketAddr,
+        config: HttpConfig,
+        shutdown: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| transport::http::bind_error(addr, e))?;
         let local = listener.local_addr()?;
         eprintln!("listening on http://{local}{}", config.path);
-        let endpoint = transport::http::Endpoint::new(self.shared, config);
-        transport::http::serve(endpoint, listener).await
+        let service = self.into_http_service(config);
+        transport::standalone::serve(service, listener, shutdown).await
     }
 
     /// Parses the standard command line (`--stdio`, `--http ADDR`, `--allowed-origin`,
     /// `--log-level`, …) and serves until done. For a generated server's `main`.
     pub fn main(self) -> ExitCode {
         cli::main(self)
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C); elsewhere than Unix, on Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

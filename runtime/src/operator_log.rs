@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, RequestId};
 use crate::method::{Method, MethodName, Subject};
+use crate::protocol::ProtocolVersion;
 use crate::session::Session;
 
 /// A session id as logs show it: a short hash, so logs never hold the id (on HTTP,
@@ -68,42 +69,87 @@ pub(crate) fn refusal(
     jsonrpc::error_response(id, error)
 }
 
-/// The lines of one request, from dispatch to answer.
+/// The lines and the span of one request, from dispatch to answer.
 pub(crate) struct RequestLog {
-    /// When it started and what it names, only while `debug` is on.
-    debug: Option<(Instant, Option<String>)>,
+    /// `mcp.request`, at `info`: a handler's own spans nest under it. Disabled
+    /// (and free) unless the filter lets `info` spans of this crate through.
+    span: tracing::Span,
+    /// When it started, while the span or the `debug` line wants a duration.
+    started: Option<Instant>,
+    /// What it names, only while `debug` is on.
+    name: Option<String>,
+}
+
+/// What a request's span and log lines name besides its method.
+pub(crate) struct RequestLabels<'a> {
+    pub version: ProtocolVersion,
+    /// The session's tag (a hash, never the id).
+    pub session: Option<&'a str>,
+    /// The W3C `traceparent` the client sent (HTTP header or `_meta`).
+    pub traceparent: Option<&'a str>,
 }
 
 impl RequestLog {
-    pub(crate) fn start(method: &MethodName, params: Option<&Value>) -> RequestLog {
+    pub(crate) fn start(
+        method: &MethodName,
+        params: Option<&Value>,
+        labels: RequestLabels<'_>,
+    ) -> RequestLog {
+        let span = tracing::info_span!(
+            "mcp.request",
+            method = method.as_str(),
+            name = subject(method.method(), params).as_deref(),
+            era = if labels.version.is_modern() { "stateless" } else { "session" },
+            version = %labels.version,
+            session = labels.session,
+            traceparent = labels.traceparent,
+            outcome = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let debug = tracing::enabled!(tracing::Level::DEBUG);
         RequestLog {
-            debug: tracing::enabled!(tracing::Level::DEBUG)
-                .then(|| (Instant::now(), subject(method.method(), params))),
+            started: (debug || !span.is_disabled()).then(Instant::now),
+            name: debug.then(|| subject(method.method(), params)).flatten(),
+            span,
         }
     }
 
-    /// Logs the outcome: a failure at `info`, the request at `debug`.
+    /// The span the request's work runs in.
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Logs the outcome: a failure at `info`, the request at `debug`; and records
+    /// it on the span.
     pub(crate) fn finish(
         self,
         method: &str,
         id: &RequestId,
         answer: Option<&Result<Encoded, RequestError>>,
     ) {
+        let _entered = self.span.enter();
         if let Some(Err(e)) = answer {
             tracing::info!(method, %id, code = e.code, error = %e.message, "request failed");
         }
-        if let Some((started, name)) = self.debug {
-            let outcome = match answer {
-                None => "cancelled",
-                Some(Ok(_)) => "ok",
-                Some(Err(_)) => "error",
-            };
+        let Some(started) = self.started else {
+            return;
+        };
+        let outcome = match answer {
+            None => "cancelled",
+            Some(Ok(_)) => "ok",
+            Some(Err(_)) => "error",
+        };
+        let elapsed = started.elapsed();
+        self.span.record("outcome", outcome);
+        self.span
+            .record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+        if tracing::enabled!(tracing::Level::DEBUG) {
             tracing::debug!(
                 method,
-                name = name.as_deref(),
+                name = self.name.as_deref(),
                 %id,
                 outcome,
-                elapsed = ?started.elapsed(),
+                ?elapsed,
                 "request"
             );
         }

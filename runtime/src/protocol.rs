@@ -519,6 +519,11 @@ impl TraceContext {
             baggage: text("baggage"),
         })
     }
+
+    /// A well-formed `traceparent` (from an HTTP header, say), owned.
+    pub(crate) fn parse_traceparent(text: &str) -> Option<String> {
+        is_traceparent(text).then(|| text.to_owned())
+    }
 }
 
 /// `2 hex - 32 hex - 16 hex - 2 hex`, lowercase, ids not all zero (W3C Trace Context).

@@ -64,6 +64,8 @@ pub(crate) struct Session {
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// An unguessable name for this session's tasks, made on first use.
     task_owner: OnceLock<Box<str>>,
+    /// What logs, spans and middleware call this session: a hash of its id.
+    tag: OnceLock<Box<str>>,
 }
 
 impl Default for Session {
@@ -91,7 +93,19 @@ impl Session {
             pending: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             task_owner: OnceLock::new(),
+            tag: OnceLock::new(),
         }
+    }
+
+    /// Names the session in logs, spans and middleware (once, when its id is made).
+    pub(crate) fn set_tag(&self, tag: String) {
+        let _ = self.tag.set(tag.into());
+    }
+
+    /// The session's tag, if it has an id (stdio sessions and stateless requests
+    /// have none).
+    pub(crate) fn tag(&self) -> Option<&str> {
+        self.tag.get().map(|t| &**t)
     }
 
     /// Who this session's tasks belong to.

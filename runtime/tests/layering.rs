@@ -49,11 +49,12 @@ fn transports_sit_above_the_server() {
 /// The layers of ARCHITECTURE.md ("Runtime modules"), from the bottom: a module
 /// may import only modules of lower layers.
 const LAYERS: &[&[&str]] = &[
-    &["protocol", "method", "seal", "uri_template"],
+    &["protocol", "method", "seal", "uri_template", "parts"],
     &["error", "downgrade"],
     &["jsonrpc"],
+    &["drain"],
     &["session"],
-    &["events", "tasks", "replay", "operator_log"],
+    &["events", "tasks", "replay", "operator_log", "middleware"],
     &["context"],
     &["registry"],
     &["modern"],

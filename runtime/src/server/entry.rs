@@ -4,18 +4,24 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures_util::FutureExt as _;
+use futures_util::future::Either;
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use crate::context::{Context, Detach, Questions};
+use crate::drain::Drain;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
 use crate::method::{Method, MethodName, Subject};
+use crate::middleware::{self, Chain, McpRequest, Outcome};
 use crate::modern::{self, RequestMeta};
-use crate::operator_log::{self, RequestLog};
-use crate::protocol::LogLevel;
+use crate::operator_log::{self, RequestLabels, RequestLog};
+use crate::parts::RequestParts;
+use crate::protocol::{LogLevel, ProtocolVersion, TraceContext};
 use crate::registry::{TaskStarts, TaskSupport};
 use crate::seal::Binding;
 use crate::session::{Discard, Negotiated, Outbound, Session};
@@ -36,8 +42,24 @@ impl Shared {
         method: MethodName,
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
+        parts: Arc<RequestParts>,
     ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
         let cancel = session.begin_request(&id);
+        let in_flight = self.drain.request();
+        let traceparent = traceparent(&parts, params.as_ref());
+        let (watch, verdict) = Watch::start(
+            self,
+            &id,
+            &method,
+            params.as_ref(),
+            RequestLabels {
+                version: session.version(),
+                session: session.tag(),
+                traceparent: traceparent.as_deref(),
+            },
+            &parts,
+        );
+        let span = watch.log.span().clone();
         let shared = self.clone();
         let session = session.clone();
         async move {
@@ -53,12 +75,29 @@ impl Shared {
                 shared.link.clone(),
                 cancel.clone(),
                 Questions::Session,
+                parts,
             );
-            let log = RequestLog::start(&method, params.as_ref());
-            let work = shared.dispatch(ctx, &method, params, false);
+            let work = match verdict {
+                Ok(()) => Either::Left(shared.dispatch(ctx, &method, params, false)),
+                Err(refused) => Either::Right(std::future::ready(Err(refused))),
+            };
             let settled = || session.end_request(&id);
-            answer_unless_cancelled(work, &cancel, settled, log, &method, &id, |e| e).await
+            let deadline = shared.drain.deadline();
+            let answer = answer_unless_cancelled(
+                work,
+                &cancel,
+                deadline,
+                settled,
+                watch,
+                &method,
+                &id,
+                |e| e,
+            )
+            .await;
+            drop(in_flight);
+            answer
         }
+        .instrument(span)
     }
 
     /// Handles a notification from the client.
@@ -87,6 +126,7 @@ impl Shared {
     /// Serves one modern request, already admitted (its `_meta`, headers and
     /// capabilities checked). Like [`Shared::handle_request`], the future yields
     /// `None` when the client cancelled.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn handle_modern(
         self: &Arc<Self>,
         meta: RequestMeta,
@@ -95,20 +135,57 @@ impl Shared {
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
         cancel: CancellationToken,
+        parts: Arc<RequestParts>,
     ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
-        use tracing::Instrument as _;
-        // The client's trace parents ours: a collector joins the two.
-        let span = tracing::debug_span!(
-            "mcp.request",
-            method = %method.as_str(),
-            traceparent = meta.trace.as_ref().map_or("", |t| t.traceparent.as_str()),
+        // The client's trace (from `_meta`, else the HTTP header) parents ours: a
+        // collector joins the two.
+        let header_trace = traceparent(&parts, None);
+        let in_flight = self.drain.request();
+        let (watch, verdict) = Watch::start(
+            self,
+            &id,
+            &method,
+            params.as_ref(),
+            RequestLabels {
+                version: meta.version,
+                session: None,
+                traceparent: meta
+                    .trace
+                    .as_ref()
+                    .map(|t| t.traceparent.as_str())
+                    .or(header_trace.as_deref()),
+            },
+            &parts,
         );
+        let span = watch.log.span().clone();
         let shared = self.clone();
-        let log = RequestLog::start(&method, params.as_ref());
         async move {
-            let work = shared.serve_modern(meta, &id, &method, params, outbound, cancel.clone());
-            answer_unless_cancelled(work, &cancel, || {}, log, &method, &id, modern::for_modern)
-                .await
+            let work = match verdict {
+                Ok(()) => Either::Left(shared.serve_modern(
+                    meta,
+                    &id,
+                    &method,
+                    params,
+                    outbound,
+                    cancel.clone(),
+                    parts,
+                )),
+                Err(refused) => Either::Right(std::future::ready(Err(refused))),
+            };
+            let deadline = shared.drain.deadline();
+            let answer = answer_unless_cancelled(
+                work,
+                &cancel,
+                deadline,
+                || {},
+                watch,
+                &method,
+                &id,
+                modern::for_modern,
+            )
+            .await;
+            drop(in_flight);
+            answer
         }
         .instrument(span)
     }
@@ -122,6 +199,7 @@ impl Shared {
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
         cancel: CancellationToken,
+        parts: Arc<RequestParts>,
     ) -> Result<Encoded, RequestError> {
         let mut params = match params {
             None => Map::new(),
@@ -157,6 +235,7 @@ impl Shared {
                 self.link.clone(),
                 cancel,
                 Questions::Unavailable,
+                parts,
             );
             return self
                 .dispatch(ctx, method, Some(Value::Object(params)), true)
@@ -190,6 +269,7 @@ impl Shared {
                 self.link.clone(),
                 task.cancel_token(),
                 Questions::Task(task.clone()),
+                parts,
             );
             self.run_task(&task, self.owned_dispatch(ctx, method, params, true), true);
             return Ok(jsonrpc::encode(&tasks::modern_created(&task.snapshot())));
@@ -209,6 +289,7 @@ impl Shared {
                 cancel
             },
             Questions::Replay(replay.clone()),
+            parts,
         );
         if task_starts.is_some() {
             ctx = ctx.detachable(detach.clone());
@@ -390,13 +471,17 @@ pub(super) fn ctx_session(
 /// answer; `None` when cancelled (no answer is due). Cancellation wins ties: a
 /// handler that noticed the cancellation and returned is not answered either.
 /// `settled` runs as soon as the handler is done or dropped, before the outcome is
-/// decided; a panic becomes -32603 and is logged with the request; `wire_error`
-/// turns an error into what the request's era sends.
+/// decided; a panic becomes -32603 and is logged with the request; `watch` sees
+/// the outcome (the operator log, the span, middleware); `wire_error`
+/// turns an error into what the request's era sends. A request still running when
+/// the shutdown `deadline` fires is answered with the shutdown error.
+#[allow(clippy::too_many_arguments)]
 async fn answer_unless_cancelled(
     work: impl Future<Output = Result<Encoded, RequestError>>,
     cancel: &CancellationToken,
+    deadline: &CancellationToken,
     settled: impl FnOnce(),
-    log: RequestLog,
+    watch: Watch,
     method: &MethodName,
     id: &RequestId,
     wire_error: impl FnOnce(RequestError) -> RequestError,
@@ -406,10 +491,12 @@ async fn answer_unless_cancelled(
         biased;
         _ = cancel.cancelled() => None,
         r = work => Some(r),
+        // The server's shutdown deadline passed: the client is told, not left waiting.
+        _ = deadline.cancelled() => Some(Ok(Err(Drain::error()))),
     };
     settled();
     let Some(outcome) = outcome.filter(|_| !cancel.is_cancelled()) else {
-        log.finish(method.as_str(), id, None);
+        watch.finish(method, id, None);
         return None;
     };
     let result = outcome.unwrap_or_else(|panic| {
@@ -418,9 +505,119 @@ async fn answer_unless_cancelled(
             "Internal error: the handler panicked",
         ))
     });
-    log.finish(method.as_str(), id, Some(&result));
+    watch.finish(method, id, Some(&result));
     Some(match result {
         Ok(result) => jsonrpc::response(id, &result),
         Err(e) => jsonrpc::error_response(Some(id), &wire_error(e)),
     })
+}
+
+/// The W3C `traceparent` of a request: its `_meta`'s, else its HTTP header's.
+fn traceparent(parts: &RequestParts, params: Option<&Value>) -> Option<String> {
+    let from_meta = params
+        .and_then(|p| p.get("_meta"))
+        .and_then(Value::as_object)
+        .and_then(TraceContext::from_meta)
+        .map(|t| t.traceparent);
+    from_meta.or_else(|| {
+        let header = parts.headers.get("traceparent")?.to_str().ok()?;
+        TraceContext::parse_traceparent(header.trim())
+    })
+}
+
+/// What watches one request besides its handler: the operator log and span, and
+/// the server's middleware.
+struct Watch {
+    log: RequestLog,
+    middleware: Option<Watched>,
+}
+
+/// What middleware's `after` is shown, kept from before dispatch (only when the
+/// server has middleware).
+struct Watched {
+    chain: Chain,
+    started: Instant,
+    params: Option<Value>,
+    version: ProtocolVersion,
+    session: Option<Box<str>>,
+    parts: Arc<RequestParts>,
+}
+
+impl Watch {
+    /// Starts watching a request and runs the middleware's `before`: the verdict
+    /// says whether the request may be dispatched.
+    fn start(
+        shared: &Shared,
+        id: &RequestId,
+        method: &MethodName,
+        params: Option<&Value>,
+        labels: RequestLabels<'_>,
+        parts: &Arc<RequestParts>,
+    ) -> (Watch, Result<(), RequestError>) {
+        let (version, session) = (labels.version, labels.session);
+        let log = RequestLog::start(method, params, labels);
+        if shared.middleware.is_empty() {
+            return (
+                Watch {
+                    log,
+                    middleware: None,
+                },
+                Ok(()),
+            );
+        }
+        let started = Instant::now();
+        let request = McpRequest {
+            id,
+            method,
+            params,
+            version,
+            session,
+            parts,
+        };
+        let verdict = log
+            .span()
+            .in_scope(|| middleware::before(&shared.middleware, &request));
+        let watched = Watched {
+            chain: shared.middleware.clone(),
+            started,
+            params: params.cloned(),
+            version,
+            session: session.map(Into::into),
+            parts: parts.clone(),
+        };
+        (
+            Watch {
+                log,
+                middleware: Some(watched),
+            },
+            verdict,
+        )
+    }
+
+    /// The request's outcome (`None`: cancelled) to middleware, then to the log.
+    fn finish(
+        self,
+        method: &MethodName,
+        id: &RequestId,
+        answer: Option<&Result<Encoded, RequestError>>,
+    ) {
+        if let Some(w) = &self.middleware {
+            let request = McpRequest {
+                id,
+                method,
+                params: w.params.as_ref(),
+                version: w.version,
+                session: w.session.as_deref(),
+                parts: &w.parts,
+            };
+            let outcome = Outcome {
+                result: answer.map(|r| r.as_ref().map(|_| ())),
+                elapsed: w.started.elapsed(),
+            };
+            self.log
+                .span()
+                .in_scope(|| middleware::after(&w.chain, &request, &outcome));
+        }
+        self.log.finish(method.as_str(), id, answer);
+    }
 }

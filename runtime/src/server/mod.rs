@@ -14,8 +14,10 @@ use serde_json::{Map, Value, json};
 
 use crate::context::ServerLink;
 use crate::downgrade;
+use crate::drain::Drain;
 use crate::events::Events;
 use crate::jsonrpc::{self, Encoded};
+use crate::middleware::{Chain, Middleware};
 use crate::modern;
 use crate::protocol::ProtocolVersion;
 use crate::registry::{CacheHints, TaskSupport};
@@ -63,6 +65,10 @@ pub(crate) struct Shared {
     modern_list_suffix: String,
     /// Whether any tool may run as a task (read on every `initialize`).
     has_task_tools: bool,
+    /// What sees every request before dispatch and its outcome after.
+    pub middleware: Chain,
+    /// Graceful shutdown: whether the server drains, requests in flight.
+    pub drain: Drain,
 }
 
 /// How long a sealed `requestState` stays valid: long enough for a person to
@@ -171,6 +177,8 @@ impl Server {
                 modern_info,
                 modern_list_suffix,
                 has_task_tools,
+                middleware: Arc::new([]),
+                drain: Drain::default(),
             }),
         }
     }
@@ -198,6 +206,17 @@ impl Server {
             sealer = sealer.with_previous_key(previous);
         }
         self.settings().sealer = sealer;
+        self
+    }
+
+    /// Adds middleware: it sees every request before dispatch (and may refuse it)
+    /// and its outcome after, over every transport and in both eras. Middleware
+    /// runs in the order added.
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        let shared = self.settings();
+        let mut chain = shared.middleware.to_vec();
+        chain.push(Arc::new(middleware));
+        shared.middleware = chain.into();
         self
     }
 

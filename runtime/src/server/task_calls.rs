@@ -10,6 +10,7 @@ use futures_util::FutureExt as _;
 use serde_json::{Map, Value, json};
 
 use crate::context::Context;
+use crate::drain::Drain;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded};
 use crate::method::{Method, MethodName};
@@ -58,11 +59,21 @@ impl Shared {
         modern: bool,
     ) {
         let task = task.clone();
+        // A task counts as work in flight: a drain waits for it, and its deadline
+        // fails it with a clear status.
+        let in_flight = self.drain.request();
+        let deadline = self.drain.deadline().clone();
         tokio::spawn(async move {
+            let _in_flight = in_flight;
             let token = task.cancel_token();
             let outcome = tokio::select! {
                 biased;
                 _ = token.cancelled() => return,
+                _ = deadline.cancelled() => {
+                    task.fail(Drain::error());
+                    token.cancel();
+                    return;
+                }
                 _ = tokio::time::sleep(TASK_MAX_RUN) => {
                     task.fail(RequestError::internal("The task ran longer than the server allows"));
                     return;

@@ -19,10 +19,9 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
-use hyper::body::{Frame, Incoming as IncomingBody};
+use hyper::body::Frame;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +33,7 @@ use crate::listen::{self, Filter};
 use crate::method::{self, Method, MethodName};
 use crate::modern;
 use crate::operator_log::{self, SessionTag};
+use crate::parts::RequestParts;
 use crate::server::Shared;
 use crate::session::{Outbound, Session, lock, new_session_id, now_secs};
 
@@ -58,8 +58,17 @@ pub struct HttpConfig {
     /// Answer requests with `application/json` instead of an SSE stream. Progress,
     /// logs and server-to-client requests then go to the GET stream, if one is open.
     pub json_responses: bool,
-    /// The SSE `retry` interval sent to 2025-11-25 clients (default 1 s).
+    /// The SSE `retry` interval sent to 2025-11-25 clients (default 1 s), and to
+    /// every stream a shutdown ends.
     pub sse_retry: Duration,
+    /// On shutdown, how long requests in flight get to finish before they are
+    /// answered with an error (default 30 s).
+    pub shutdown_timeout: Duration,
+    /// The standalone server's liveness probe path (default `/healthz`; `None`: off).
+    pub health_path: Option<String>,
+    /// The standalone server's readiness probe path (default `/readyz`; `None`:
+    /// off): 503 while the server drains.
+    pub ready_path: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -72,6 +81,9 @@ impl Default for HttpConfig {
             session_idle_timeout: Duration::from_secs(30 * 60),
             json_responses: false,
             sse_retry: Duration::from_secs(1),
+            shutdown_timeout: Duration::from_secs(30),
+            health_path: Some("/healthz".into()),
+            ready_path: Some("/readyz".into()),
         }
     }
 }
@@ -130,6 +142,27 @@ impl HttpConfig {
     /// The SSE `retry` interval sent to 2025-11-25 clients.
     pub fn sse_retry(mut self, retry: Duration) -> Self {
         self.sse_retry = retry;
+        self
+    }
+
+    /// How long requests in flight get to finish on shutdown (`--shutdown-timeout`,
+    /// `MCPGEN_SHUTDOWN_TIMEOUT`).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// The liveness probe's path, or `None` to turn it off (`--health-path`,
+    /// `MCPGEN_HEALTH_PATH`; `off` on the command line).
+    pub fn health_path(mut self, path: Option<String>) -> Self {
+        self.health_path = path;
+        self
+    }
+
+    /// The readiness probe's path, or `None` to turn it off (`--ready-path`,
+    /// `MCPGEN_READY_PATH`; `off` on the command line).
+    pub fn ready_path(mut self, path: Option<String>) -> Self {
+        self.ready_path = path;
         self
     }
 }
@@ -223,6 +256,17 @@ impl SessionStore {
     fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
         lock(self.shard(id)).remove(id)
     }
+    /// Ends every live connection of every session for a shutdown.
+    fn close_streams_for_shutdown(&self, retry_ms: u64) {
+        for shard in &self.shards {
+            for session in lock(shard).values() {
+                for stream in lock(&session.streams).iter() {
+                    stream.close_for_shutdown(retry_ms);
+                }
+            }
+        }
+    }
+
     fn expire(&self, idle: Duration) {
         let cutoff = now_secs().saturating_sub(idle.as_secs());
         for shard in &self.shards {
@@ -239,7 +283,8 @@ impl SessionStore {
 }
 
 /// The Streamable HTTP endpoint: a cheaply cloned handle that turns requests into
-/// responses. [`serve`] runs it on a TCP listener.
+/// responses. `McpService` exposes it as a tower service; the standalone server
+/// runs that on a TCP listener.
 #[derive(Clone)]
 pub(crate) struct Endpoint {
     inner: Arc<EndpointInner>,
@@ -249,9 +294,10 @@ struct EndpointInner {
     shared: Arc<Shared>,
     config: HttpConfig,
     sessions: SessionStore,
+    sweeper: std::sync::Once,
 }
 
-fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
     Full::new(bytes.into())
         .map_err(|never| match never {})
         .boxed_unsync()
@@ -287,6 +333,18 @@ fn http_error(status: StatusCode, code: i32, message: &str) -> Response<Response
         status,
         &jsonrpc::error_response(None, &RequestError::new(code, message)),
     )
+}
+
+/// 503 while the server drains: a load balancer (or the client) retries elsewhere.
+fn shutting_down() -> Response<ResponseBody> {
+    let mut r = http_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::SERVER_UNAVAILABLE,
+        "Service Unavailable: the server is shutting down; retry on another instance",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
 }
 
 fn json_response(status: StatusCode, body: &RawValue) -> Response<ResponseBody> {
@@ -418,6 +476,7 @@ impl Endpoint {
                 shared,
                 config,
                 sessions: SessionStore::new(),
+                sweeper: std::sync::Once::new(),
             }),
         }
     }
@@ -454,17 +513,24 @@ impl Endpoint {
         Ok(())
     }
 
-    /// Serves one HTTP request.
-    pub(crate) async fn handle(&self, req: Request<IncomingBody>) -> Response<ResponseBody> {
-        if req.uri().path() != self.inner.config.path {
-            return status_only(StatusCode::NOT_FOUND);
-        }
+    /// Serves one HTTP request to the MCP endpoint, whatever its path (the router
+    /// in front decides which requests come here).
+    pub(crate) async fn handle<B>(&self, req: Request<B>) -> Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.start_sweeper();
         if let Err(r) = self.check_origin(req.headers()) {
             return r;
         }
         match *req.method() {
             http::Method::POST => self.post(req).await,
             // GET and DELETE belong to legacy sessions (§1.2 row 2).
+            // New work goes elsewhere while the server drains; a POST is sorted
+            // below, as one carrying only answers to the server's own questions
+            // still helps requests in flight finish.
+            http::Method::GET if self.is_draining() => shutting_down(),
             http::Method::GET => match check_legacy_version(req.headers()) {
                 Ok(()) => self.get(req.headers()),
                 Err(r) => r,
@@ -507,10 +573,15 @@ impl Endpoint {
         }
     }
 
-    async fn post(&self, req: Request<IncomingBody>) -> Response<ResponseBody> {
-        let (parts, body) = req.into_parts();
-        let headers = parts.headers;
-        let content_type = header_str(&headers, "content-type").unwrap_or_default();
+    async fn post<B>(&self, req: Request<B>) -> Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (head, body) = req.into_parts();
+        let parts = RequestParts::http(head.headers, head.extensions);
+        let headers = &parts.headers;
+        let content_type = header_str(headers, "content-type").unwrap_or_default();
         if !starts_with_ignore_case(content_type, "application/json") {
             return http_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -521,7 +592,7 @@ impl Endpoint {
         // Both eras require `Accept` listing application/json and text/event-stream:
         // a client without one would not read an SSE answer. One of the two (or
         // `*/*`) is tolerated, as clients in the wild send.
-        let accepted = header_str(&headers, "accept").is_some_and(|accept| {
+        let accepted = header_str(headers, "accept").is_some_and(|accept| {
             ["application/json", "text/event-stream", "*/*"]
                 .iter()
                 .any(|media| contains_ignore_case(accept, media))
@@ -560,8 +631,8 @@ impl Endpoint {
         };
         let is_batch =
             values.len() > 1 || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-        if is_modern(&headers, &values, is_batch) {
-            return self.post_modern(&headers, values, is_batch).await;
+        if is_modern(headers, &values, is_batch) {
+            return self.post_modern(&parts, values, is_batch).await;
         }
         let is_initialize = !is_batch
             && values.first().is_some_and(|v| {
@@ -569,7 +640,7 @@ impl Endpoint {
             });
         // An `initialize` is served whatever version header it carries (§1.2 row 5).
         if !is_initialize {
-            if let Err(r) = check_legacy_version(&headers) {
+            if let Err(r) = check_legacy_version(headers) {
                 return r;
             }
         }
@@ -585,6 +656,13 @@ impl Endpoint {
                     );
                 }
             }
+        }
+        if self.is_draining()
+            && messages
+                .iter()
+                .any(|m| matches!(m, Incoming::Request { .. }))
+        {
+            return shutting_down();
         }
         // `initialize` opens a session; it must come alone.
         if let [Incoming::Request { method, .. }] = messages.as_slice() {
@@ -605,7 +683,7 @@ impl Endpoint {
                 "Invalid request: initialize must be sent alone",
             );
         }
-        let (_, session) = match self.session(&headers) {
+        let (_, session) = match self.session(headers) {
             Ok(s) => s,
             Err(r) => return r,
         };
@@ -634,9 +712,9 @@ impl Endpoint {
             return status_only(StatusCode::ACCEPTED);
         }
         if self.inner.config.json_responses {
-            self.answer_json(session, requests, is_batch).await
+            self.answer_json(session, requests, is_batch, parts).await
         } else {
-            self.answer_sse(session, requests).await
+            self.answer_sse(session, requests, parts).await
         }
     }
 
@@ -644,7 +722,7 @@ impl Endpoint {
     /// statelessly. Nothing of a session is read or made.
     async fn post_modern(
         &self,
-        headers: &HeaderMap,
+        parts: &Arc<RequestParts>,
         mut values: Vec<Value>,
         is_batch: bool,
     ) -> Response<ResponseBody> {
@@ -665,6 +743,7 @@ impl Endpoint {
             }
         };
         let (id, method, params) = match jsonrpc::classify(value) {
+            Ok(Incoming::Request { .. }) if self.is_draining() => return shutting_down(),
             Ok(Incoming::Request { id, method, params }) => (id, method, params),
             // Closing the stream is how a 2026 client cancels; other notifications
             // need no answer.
@@ -687,7 +766,7 @@ impl Endpoint {
         let meta = match shared.admit_modern(
             &method,
             params.as_ref(),
-            Some(headers as &dyn modern::Headers),
+            Some(&parts.headers as &dyn modern::Headers),
         ) {
             Ok(meta) => meta,
             Err(rejection) => {
@@ -710,8 +789,15 @@ impl Endpoint {
         };
         let cancel = CancellationToken::new();
         let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
-        let mut response =
-            Box::pin(shared.handle_modern(meta, id, method, params, outbound, cancel.clone()));
+        let mut response = Box::pin(shared.handle_modern(
+            meta,
+            id,
+            method,
+            params,
+            outbound,
+            cancel.clone(),
+            parts.clone(),
+        ));
         if let Poll::Ready(answer) = poll_once(response.as_mut()).await {
             // Finished at once: a lone response goes out as plain JSON.
             if let (Some(answer), true) = (&answer, rx.is_empty()) {
@@ -740,6 +826,7 @@ impl Endpoint {
         };
         send(&listen::acknowledgement(&id, honoured));
         let (closed_tx, closed) = tokio::sync::oneshot::channel::<()>();
+        let streams_end = self.inner.shared.drain.streams_end().clone();
         tokio::spawn(async move {
             let mut closed = closed;
             let mut keep_alive = tokio::time::interval(LISTEN_KEEP_ALIVE);
@@ -747,6 +834,8 @@ impl Endpoint {
             loop {
                 tokio::select! {
                     _ = &mut closed => break,
+                    // A 2026 listener simply listens again, on another instance.
+                    _ = streams_end.cancelled() => break,
                     _ = keep_alive.tick() => {
                         // A comment line keeps proxies from timing the stream out.
                         if keep_alive_tx.send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
@@ -774,6 +863,7 @@ impl Endpoint {
                 let session = Arc::new(HttpSession::new());
                 session.core.negotiate(negotiated);
                 let session_id = new_session_id();
+                session.core.set_tag(SessionTag(&session_id).to_string());
                 operator_log::session_opened(&session.core, &SessionTag(&session_id));
                 self.inner.sessions.insert(session_id.clone(), session);
                 let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, &result));
@@ -794,13 +884,21 @@ impl Endpoint {
         session: Arc<HttpSession>,
         requests: Vec<(RequestId, MethodName, Option<Value>)>,
         is_batch: bool,
+        parts: Arc<RequestParts>,
     ) -> Response<ResponseBody> {
         let outbound: Arc<dyn Outbound> = Arc::new(StandaloneOutbound(session.clone()));
         let shared = &self.inner.shared;
         let futures: Vec<_> = requests
             .into_iter()
             .map(|(id, method, params)| {
-                shared.handle_request(&session.core, id, method, params, outbound.clone())
+                shared.handle_request(
+                    &session.core,
+                    id,
+                    method,
+                    params,
+                    outbound.clone(),
+                    parts.clone(),
+                )
             })
             .collect();
         let mut responses: Vec<Encoded> = futures_util::future::join_all(futures)
@@ -819,6 +917,7 @@ impl Endpoint {
         &self,
         session: Arc<HttpSession>,
         requests: Vec<(RequestId, MethodName, Option<Value>)>,
+        parts: Arc<RequestParts>,
     ) -> Response<ResponseBody> {
         let stream = session.new_stream(requests.len());
         let version = session.core.version();
@@ -837,6 +936,7 @@ impl Endpoint {
                 method,
                 params,
                 outbound.clone(),
+                parts.clone(),
             ));
             // Most handlers finish on their first poll; running that poll here lets
             // the whole stream go out as one write instead of a chunk per event.
@@ -921,11 +1021,13 @@ impl Endpoint {
     fn forward_events(&self, session: &Arc<HttpSession>) {
         let mut events = self.inner.shared.link.events.subscribe();
         let session = session.clone();
+        let streams_end = self.inner.shared.drain.streams_end().clone();
         tokio::spawn(async move {
             let stream = session.standalone();
             loop {
                 let event = tokio::select! {
                     e = events.recv() => e,
+                    _ = streams_end.cancelled() => break,
                     _ = tokio::time::sleep(Duration::from_secs(5)) => {
                         if stream.is_connected() { continue } else { break }
                     }
@@ -961,11 +1063,47 @@ impl Endpoint {
         status_only(StatusCode::OK)
     }
 
-    /// Ends sessions idle for longer than the configured timeout.
-    fn expire_idle_sessions(&self) {
-        self.inner
-            .sessions
-            .expire(self.inner.config.session_idle_timeout);
+    /// Starts the task that ends sessions idle for longer than the configured
+    /// timeout, on the first request (that is where a runtime surely exists). It
+    /// ends once the endpoint is dropped.
+    fn start_sweeper(&self) {
+        self.inner.sweeper.call_once(|| {
+            let inner = Arc::downgrade(&self.inner);
+            let period = (self.inner.config.session_idle_timeout / 4).max(Duration::from_secs(1));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(period);
+                loop {
+                    tick.tick().await;
+                    let Some(inner) = inner.upgrade() else { break };
+                    inner.sessions.expire(inner.config.session_idle_timeout);
+                }
+            });
+        });
+    }
+
+    /// The endpoint's settings.
+    pub(crate) fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn is_draining(&self) -> bool {
+        self.inner.shared.drain.is_draining()
+    }
+
+    /// Shuts down gracefully: from now on new sessions and requests get 503; those
+    /// in flight (tasks included) get up to `grace` to finish and are then answered
+    /// with an error (tasks fail); then every open SSE connection ends with its
+    /// last event id and a `retry`, so clients resume elsewhere.
+    pub(crate) async fn drain(&self, grace: Duration) {
+        let cut_short = self.inner.shared.drain.drain(grace).await;
+        if cut_short > 0 {
+            tracing::warn!(
+                requests = cut_short,
+                "shutdown deadline passed; requests still running were answered with an error"
+            );
+        }
+        let retry_ms = self.inner.config.sse_retry.as_millis() as u64;
+        self.inner.sessions.close_streams_for_shutdown(retry_ms);
     }
 }
 
@@ -976,49 +1114,6 @@ fn finish(stream: &Stream, answer: Option<Encoded>) {
             stream.push(&response, true);
         }
         None => stream.forgo_response(),
-    }
-}
-
-/// Serves Streamable HTTP on `listener` until the process ends.
-pub(crate) async fn serve(endpoint: Endpoint, listener: TcpListener) -> std::io::Result<()> {
-    {
-        let endpoint = endpoint.clone();
-        let period = (endpoint.inner.config.session_idle_timeout / 4).max(Duration::from_secs(1));
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(period);
-            loop {
-                tick.tick().await;
-                endpoint.expire_idle_sessions();
-            }
-        });
-    }
-    loop {
-        let (tcp, _peer): (_, SocketAddr) = match listener.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                // Out of file descriptors and similar: back off, keep serving.
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
-        let endpoint = endpoint.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let endpoint = endpoint.clone();
-                async move { Ok::<_, Infallible>(endpoint.handle(req).await) }
-            });
-            let io = hyper_util::rt::TokioIo::new(tcp);
-            // A client that trickles its headers is cut off rather than holding a
-            // connection forever.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                .keep_alive(true)
-                .serve_connection(io, service)
-                .await;
-        });
     }
 }
 

@@ -1,7 +1,9 @@
 //! Transports: stdio and Streamable HTTP.
 
 pub(crate) mod http;
+pub(crate) mod service;
 pub(crate) mod sse;
+pub(crate) mod standalone;
 pub(crate) mod stdio;
 
 use std::pin::Pin;

@@ -144,6 +144,21 @@ impl Stream {
         lock(&self.state).live = None;
     }
 
+    /// Ends the live connection for a shutdown: a last event restating the stream's
+    /// last event id and how long to wait, so the client resumes (elsewhere, behind
+    /// a load balancer) from there. The stream itself stays resumable.
+    pub(crate) fn close_for_shutdown(&self, retry_ms: u64) {
+        let mut s = lock(&self.state);
+        let Some(live) = s.live.take() else {
+            return;
+        };
+        let last = s.next_seq - 1;
+        let _ = live.send(Bytes::from(format!(
+            "id: {}-{last}\nretry: {retry_ms}\ndata: \n\n",
+            self.id
+        )));
+    }
+
     /// A response owed is not coming (the request was cancelled).
     pub(crate) fn forgo_response(&self) {
         let mut s = lock(&self.state);
@@ -202,6 +217,21 @@ mod tests {
             rx.try_recv().is_err(),
             "the stream is complete: nothing more"
         );
+    }
+
+    #[test]
+    fn a_shutdown_ends_the_connection_with_the_last_id_and_a_retry() {
+        let stream = Stream::new(3, 0);
+        let mut rx = stream.attach(None, None, false).unwrap();
+        stream.push(&RawValue::from_string("{}".into()).unwrap(), false);
+        stream.close_for_shutdown(1500);
+        assert!(!stream.is_connected());
+        let _event = rx.try_recv().unwrap();
+        let last = rx.try_recv().unwrap();
+        assert_eq!(&last[..], b"id: 3-1\nretry: 1500\ndata: \n\n");
+        assert!(rx.try_recv().is_err(), "the connection ends");
+        // Still resumable from where it ended.
+        assert!(stream.attach(Some(1), None, false).is_some());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::listen::{self, Filter};
 use crate::method::{Capability, Era, Method, MethodName};
 use crate::modern;
 use crate::operator_log;
+use crate::parts::RequestParts;
 use crate::server::Shared;
 use crate::session::{Outbound, Session, lock};
 
@@ -219,8 +220,14 @@ async fn handle_message(io: &Io<'_>, tasks: &mut JoinSet<()>, value: Value) {
                 let _ = tx.send(early);
                 return;
             }
-            let mut response =
-                Box::pin(shared.handle_request(session, id, method, params, outbound.clone()));
+            let mut response = Box::pin(shared.handle_request(
+                session,
+                id,
+                method,
+                params,
+                outbound.clone(),
+                RequestParts::none(),
+            ));
             match poll_once(response.as_mut()).await {
                 Poll::Ready(Some(answer)) => {
                     let _ = tx.send(answer);
@@ -302,6 +309,7 @@ async fn serve_modern(
         params,
         io.outbound.clone(),
         cancel,
+        RequestParts::none(),
     );
     let mut response = Box::pin(async move {
         let answer = response.await;
@@ -412,7 +420,14 @@ fn handle_batch(
     let futures: Vec<_> = pending
         .into_iter()
         .map(|(id, method, params)| {
-            shared.handle_request(session, id, method, params, outbound.clone())
+            shared.handle_request(
+                session,
+                id,
+                method,
+                params,
+                outbound.clone(),
+                RequestParts::none(),
+            )
         })
         .collect();
     let tx = tx.clone();
