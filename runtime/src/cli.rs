@@ -58,6 +58,30 @@ struct Args {
     /// The key used before `--state-key` during a rotation: state it sealed is still accepted.
     #[arg(long, env = "MCPGEN_PREVIOUS_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key, requires = "state_key")]
     previous_state_key: Option<[u8; 32]>,
+    /// On SIGTERM or SIGINT, how long requests in flight get to finish before they
+    /// are answered with an error (HTTP; e.g. 30s, 2m).
+    #[arg(long, env = "MCPGEN_SHUTDOWN_TIMEOUT", default_value = "30s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    shutdown_timeout: std::time::Duration,
+    /// The liveness probe's path (200 while the process runs), or `off`.
+    #[arg(
+        long,
+        env = "MCPGEN_HEALTH_PATH",
+        default_value = "/healthz",
+        value_name = "PATH|off"
+    )]
+    health_path: String,
+    /// The readiness probe's path (503 while the server shuts down), or `off`.
+    #[arg(
+        long,
+        env = "MCPGEN_READY_PATH",
+        default_value = "/readyz",
+        value_name = "PATH|off"
+    )]
+    ready_path: String,
+    /// How the server's own log lines are written on stderr: `text` for people,
+    /// `json` (one object per line, with the request's span) for log collectors.
+    #[arg(long, env = "MCPGEN_LOG_FORMAT", default_value = "text", value_name = "FORMAT", value_parser = ["text", "json"])]
+    log_format: String,
     /// The server's own log filter on stderr (error, warn, info, debug, trace; or
     /// a tracing filter such as `mcpgen_runtime=debug`). `info` shows sessions and
     /// errors, `debug` every request.
@@ -148,12 +172,32 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
         );
         tracing_subscriber::EnvFilter::new("warn")
     });
-    tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(std::io::stderr);
+    if args.log_format == "json" {
+        log.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
         // Colour codes only for a person reading a terminal, not in captured logs.
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        log.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+    let probe = |path: String| (path != "off").then_some(path);
+    let (health_path, ready_path) = (probe(args.health_path), probe(args.ready_path));
+    for (flag, route) in [
+        ("--health-path", &health_path),
+        ("--ready-path", &ready_path),
+    ] {
+        if route.as_deref() == Some(args.path.as_str()) {
+            eprintln!(
+                "error: {flag} `{}` is the MCP endpoint's path; pick another, or `off`",
+                args.path
+            );
+            return ExitCode::from(2);
+        }
+    }
     let serve_http = args.http.filter(|_| !args.stdio);
     if serve_http.is_none() && std::io::stdin().is_terminal() {
         // Someone ran the server by hand: tell them why nothing happens.
@@ -181,7 +225,10 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
                     .path(args.path)
                     .allowed_origins(args.allowed_origins)
                     .allowed_hosts(args.allowed_hosts)
-                    .json_responses(args.json_responses);
+                    .json_responses(args.json_responses)
+                    .shutdown_timeout(args.shutdown_timeout)
+                    .health_path(health_path)
+                    .ready_path(ready_path);
                 server.serve_http(addr, config).await
             }
             None => server.serve_stdio().await,
