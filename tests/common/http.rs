@@ -243,6 +243,17 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> HttpReply {
+    send_to(addr, method, "/mcp", headers, body).await
+}
+
+/// Like [`send`], to another path than `/mcp`.
+pub async fn send_to(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> HttpReply {
     let mut all: Vec<(String, String)> = vec![("host".into(), addr.to_string())];
     if method == Method::POST {
         all.push(("content-type".into(), "application/json".into()));
@@ -259,7 +270,7 @@ pub async fn send(
             all.push((name.to_ascii_lowercase(), (*value).to_owned()));
         }
     }
-    let mut request = Request::builder().method(method.clone()).uri("/mcp");
+    let mut request = Request::builder().method(method.clone()).uri(path);
     for (n, v) in &all {
         request = request.header(n.as_str(), v.as_str());
     }
