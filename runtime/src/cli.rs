@@ -70,6 +70,15 @@ struct Args {
         value_name = "PATH|off"
     )]
     health_path: String,
+    /// The Prometheus metrics' path (OpenMetrics text), or `off` (then no metrics
+    /// are kept).
+    #[arg(
+        long,
+        env = "MCPGEN_METRICS_PATH",
+        default_value = "/metrics",
+        value_name = "PATH|off"
+    )]
+    metrics_path: String,
     /// The readiness probe's path (503 while the server shuts down), or `off`.
     #[arg(
         long,
@@ -186,9 +195,14 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
     }
     let probe = |path: String| (path != "off").then_some(path);
     let (health_path, ready_path) = (probe(args.health_path), probe(args.ready_path));
+    let metrics_path = probe(args.metrics_path);
+    if metrics_path.is_none() {
+        server = server.metrics(false);
+    }
     for (flag, route) in [
         ("--health-path", &health_path),
         ("--ready-path", &ready_path),
+        ("--metrics-path", &metrics_path),
     ] {
         if route.as_deref() == Some(args.path.as_str()) {
             eprintln!(
@@ -228,7 +242,8 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
                     .json_responses(args.json_responses)
                     .shutdown_timeout(args.shutdown_timeout)
                     .health_path(health_path)
-                    .ready_path(ready_path);
+                    .ready_path(ready_path)
+                    .metrics_path(metrics_path);
                 server.serve_http(addr, config).await
             }
             None => server.serve_stdio().await,

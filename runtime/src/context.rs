@@ -12,6 +12,7 @@ use crate::error::ClientError;
 use crate::events::{Events, ServerEvent};
 use crate::jsonrpc::{self, RequestId};
 use crate::method;
+use crate::metrics::Metrics;
 use crate::parts::RequestParts;
 use crate::protocol::{
     CreateMessageParams, CreateMessageResult, Elicitation, ElicitationForm, Implementation,
@@ -65,6 +66,7 @@ pub(crate) struct ServerLink {
     pub events: Events,
     /// How long a question to the client (sampling, elicitation, roots) waits.
     pub client_request_timeout: Duration,
+    pub metrics: Metrics,
 }
 
 struct Inner {
@@ -422,7 +424,12 @@ impl Context {
     /// Asks the client: in a session, a server-to-client request on this request's
     /// stream, awaited with the server's timeout (on timeout the client is told to
     /// cancel); for a modern request, an input request keyed `key` (see [`Replay`]).
-    async fn request(&self, key: &str, method: &str, params: Value) -> Result<Value, ClientError> {
+    async fn request(
+        &self,
+        key: &str,
+        method: &'static str,
+        params: Value,
+    ) -> Result<Value, ClientError> {
         let task = self.inner.detach.as_ref().and_then(|d| d.task());
         match (task, &self.inner.questions) {
             (Some(task), _) | (None, Questions::Task(task)) => {
@@ -446,6 +453,10 @@ impl Context {
             .send(jsonrpc::request(&id, method, params))
         {
             session.abandon_client_request(&id);
+            self.inner
+                .link
+                .metrics
+                .client_request(method, "disconnected");
             return Err(ClientError::Disconnected);
         }
         let timeout: Duration = self.inner.link.client_request_timeout;
@@ -454,6 +465,13 @@ impl Context {
             _ = tokio::time::sleep(timeout) => Err(ClientError::Timeout),
             _ = self.inner.cancel.cancelled() => Err(ClientError::Disconnected),
         };
+        let counted = match &outcome {
+            Ok(Ok(_)) => "answered",
+            Ok(Err(_)) => "error",
+            Err(ClientError::Timeout) => "timeout",
+            Err(_) => "disconnected",
+        };
+        self.inner.link.metrics.client_request(method, counted);
         if outcome.is_err() {
             session.abandon_client_request(&id);
             if matches!(outcome, Err(ClientError::Timeout)) {

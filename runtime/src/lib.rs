@@ -35,6 +35,7 @@ mod events;
 pub mod jsonrpc;
 mod listen;
 mod method;
+mod metrics;
 mod middleware;
 mod modern;
 mod operator_log;
@@ -59,6 +60,7 @@ pub use error::{
     ToolResult,
 };
 pub use jsonrpc::RequestId;
+pub use metrics::CONTENT_TYPE as METRICS_CONTENT_TYPE;
 pub use middleware::{McpRequest, Middleware, Outcome};
 pub use protocol::{
     Annotations, CallToolResult, Completion, CompletionRequest, Content, CreateMessageParams,

@@ -167,6 +167,36 @@ impl Method {
         }
     }
 
+    /// The method's wire name; `unknown` for [`Method::Unknown`] (a bounded set,
+    /// fit for a metric label).
+    pub(crate) fn wire_name(self) -> &'static str {
+        match self {
+            Method::Initialize => INITIALIZE,
+            Method::Ping => PING,
+            Method::ToolsList => TOOLS_LIST,
+            Method::ToolsCall => TOOLS_CALL,
+            Method::ResourcesList => RESOURCES_LIST,
+            Method::ResourcesTemplatesList => RESOURCES_TEMPLATES_LIST,
+            Method::ResourcesRead => RESOURCES_READ,
+            Method::ResourcesSubscribe => RESOURCES_SUBSCRIBE,
+            Method::ResourcesUnsubscribe => RESOURCES_UNSUBSCRIBE,
+            Method::PromptsList => PROMPTS_LIST,
+            Method::PromptsGet => PROMPTS_GET,
+            Method::CompletionComplete => COMPLETION_COMPLETE,
+            Method::LoggingSetLevel => LOGGING_SET_LEVEL,
+            Method::TasksGet => TASKS_GET,
+            Method::TasksResult => TASKS_RESULT,
+            Method::TasksList => TASKS_LIST,
+            Method::TasksCancel => TASKS_CANCEL,
+            Method::TasksUpdate => TASKS_UPDATE,
+            Method::ServerDiscover => SERVER_DISCOVER,
+            Method::SubscriptionsListen => SUBSCRIPTIONS_LISTEN,
+            Method::NotificationsInitialized => NOTIFICATIONS_INITIALIZED,
+            Method::NotificationsCancelled => NOTIFICATIONS_CANCELLED,
+            Method::Unknown => "unknown",
+        }
+    }
+
     /// Which era serves this method (notifications count as legacy: a modern
     /// client sends none).
     pub(crate) fn era(self) -> Option<Era> {
@@ -296,11 +326,13 @@ mod tests {
     fn every_method_round_trips_through_its_name() {
         for (method, name) in TABLE {
             assert_eq!(Method::parse(name), method);
+            assert_eq!(method.wire_name(), name);
             assert!(method.era().is_some());
         }
         assert_eq!(Method::parse("tools/calla"), Method::Unknown);
         assert_eq!(Method::parse("TOOLS/LIST"), Method::Unknown);
         assert_eq!(Method::Unknown.era(), None);
+        assert_eq!(Method::Unknown.wire_name(), "unknown");
     }
 
     #[test]

@@ -95,17 +95,31 @@ impl RequestLog {
         params: Option<&Value>,
         labels: RequestLabels<'_>,
     ) -> RequestLog {
+        // Field names follow OpenTelemetry's conventions for MCP where they exist.
         let span = tracing::info_span!(
             "mcp.request",
-            method = method.as_str(),
-            name = subject(method.method(), params).as_deref(),
-            era = if labels.version.is_modern() { "stateless" } else { "session" },
-            version = %labels.version,
-            session = labels.session,
+            mcp.method.name = method.as_str(),
+            gen_ai.tool.name = tracing::field::Empty,
+            gen_ai.prompt.name = tracing::field::Empty,
+            mcp.resource.uri = tracing::field::Empty,
+            mcp.era = if labels.version.is_modern() { "stateless" } else { "session" },
+            mcp.protocol.version = %labels.version,
+            mcp.session.tag = labels.session,
             traceparent = labels.traceparent,
             outcome = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
+        if !span.is_disabled() {
+            let field = match method.method() {
+                Method::ToolsCall => Some("gen_ai.tool.name"),
+                Method::PromptsGet => Some("gen_ai.prompt.name"),
+                m if m.subject() == Some(Subject::Uri) => Some("mcp.resource.uri"),
+                _ => None,
+            };
+            if let (Some(field), Some(subject)) = (field, subject(method.method(), params)) {
+                span.record(field, subject);
+            }
+        }
         let debug = tracing::enabled!(tracing::Level::DEBUG);
         RequestLog {
             started: (debug || !span.is_disabled()).then(Instant::now),

@@ -263,6 +263,8 @@ pub(crate) struct ToolEntry {
     /// The `x-mcp-header` parameters of the input schema.
     #[allow(dead_code)] // read by the 2026 dispatch
     pub header_params: Vec<HeaderParam>,
+    /// The name as metrics label it (shared, so counting a call allocates nothing).
+    pub metric_name: Arc<str>,
 }
 
 pub(crate) struct ResourceEntry {
@@ -310,6 +312,8 @@ pub(crate) struct PromptEntry {
     pub source: PromptSource,
     /// Parsed once: the message templates of a templated prompt.
     pub messages: Option<Value>,
+    /// The name as metrics label it.
+    pub metric_name: Arc<str>,
 }
 
 pub(crate) struct Registry {
@@ -333,6 +337,11 @@ impl Registry {
     /// The tool registered under `name`.
     pub(crate) fn tool(&self, name: &str) -> Option<&ToolEntry> {
         self.tool_index.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// The prompt registered under `name`.
+    pub(crate) fn prompt(&self, name: &str) -> Option<&PromptEntry> {
+        self.prompt_index.get(name).map(|&i| &self.prompts[i])
     }
 }
 
@@ -514,8 +523,10 @@ impl ServerBuilder {
             .unwrap_or_default();
         let handler: ToolHandler = Arc::new(move |ctx, args| Box::pin(handler(ctx, args)));
         let r = &mut self.registry;
+        let metric_name = Arc::from(name.as_str());
         r.tool_index.insert(name, r.tools.len());
         r.tools.push(ToolEntry {
+            metric_name,
             definition,
             validator,
             handler,
@@ -672,8 +683,10 @@ impl ServerBuilder {
             PromptSource::Handler(_) => None,
         };
         let r = &mut self.registry;
+        let metric_name = Arc::from(name.as_str());
         r.prompt_index.insert(name, r.prompts.len());
         r.prompts.push(PromptEntry {
+            metric_name,
             definition,
             required,
             source,

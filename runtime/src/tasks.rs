@@ -270,6 +270,27 @@ impl TaskStore {
         Ok((tasks.into_iter().map(|(_, task)| task).collect(), next))
     }
 
+    /// How many tasks the store holds in each state (for metrics).
+    pub(crate) fn count_by_state(&self) -> [(&'static str, usize); 5] {
+        let mut counts = [
+            Status::Working,
+            Status::InputRequired,
+            Status::Completed,
+            Status::Failed,
+            Status::Cancelled,
+        ]
+        .map(|s| (s.as_str(), 0));
+        for shard in &*self.by_id {
+            for task in lock(shard).values() {
+                let state = task.status().as_str();
+                if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+                    slot.1 += 1;
+                }
+            }
+        }
+        counts
+    }
+
     /// Drops every task whose `ttl` has elapsed since it ended. `get` and `create` call
     /// this on the way at most once every [`SWEEP_EVERY`]; a server may also call it
     /// on a timer.

@@ -49,7 +49,14 @@ fn transports_sit_above_the_server() {
 /// The layers of ARCHITECTURE.md ("Runtime modules"), from the bottom: a module
 /// may import only modules of lower layers.
 const LAYERS: &[&[&str]] = &[
-    &["protocol", "method", "seal", "uri_template", "parts"],
+    &[
+        "protocol",
+        "method",
+        "seal",
+        "uri_template",
+        "parts",
+        "metrics",
+    ],
     &["error", "downgrade"],
     &["jsonrpc"],
     &["drain"],

@@ -17,6 +17,7 @@ use crate::drain::Drain;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
 use crate::method::{Method, MethodName, Subject};
+use crate::metrics::RequestOutcome;
 use crate::middleware::{self, Chain, McpRequest, Outcome};
 use crate::modern::{self, RequestMeta};
 use crate::operator_log::{self, RequestLabels, RequestLog};
@@ -530,6 +531,8 @@ fn traceparent(parts: &RequestParts, params: Option<&Value>) -> Option<String> {
 struct Watch {
     log: RequestLog,
     middleware: Option<Watched>,
+    /// When it started and the name it is counted under, while metrics are on.
+    metrics: Option<(Instant, Option<Arc<str>>, Arc<Shared>)>,
 }
 
 /// What middleware's `after` is shown, kept from before dispatch (only when the
@@ -547,7 +550,7 @@ impl Watch {
     /// Starts watching a request and runs the middleware's `before`: the verdict
     /// says whether the request may be dispatched.
     fn start(
-        shared: &Shared,
+        shared: &Arc<Shared>,
         id: &RequestId,
         method: &MethodName,
         params: Option<&Value>,
@@ -555,12 +558,20 @@ impl Watch {
         parts: &Arc<RequestParts>,
     ) -> (Watch, Result<(), RequestError>) {
         let (version, session) = (labels.version, labels.session);
+        let metrics = shared.link.metrics.is_on().then(|| {
+            (
+                Instant::now(),
+                shared.metric_name(method.method(), params),
+                shared.clone(),
+            )
+        });
         let log = RequestLog::start(method, params, labels);
         if shared.middleware.is_empty() {
             return (
                 Watch {
                     log,
                     middleware: None,
+                    metrics,
                 },
                 Ok(()),
             );
@@ -589,6 +600,7 @@ impl Watch {
             Watch {
                 log,
                 middleware: Some(watched),
+                metrics,
             },
             verdict,
         )
@@ -617,6 +629,26 @@ impl Watch {
             self.log
                 .span()
                 .in_scope(|| middleware::after(&w.chain, &request, &outcome));
+        }
+        if let Some((started, name, shared)) = self.metrics {
+            let outcome = match answer {
+                None => RequestOutcome::Cancelled,
+                Some(Err(_)) => RequestOutcome::Error,
+                // A tool's own failure is a result; metrics tell it apart.
+                Some(Ok(result))
+                    if method.method() == Method::ToolsCall
+                        && result.get().contains("\"isError\":true") =>
+                {
+                    RequestOutcome::ToolError
+                }
+                Some(Ok(_)) => RequestOutcome::Ok,
+            };
+            shared.link.metrics.request(
+                method.method().wire_name(),
+                name,
+                outcome,
+                started.elapsed(),
+            );
         }
         self.log.finish(method.as_str(), id, answer);
     }

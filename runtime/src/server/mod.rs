@@ -17,6 +17,8 @@ use crate::downgrade;
 use crate::drain::Drain;
 use crate::events::Events;
 use crate::jsonrpc::{self, Encoded};
+use crate::method::Method;
+use crate::metrics::Metrics;
 use crate::middleware::{Chain, Middleware};
 use crate::modern;
 use crate::protocol::ProtocolVersion;
@@ -169,6 +171,7 @@ impl Server {
                     name,
                     events: Events::new(),
                     client_request_timeout: Duration::from_secs(60),
+                    metrics: Metrics::new(),
                 }),
                 page_size: 100,
                 lists,
@@ -220,10 +223,45 @@ impl Server {
         self
     }
 
+    /// Whether the server keeps Prometheus metrics (default: yes). Off, nothing is
+    /// counted or timed for them, and the metrics endpoint is empty.
+    pub fn metrics(mut self, enabled: bool) -> Self {
+        let link = Arc::get_mut(&mut self.settings().link)
+            .expect("a Server is configured before it serves");
+        link.metrics = if enabled {
+            Metrics::new()
+        } else {
+            Metrics::off()
+        };
+        self
+    }
+
     /// How many items each page of a list method holds (default 100).
     pub fn page_size(mut self, items: usize) -> Self {
         self.settings().page_size = items.max(1);
         self
+    }
+}
+
+impl Shared {
+    /// The metrics' text, task counts read now.
+    pub(crate) fn render_metrics(&self) -> String {
+        let metrics = &self.link.metrics;
+        if !metrics.is_on() {
+            return String::new();
+        }
+        metrics.render(&self.tasks.count_by_state())
+    }
+
+    /// The name a request's metrics carry: the tool or prompt it names, when the
+    /// server declares it (any other name would let clients grow the label set).
+    pub(crate) fn metric_name(&self, method: Method, params: Option<&Value>) -> Option<Arc<str>> {
+        let name = params?.get("name")?.as_str()?;
+        match method {
+            Method::ToolsCall => self.registry.tool(name).map(|t| t.metric_name.clone()),
+            Method::PromptsGet => self.registry.prompt(name).map(|p| p.metric_name.clone()),
+            _ => None,
+        }
     }
 }
 

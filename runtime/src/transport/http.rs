@@ -31,6 +31,7 @@ use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::listen::{self, Filter};
 use crate::method::{self, Method, MethodName};
+use crate::metrics::Rejection;
 use crate::modern;
 use crate::operator_log::{self, SessionTag};
 use crate::parts::RequestParts;
@@ -69,6 +70,9 @@ pub struct HttpConfig {
     /// The standalone server's readiness probe path (default `/readyz`; `None`:
     /// off): 503 while the server drains.
     pub ready_path: Option<String>,
+    /// The standalone server's Prometheus metrics path (default `/metrics`;
+    /// `None`: off).
+    pub metrics_path: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -84,6 +88,7 @@ impl Default for HttpConfig {
             shutdown_timeout: Duration::from_secs(30),
             health_path: Some("/healthz".into()),
             ready_path: Some("/readyz".into()),
+            metrics_path: Some("/metrics".into()),
         }
     }
 }
@@ -163,6 +168,14 @@ impl HttpConfig {
     /// `MCPGEN_READY_PATH`; `off` on the command line).
     pub fn ready_path(mut self, path: Option<String>) -> Self {
         self.ready_path = path;
+        self
+    }
+
+    /// The Prometheus metrics path, or `None` to turn it off (`--metrics-path`,
+    /// `MCPGEN_METRICS_PATH`; `off` on the command line, which also stops the
+    /// server keeping metrics).
+    pub fn metrics_path(mut self, path: Option<String>) -> Self {
+        self.metrics_path = path;
         self
     }
 }
@@ -267,18 +280,22 @@ impl SessionStore {
         }
     }
 
-    fn expire(&self, idle: Duration) {
+    /// Ends sessions idle longer than `idle`; returns how many.
+    fn expire(&self, idle: Duration) -> usize {
         let cutoff = now_secs().saturating_sub(idle.as_secs());
+        let mut ended = 0;
         for shard in &self.shards {
             lock(shard).retain(|id, s| {
                 let keep = s.core.last_seen_secs() >= cutoff || s.has_live_streams();
                 if !keep {
                     s.core.close();
                     operator_log::session_closed(&SessionTag(id), "idle");
+                    ended += 1;
                 }
                 keep
             });
         }
+        ended
     }
 }
 
@@ -357,16 +374,6 @@ fn json_response(status: StatusCode, body: &RawValue) -> Response<ResponseBody> 
     r
 }
 
-/// A body that carries events as they are pushed, until the stream ends.
-fn streamed(rx: mpsc::UnboundedReceiver<Bytes>) -> ResponseBody {
-    let events = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|bytes| (Ok::<_, Infallible>(Frame::data(bytes)), rx))
-    });
-    StreamBody::new(events).boxed_unsync()
-}
-
 /// Every event already queued on a stream, as one body.
 fn queued(rx: &mut mpsc::UnboundedReceiver<Bytes>) -> Vec<u8> {
     let mut body = Vec::new();
@@ -376,8 +383,8 @@ fn queued(rx: &mut mpsc::UnboundedReceiver<Bytes>) -> Vec<u8> {
     body
 }
 
-/// Like [`streamed`], and `guard` is dropped with the body: when the stream ends or
-/// the client goes away.
+/// A body that carries events as they are pushed, until the stream ends; `guard`
+/// is dropped with the body: when the stream ends or the client goes away.
 fn streamed_until_dropped<G: Send + 'static>(
     rx: mpsc::UnboundedReceiver<Bytes>,
     guard: G,
@@ -484,17 +491,24 @@ impl Endpoint {
     /// DNS-rebinding protection: `Host` and `Origin` must be local or allowed.
     fn check_origin(&self, headers: &HeaderMap) -> Result<(), Response<ResponseBody>> {
         let c = &self.inner.config;
-        let forbidden = |why: &str| http_error(StatusCode::FORBIDDEN, -32000, why);
+        let forbidden = |why: &str, reason: Rejection| {
+            let mut r = http_error(StatusCode::FORBIDDEN, -32000, why);
+            r.extensions_mut().insert(reason);
+            r
+        };
         if let Some(host) = header_str(headers, "host") {
             let ok = is_loopback_host(host)
                 || c.allowed_hosts
                     .iter()
                     .any(|h| h == "*" || h.eq_ignore_ascii_case(host));
             if !ok {
-                return Err(forbidden(&format!(
-                    "Forbidden: Host `{host}` is not allowed (DNS-rebinding protection); \
+                return Err(forbidden(
+                    &format!(
+                        "Forbidden: Host `{host}` is not allowed (DNS-rebinding protection); \
                      to serve it, start the server with --allowed-host {host}"
-                )));
+                    ),
+                    Rejection::Host,
+                ));
             }
         }
         if let Some(origin) = header_str(headers, "origin") {
@@ -504,10 +518,13 @@ impl Endpoint {
             let ok = authority.is_some_and(is_loopback_host)
                 || c.allowed_origins.iter().any(|o| o == "*" || o == origin);
             if !ok {
-                return Err(forbidden(&format!(
-                    "Forbidden: Origin `{origin}` is not allowed (DNS-rebinding protection); \
+                return Err(forbidden(
+                    &format!(
+                        "Forbidden: Origin `{origin}` is not allowed (DNS-rebinding protection); \
                      to serve it, start the server with --allowed-origin {origin}"
-                )));
+                    ),
+                    Rejection::Origin,
+                ));
             }
         }
         Ok(())
@@ -521,6 +538,27 @@ impl Endpoint {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         self.start_sweeper();
+        let response = self.route(req).await;
+        let status = response.status();
+        if status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE {
+            let reason = match response.extensions().get::<Rejection>() {
+                Some(reason) => *reason,
+                None if status == StatusCode::NOT_FOUND => Rejection::UnknownSession,
+                None if status == StatusCode::PAYLOAD_TOO_LARGE => Rejection::Limit,
+                None if status == StatusCode::TOO_MANY_REQUESTS => Rejection::Rate,
+                None if status == StatusCode::SERVICE_UNAVAILABLE => Rejection::Draining,
+                None => Rejection::BadInput,
+            };
+            self.inner.shared.link.metrics.rejected(reason);
+        }
+        response
+    }
+
+    async fn route<B>(&self, req: Request<B>) -> Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         if let Err(r) = self.check_origin(req.headers()) {
             return r;
         }
@@ -808,7 +846,13 @@ impl Endpoint {
         }
         tokio::spawn(async move { finish(&stream, response.await) });
         // The client closing the stream cancels the request (2026-07-28).
-        sse_response(streamed_until_dropped(rx, cancel.drop_guard()))
+        sse_response(streamed_until_dropped(
+            rx,
+            (
+                cancel.drop_guard(),
+                self.inner.shared.link.metrics.sse_stream(),
+            ),
+        ))
     }
 
     /// A `subscriptions/listen` stream: the acknowledgement, then the change events
@@ -854,7 +898,10 @@ impl Endpoint {
                 }
             }
         });
-        sse_response(streamed_until_dropped(rx, closed_tx))
+        sse_response(streamed_until_dropped(
+            rx,
+            (closed_tx, self.inner.shared.link.metrics.sse_stream()),
+        ))
     }
 
     fn initialize(&self, id: RequestId, params: Option<&Value>) -> Response<ResponseBody> {
@@ -866,6 +913,7 @@ impl Endpoint {
                 session.core.set_tag(SessionTag(&session_id).to_string());
                 operator_log::session_opened(&session.core, &SessionTag(&session_id));
                 self.inner.sessions.insert(session_id.clone(), session);
+                self.inner.shared.link.metrics.session_opened();
                 let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, &result));
                 if let Ok(v) = HeaderValue::from_str(&session_id) {
                     r.headers_mut().insert("mcp-session-id", v);
@@ -953,7 +1001,7 @@ impl Endpoint {
             let stream = stream.clone();
             tokio::spawn(async move { finish(&stream, response.await) });
         }
-        sse_response(streamed(rx))
+        sse_response(self.streamed(rx))
     }
 
     fn get(&self, headers: &HeaderMap) -> Response<ResponseBody> {
@@ -994,7 +1042,7 @@ impl Endpoint {
                     if stream_id == 0 {
                         self.forward_events(&session);
                     }
-                    sse_response(streamed(rx))
+                    sse_response(self.streamed(rx))
                 }
                 None => status_only(StatusCode::CONFLICT),
             };
@@ -1007,7 +1055,7 @@ impl Endpoint {
         match stream.attach(None, priming, false) {
             Some(rx) => {
                 self.forward_events(&session);
-                sse_response(streamed(rx))
+                sse_response(self.streamed(rx))
             }
             None => http_error(
                 StatusCode::CONFLICT,
@@ -1056,6 +1104,7 @@ impl Endpoint {
         if let Some(session) = self.inner.sessions.remove(&id) {
             session.core.close();
             operator_log::session_closed(&SessionTag(&id), "deleted by the client");
+            self.inner.shared.link.metrics.session_closed();
             for s in lock(&session.streams).iter() {
                 s.disconnect();
             }
@@ -1075,7 +1124,10 @@ impl Endpoint {
                 loop {
                     tick.tick().await;
                     let Some(inner) = inner.upgrade() else { break };
-                    inner.sessions.expire(inner.config.session_idle_timeout);
+                    let ended = inner.sessions.expire(inner.config.session_idle_timeout);
+                    for _ in 0..ended {
+                        inner.shared.link.metrics.session_closed();
+                    }
                 }
             });
         });
@@ -1084,6 +1136,17 @@ impl Endpoint {
     /// The endpoint's settings.
     pub(crate) fn config(&self) -> &HttpConfig {
         &self.inner.config
+    }
+
+    /// A body carrying a stream's events as they are pushed, counted in the
+    /// metrics while open.
+    fn streamed(&self, rx: mpsc::UnboundedReceiver<Bytes>) -> ResponseBody {
+        streamed_until_dropped(rx, self.inner.shared.link.metrics.sse_stream())
+    }
+
+    /// The metrics' text.
+    pub(crate) fn render_metrics(&self) -> String {
+        self.inner.shared.render_metrics()
     }
 
     pub(crate) fn is_draining(&self) -> bool {
@@ -1157,7 +1220,7 @@ mod tests {
         store.insert("idle".into(), idle);
         store.insert("listening".into(), listening);
         store.insert("fresh".into(), fresh);
-        store.expire(Duration::from_secs(60));
+        assert_eq!(store.expire(Duration::from_secs(60)), 1);
         assert!(store.get("idle").is_none());
         assert!(store.get("listening").is_some());
         assert!(store.get("fresh").is_some());

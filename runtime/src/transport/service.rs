@@ -43,6 +43,14 @@ impl McpService {
         &self.endpoint
     }
 
+    /// The server's Prometheus metrics as OpenMetrics text (serve it with
+    /// [`METRICS_CONTENT_TYPE`](crate::METRICS_CONTENT_TYPE)): what the standalone
+    /// server answers at `/metrics`, for an embedding app to serve where it likes.
+    /// Empty when metrics are off ([`Server::metrics`](crate::Server::metrics)).
+    pub fn render_metrics(&self) -> String {
+        self.endpoint.render_metrics()
+    }
+
     /// Whether the service takes new work: false once a shutdown began. What an
     /// embedding app's readiness probe answers.
     pub fn is_ready(&self) -> bool {

@@ -87,6 +87,13 @@ fn route(mut service: McpService, request: Request<Incoming>) -> super::service:
     }
     let response = if is(&config.health_path) {
         probe(StatusCode::OK, "ok")
+    } else if is(&config.metrics_path) {
+        let mut r = Response::new(full(service.render_metrics()));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+        );
+        r
     } else if is(&config.ready_path) {
         if service.endpoint().is_draining() {
             probe(StatusCode::SERVICE_UNAVAILABLE, "draining")
