@@ -12,6 +12,7 @@ use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 use serde_json::Value;
 
 use crate::Server;
+use crate::limits::{Limits, Rate};
 use crate::seal::Sealer;
 use crate::transport::http::HttpConfig;
 
@@ -87,6 +88,24 @@ struct Args {
         value_name = "PATH|off"
     )]
     ready_path: String,
+    /// Requests a session may send (HTTP sessions and stdio): `20/s`, `600/m`,
+    /// `10000/h`, with bursts up to the count. Beyond it: HTTP 429 with Retry-After,
+    /// or on stdio the JSON-RPC error -32000 with `data.retryAfterMs`.
+    #[arg(long, env = "MCPGEN_RATE_LIMIT_PER_SESSION", value_name = "RATE")]
+    rate_limit_per_session: Option<Rate>,
+    /// Requests one client IP address may send (HTTP), as `--rate-limit-per-session`.
+    #[arg(long, env = "MCPGEN_RATE_LIMIT_PER_CLIENT", value_name = "RATE")]
+    rate_limit_per_client: Option<Rate>,
+    /// Sessions open at once (HTTP); `initialize` beyond it gets 503 with Retry-After.
+    #[arg(long, env = "MCPGEN_MAX_SESSIONS", value_name = "N")]
+    max_sessions: Option<usize>,
+    /// Requests of one session served at once; beyond it, 429 (stdio: -32000).
+    #[arg(long, env = "MCPGEN_MAX_REQUESTS_PER_SESSION", value_name = "N")]
+    max_requests_per_session: Option<usize>,
+    /// SSE connections open at once (HTTP); a new GET stream or 2026 listen beyond
+    /// it gets 503 with Retry-After.
+    #[arg(long, env = "MCPGEN_MAX_SSE_STREAMS", value_name = "N")]
+    max_sse_streams: Option<usize>,
     /// How the server's own log lines are written on stderr: `text` for people,
     /// `json` (one object per line, with the request's span) for log collectors.
     #[arg(long, env = "MCPGEN_LOG_FORMAT", default_value = "text", value_name = "FORMAT", value_parser = ["text", "json"])]
@@ -171,6 +190,14 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
+    let limits = Limits {
+        rate_per_session: args.rate_limit_per_session,
+        rate_per_client: args.rate_limit_per_client,
+        max_sessions: args.max_sessions,
+        max_requests_per_session: args.max_requests_per_session,
+        max_sse_streams: args.max_sse_streams,
+    };
+    server = server.limits(limits);
     if let Some(key) = args.state_key {
         server = server.request_state_key(key, args.previous_state_key);
     }

@@ -33,6 +33,7 @@ mod drain;
 mod error;
 mod events;
 pub mod jsonrpc;
+mod limits;
 mod listen;
 mod method;
 mod metrics;
@@ -60,6 +61,7 @@ pub use error::{
     ToolResult,
 };
 pub use jsonrpc::RequestId;
+pub use limits::{ClientAddr, Limits, Rate};
 pub use metrics::CONTENT_TYPE as METRICS_CONTENT_TYPE;
 pub use middleware::{McpRequest, Middleware, Outcome};
 pub use protocol::{

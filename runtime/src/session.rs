@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::RequestError;
 use crate::jsonrpc::RequestId;
+use crate::limits::{Exceeded, SessionRate};
 use crate::protocol::{Implementation, LogLevel, ProtocolVersion, TraceContext};
 
 /// What `initialize` settled.
@@ -66,6 +67,8 @@ pub(crate) struct Session {
     task_owner: OnceLock<Box<str>>,
     /// What logs, spans and middleware call this session: a hash of its id.
     tag: OnceLock<Box<str>>,
+    /// The session's request rate bucket, when sessions are rate limited.
+    rate: OnceLock<SessionRate>,
 }
 
 impl Default for Session {
@@ -94,7 +97,25 @@ impl Session {
             in_flight: Mutex::new(HashMap::new()),
             task_owner: OnceLock::new(),
             tag: OnceLock::new(),
+            rate: OnceLock::new(),
         }
+    }
+
+    /// Gives the session its rate bucket (once, when it opens).
+    pub(crate) fn set_rate(&self, rate: Option<SessionRate>) {
+        if let Some(rate) = rate {
+            let _ = self.rate.set(rate);
+        }
+    }
+
+    /// Takes `requests` tokens of the session's bucket, if it has one.
+    pub(crate) fn check_rate(&self, requests: usize) -> Result<(), Exceeded> {
+        self.rate.get().map_or(Ok(()), |r| r.check(requests))
+    }
+
+    /// How many of the session's requests are being served.
+    pub(crate) fn requests_in_flight(&self) -> usize {
+        lock(&self.in_flight).len()
     }
 
     /// Names the session in logs, spans and middleware (once, when its id is made).

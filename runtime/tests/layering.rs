@@ -56,6 +56,7 @@ const LAYERS: &[&[&str]] = &[
         "uri_template",
         "parts",
         "metrics",
+        "limits",
     ],
     &["error", "downgrade"],
     &["jsonrpc"],

@@ -17,6 +17,7 @@ use crate::downgrade;
 use crate::drain::Drain;
 use crate::events::Events;
 use crate::jsonrpc::{self, Encoded};
+use crate::limits::{Limiters, Limits};
 use crate::method::Method;
 use crate::metrics::Metrics;
 use crate::middleware::{Chain, Middleware};
@@ -71,6 +72,8 @@ pub(crate) struct Shared {
     pub middleware: Chain,
     /// Graceful shutdown: whether the server drains, requests in flight.
     pub drain: Drain,
+    /// Rate limits and caps.
+    pub limiters: Limiters,
 }
 
 /// How long a sealed `requestState` stays valid: long enough for a person to
@@ -182,6 +185,7 @@ impl Server {
                 has_task_tools,
                 middleware: Arc::new([]),
                 drain: Drain::default(),
+                limiters: Limiters::default(),
             }),
         }
     }
@@ -220,6 +224,13 @@ impl Server {
         let mut chain = shared.middleware.to_vec();
         chain.push(Arc::new(middleware));
         shared.middleware = chain.into();
+        self
+    }
+
+    /// Sets the server's limits (rates, sessions, concurrency, streams); see
+    /// [`Limits`]. All are off by default.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.settings().limiters = Limiters::new(limits);
         self
     }
 

@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
@@ -29,6 +29,7 @@ use super::poll_once;
 use super::sse::{self, Stream, StreamOutbound};
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
+use crate::limits::{ClientAddr, Exceeded};
 use crate::listen::{self, Filter};
 use crate::method::{self, Method, MethodName};
 use crate::metrics::Rejection;
@@ -248,6 +249,8 @@ impl Outbound for StandaloneOutbound {
 pub(crate) struct SessionStore {
     shards: Vec<Mutex<HashMap<String, Arc<HttpSession>>>>,
     hasher: RandomState,
+    /// How many sessions the shards hold.
+    open: AtomicUsize,
 }
 
 impl SessionStore {
@@ -255,6 +258,7 @@ impl SessionStore {
         SessionStore {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: RandomState::new(),
+            open: AtomicUsize::new(0),
         }
     }
     fn shard(&self, id: &str) -> &Mutex<HashMap<String, Arc<HttpSession>>> {
@@ -264,10 +268,20 @@ impl SessionStore {
         lock(self.shard(id)).get(id).cloned()
     }
     pub(crate) fn insert(&self, id: String, session: Arc<HttpSession>) {
-        lock(self.shard(&id)).insert(id, session);
+        if lock(self.shard(&id)).insert(id, session).is_none() {
+            self.open.fetch_add(1, Ordering::Relaxed);
+        }
     }
     fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
-        lock(self.shard(id)).remove(id)
+        let removed = lock(self.shard(id)).remove(id);
+        if removed.is_some() {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+        }
+        removed
+    }
+    /// How many sessions are open.
+    fn len(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
     }
     /// Ends every live connection of every session for a shutdown.
     fn close_streams_for_shutdown(&self, retry_ms: u64) {
@@ -295,6 +309,7 @@ impl SessionStore {
                 keep
             });
         }
+        self.open.fetch_sub(ended, Ordering::Relaxed);
         ended
     }
 }
@@ -312,6 +327,8 @@ struct EndpointInner {
     config: HttpConfig,
     sessions: SessionStore,
     sweeper: std::sync::Once,
+    /// SSE connections open (streamed bodies alive), for the stream cap.
+    open_streams: Arc<AtomicUsize>,
 }
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
@@ -361,6 +378,32 @@ fn shutting_down() -> Response<ResponseBody> {
     );
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// A limit's answer: 429 for a rate, 503 for a cap, with `Retry-After`, and the
+/// JSON-RPC error -32000 carrying `data.retryAfterMs`.
+fn limited(exceeded: Exceeded) -> Response<ResponseBody> {
+    let status = if exceeded.is_rate() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let message = exceeded.message();
+    tracing::info!(
+        status = status.as_u16(),
+        "refused an HTTP request: {message}"
+    );
+    let error = RequestError::new(ErrorCode::SERVER_UNAVAILABLE, message)
+        .with_data(serde_json::json!({ "retryAfterMs": exceeded.retry_after.as_millis() as u64 }));
+    let mut r = json_response(status, &jsonrpc::error_response(None, &error));
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(exceeded.retry_after_secs()),
+    );
+    if !exceeded.is_rate() {
+        r.extensions_mut().insert(Rejection::Limit);
+    }
     r
 }
 
@@ -484,6 +527,7 @@ impl Endpoint {
                 config,
                 sessions: SessionStore::new(),
                 sweeper: std::sync::Once::new(),
+                open_streams: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
@@ -561,6 +605,10 @@ impl Endpoint {
     {
         if let Err(r) = self.check_origin(req.headers()) {
             return r;
+        }
+        let client = req.extensions().get::<ClientAddr>();
+        if let Err(exceeded) = self.inner.shared.limiters.check_client(client) {
+            return limited(exceeded);
         }
         match *req.method() {
             http::Method::POST => self.post(req).await,
@@ -749,6 +797,15 @@ impl Endpoint {
         if requests.is_empty() {
             return status_only(StatusCode::ACCEPTED);
         }
+        let admitted = session.core.check_rate(requests.len()).and_then(|()| {
+            self.inner
+                .shared
+                .limiters
+                .check_concurrency(session.core.requests_in_flight(), requests.len())
+        });
+        if let Err(exceeded) = admitted {
+            return limited(exceeded);
+        }
         if self.inner.config.json_responses {
             self.answer_json(session, requests, is_batch, parts).await
         } else {
@@ -816,6 +873,9 @@ impl Endpoint {
             }
         };
         if method.method() == Method::SubscriptionsListen {
+            if let Err(r) = self.check_stream_cap() {
+                return r;
+            }
             return match Filter::from_params(&shared.registry, params.as_ref()) {
                 Ok((filter, honoured)) => self.listen(id, filter, honoured),
                 Err(e) => refuse(StatusCode::OK, Some(&id), e),
@@ -848,10 +908,7 @@ impl Endpoint {
         // The client closing the stream cancels the request (2026-07-28).
         sse_response(streamed_until_dropped(
             rx,
-            (
-                cancel.drop_guard(),
-                self.inner.shared.link.metrics.sse_stream(),
-            ),
+            (cancel.drop_guard(), self.open_stream()),
         ))
     }
 
@@ -898,17 +955,19 @@ impl Endpoint {
                 }
             }
         });
-        sse_response(streamed_until_dropped(
-            rx,
-            (closed_tx, self.inner.shared.link.metrics.sse_stream()),
-        ))
+        sse_response(streamed_until_dropped(rx, (closed_tx, self.open_stream())))
     }
 
     fn initialize(&self, id: RequestId, params: Option<&Value>) -> Response<ResponseBody> {
+        let limiters = &self.inner.shared.limiters;
+        if let Err(exceeded) = limiters.check_sessions(self.inner.sessions.len()) {
+            return limited(exceeded);
+        }
         match self.inner.shared.initialize(params) {
             Ok((negotiated, result)) => {
                 let session = Arc::new(HttpSession::new());
                 session.core.negotiate(negotiated);
+                session.core.set_rate(limiters.session_rate());
                 let session_id = new_session_id();
                 session.core.set_tag(SessionTag(&session_id).to_string());
                 operator_log::session_opened(&session.core, &SessionTag(&session_id));
@@ -1047,6 +1106,9 @@ impl Endpoint {
                 None => status_only(StatusCode::CONFLICT),
             };
         }
+        if let Err(r) = self.check_stream_cap() {
+            return r;
+        }
         let stream = session.standalone();
         let version = session.core.version();
         let priming = version
@@ -1124,6 +1186,7 @@ impl Endpoint {
                 loop {
                     tick.tick().await;
                     let Some(inner) = inner.upgrade() else { break };
+                    inner.shared.limiters.sweep();
                     let ended = inner.sessions.expire(inner.config.session_idle_timeout);
                     for _ in 0..ended {
                         inner.shared.link.metrics.session_closed();
@@ -1138,10 +1201,35 @@ impl Endpoint {
         &self.inner.config
     }
 
-    /// A body carrying a stream's events as they are pushed, counted in the
-    /// metrics while open.
+    /// A body carrying a stream's events as they are pushed, counted (for the
+    /// stream cap and the metrics) while open.
     fn streamed(&self, rx: mpsc::UnboundedReceiver<Bytes>) -> ResponseBody {
-        streamed_until_dropped(rx, self.inner.shared.link.metrics.sse_stream())
+        streamed_until_dropped(rx, self.open_stream())
+    }
+
+    /// Counts an SSE connection until dropped.
+    fn open_stream(&self) -> impl Send + 'static {
+        struct Open(Arc<AtomicUsize>);
+        impl Drop for Open {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.inner.open_streams.fetch_add(1, Ordering::Relaxed);
+        (
+            Open(self.inner.open_streams.clone()),
+            self.inner.shared.link.metrics.sse_stream(),
+        )
+    }
+
+    /// Refuses a new long-lived stream at the cap.
+    fn check_stream_cap(&self) -> Result<(), Response<ResponseBody>> {
+        let open = self.inner.open_streams.load(Ordering::Relaxed);
+        self.inner
+            .shared
+            .limiters
+            .check_streams(open)
+            .map_err(limited)
     }
 
     /// The metrics' text.

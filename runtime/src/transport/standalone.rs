@@ -18,6 +18,7 @@ use tower_service::Service as _;
 
 use super::http::{ResponseBody, full};
 use super::service::McpService;
+use crate::limits::ClientAddr;
 
 /// Serves `service` and the probes on `listener` until `shutdown` completes, then
 /// drains (see `Endpoint::drain`) while still answering probes, and returns once
@@ -50,7 +51,7 @@ pub(crate) async fn serve(
             () = &mut drained => break,
             accepted = listener.accept() => accepted,
         };
-        let (tcp, _peer) = match accepted {
+        let (tcp, peer) = match accepted {
             Ok(c) => c,
             Err(e) => {
                 // Out of file descriptors and similar: back off, keep serving.
@@ -61,7 +62,9 @@ pub(crate) async fn serve(
         };
         let _ = tcp.set_nodelay(true);
         let service = service.clone();
-        let router = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let router = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            // The per-client rate limit (and handlers) read the peer from here.
+            request.extensions_mut().insert(ClientAddr(peer));
             route(service.clone(), request)
         });
         let connection = builder.serve_connection(TokioIo::new(tcp), router);

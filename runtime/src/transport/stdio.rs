@@ -64,6 +64,7 @@ where
     });
 
     let session = Arc::new(Session::new());
+    session.set_rate(shared.limiters.session_rate());
     let outbound: Arc<dyn Outbound> = Arc::new(StdoutOutbound(tx.clone()));
     let listeners = Listeners::default();
     let events = {
@@ -210,6 +211,7 @@ async fn handle_message(io: &Io<'_>, tasks: &mut JoinSet<()>, value: Value) {
         }
     };
     match message {
+        Incoming::Request { id, .. } if over_limit(io, &id) => {}
         Incoming::Request { id, method, params } if modern::has_modern_meta(params.as_ref()) => {
             serve_modern(io, tasks, id, method, params).await;
         }
@@ -333,6 +335,23 @@ async fn serve_modern(
 }
 
 /// `initialize`, and anything sent before it, is answered without a task.
+/// Refuses a request over the client's rate or concurrency limit with -32000 and
+/// `data.retryAfterMs`; false when it may be served.
+fn over_limit(io: &Io<'_>, id: &RequestId) -> bool {
+    let admitted = io.session.check_rate(1).and_then(|()| {
+        io.shared
+            .limiters
+            .check_concurrency(io.session.requests_in_flight(), 1)
+    });
+    let Err(exceeded) = admitted else {
+        return false;
+    };
+    let error = RequestError::new(ErrorCode::SERVER_UNAVAILABLE, exceeded.message())
+        .with_data(serde_json::json!({ "retryAfterMs": exceeded.retry_after.as_millis() as u64 }));
+    let _ = io.tx.send(operator_log::refusal(None, Some(id), &error));
+    true
+}
+
 fn answer_before_dispatch(
     shared: &Shared,
     session: &Session,

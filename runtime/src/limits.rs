@@ -1,0 +1,381 @@
+//! What one client may take of a server: request rates (token buckets, through
+//! `governor`) per session and per client address, concurrent requests per
+//! session, sessions, and open SSE streams. Every limit is off unless set.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::time::Duration;
+
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
+
+/// A request rate: `count` requests per `period`, with bursts of up to `count`.
+/// Written `20/s`, `600/m` or `10000/h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    count: NonZeroU32,
+    period: Period,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Period {
+    Second,
+    Minute,
+    Hour,
+}
+
+impl Rate {
+    /// `count` requests per second.
+    pub fn per_second(count: NonZeroU32) -> Rate {
+        Rate {
+            count,
+            period: Period::Second,
+        }
+    }
+
+    /// `count` requests per minute.
+    pub fn per_minute(count: NonZeroU32) -> Rate {
+        Rate {
+            count,
+            period: Period::Minute,
+        }
+    }
+
+    /// `count` requests per hour.
+    pub fn per_hour(count: NonZeroU32) -> Rate {
+        Rate {
+            count,
+            period: Period::Hour,
+        }
+    }
+
+    fn quota(self) -> Quota {
+        match self.period {
+            Period::Second => Quota::per_second(self.count),
+            Period::Minute => Quota::per_minute(self.count),
+            Period::Hour => Quota::per_hour(self.count),
+        }
+    }
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Rate, String> {
+        let usage = || format!("`{text}` is not a rate like 20/s, 600/m or 10000/h");
+        let (count, unit) = text.trim().split_once('/').ok_or_else(usage)?;
+        let count: NonZeroU32 = count.trim().parse().map_err(|_| usage())?;
+        match unit.trim() {
+            "s" => Ok(Rate::per_second(count)),
+            "m" => Ok(Rate::per_minute(count)),
+            "h" => Ok(Rate::per_hour(count)),
+            _ => Err(usage()),
+        }
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.period {
+            Period::Second => "s",
+            Period::Minute => "m",
+            Period::Hour => "h",
+        };
+        write!(f, "{}/{unit}", self.count)
+    }
+}
+
+/// The limits of a server. Each is off (`None`) by default; a client over one gets
+/// a clear error and everything else goes on: HTTP 429 with `Retry-After` for a
+/// rate or concurrency limit, 503 with `Retry-After` for the session or stream
+/// cap, and on stdio the JSON-RPC error -32000 with `data.retryAfterMs`.
+///
+/// ```
+/// use mcpgen_runtime::Limits;
+///
+/// let limits = Limits::default()
+///     .rate_per_session("20/s".parse().unwrap())
+///     .max_sessions(10_000)
+///     .max_requests_per_session(8);
+/// # let _ = limits;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    /// Requests per session (HTTP sessions and a stdio client).
+    pub rate_per_session: Option<Rate>,
+    /// Requests per client IP address (HTTP; the address comes from the
+    /// connection, or from a [`ClientAddr`] an outer layer put in the request).
+    pub rate_per_client: Option<Rate>,
+    /// Sessions open at once (HTTP); `initialize` beyond it gets 503.
+    pub max_sessions: Option<usize>,
+    /// Requests of one session being served at once.
+    pub max_requests_per_session: Option<usize>,
+    /// SSE connections open at once (HTTP); a GET stream or a 2026 listen beyond
+    /// it gets 503.
+    pub max_sse_streams: Option<usize>,
+}
+
+impl Limits {
+    /// Requests per session (`--rate-limit-per-session`, `MCPGEN_RATE_LIMIT_PER_SESSION`).
+    pub fn rate_per_session(mut self, rate: Rate) -> Self {
+        self.rate_per_session = Some(rate);
+        self
+    }
+
+    /// Requests per client address (`--rate-limit-per-client`, `MCPGEN_RATE_LIMIT_PER_CLIENT`).
+    pub fn rate_per_client(mut self, rate: Rate) -> Self {
+        self.rate_per_client = Some(rate);
+        self
+    }
+
+    /// Sessions open at once (`--max-sessions`, `MCPGEN_MAX_SESSIONS`).
+    pub fn max_sessions(mut self, sessions: usize) -> Self {
+        self.max_sessions = Some(sessions);
+        self
+    }
+
+    /// Requests of one session served at once (`--max-requests-per-session`,
+    /// `MCPGEN_MAX_REQUESTS_PER_SESSION`).
+    pub fn max_requests_per_session(mut self, requests: usize) -> Self {
+        self.max_requests_per_session = Some(requests);
+        self
+    }
+
+    /// SSE connections open at once (`--max-sse-streams`, `MCPGEN_MAX_SSE_STREAMS`).
+    pub fn max_sse_streams(mut self, streams: usize) -> Self {
+        self.max_sse_streams = Some(streams);
+        self
+    }
+}
+
+/// The address of the client that sent a request. The standalone server puts it
+/// in every request's extensions; an app embedding the service puts it there
+/// itself (from axum's `ConnectInfo`, or a trusted `X-Forwarded-For`) for the
+/// per-client rate limit. Handlers read it with `ctx.extensions().get::<ClientAddr>()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub SocketAddr);
+
+/// A limit a request ran into, and when to try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Exceeded {
+    pub limit: Limit,
+    pub retry_after: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    SessionRate,
+    ClientRate,
+    Concurrency,
+    Sessions,
+    Streams,
+}
+
+impl Exceeded {
+    fn new(limit: Limit, retry_after: Duration) -> Exceeded {
+        Exceeded { limit, retry_after }
+    }
+
+    /// Whether it is a rate (or concurrency) limit: 429; caps are 503.
+    pub(crate) fn is_rate(&self) -> bool {
+        matches!(
+            self.limit,
+            Limit::SessionRate | Limit::ClientRate | Limit::Concurrency
+        )
+    }
+
+    /// What the client is told.
+    pub(crate) fn message(&self) -> String {
+        let what = match self.limit {
+            Limit::SessionRate => "this session sends requests faster than the server allows",
+            Limit::ClientRate => "this client sends requests faster than the server allows",
+            Limit::Concurrency => {
+                "this session has as many requests in flight as the server allows"
+            }
+            Limit::Sessions => "the server holds as many sessions as it allows",
+            Limit::Streams => "the server has as many SSE streams open as it allows",
+        };
+        format!(
+            "{}: {what}; retry in {} ms",
+            if self.is_rate() {
+                "Too Many Requests"
+            } else {
+                "Service Unavailable"
+            },
+            self.retry_after.as_millis()
+        )
+    }
+
+    /// `Retry-After` in whole seconds, at least 1.
+    pub(crate) fn retry_after_secs(&self) -> u64 {
+        self.retry_after.as_secs_f64().ceil().max(1.0) as u64
+    }
+}
+
+/// A session's own token bucket.
+pub(crate) struct SessionRate(DefaultDirectRateLimiter);
+
+impl SessionRate {
+    /// Takes `n` requests' tokens, or says when they would be there.
+    pub(crate) fn check(&self, n: usize) -> Result<(), Exceeded> {
+        let n = NonZeroU32::new(u32::try_from(n).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        match self.0.check_n(n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => Err(Exceeded::new(
+                Limit::SessionRate,
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )),
+            // More at once than the bucket ever holds: wait a whole period.
+            Err(_) => Err(Exceeded::new(Limit::SessionRate, Duration::from_secs(1))),
+        }
+    }
+}
+
+/// The limiters of one server.
+pub(crate) struct Limiters {
+    pub limits: Limits,
+    per_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl Limiters {
+    pub(crate) fn new(limits: Limits) -> Limiters {
+        Limiters {
+            per_client: limits
+                .rate_per_client
+                .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
+            limits,
+        }
+    }
+
+    /// A new session's bucket, when sessions are rate limited.
+    pub(crate) fn session_rate(&self) -> Option<SessionRate> {
+        self.limits
+            .rate_per_session
+            .map(|r| SessionRate(DefaultDirectRateLimiter::direct(r.quota())))
+    }
+
+    /// Takes a token of the client's bucket.
+    pub(crate) fn check_client(&self, client: Option<&ClientAddr>) -> Result<(), Exceeded> {
+        let (Some(limiter), Some(client)) = (&self.per_client, client) else {
+            return Ok(());
+        };
+        limiter.check_key(&client.0.ip()).map_err(|not_until| {
+            Exceeded::new(
+                Limit::ClientRate,
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )
+        })
+    }
+
+    /// Refuses `adding` more requests to a session serving `in_flight`.
+    pub(crate) fn check_concurrency(
+        &self,
+        in_flight: usize,
+        adding: usize,
+    ) -> Result<(), Exceeded> {
+        match self.limits.max_requests_per_session {
+            Some(max) if in_flight + adding > max => {
+                Err(Exceeded::new(Limit::Concurrency, Duration::from_secs(1)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a new session when `open` are.
+    pub(crate) fn check_sessions(&self, open: usize) -> Result<(), Exceeded> {
+        match self.limits.max_sessions {
+            Some(max) if open >= max => Err(Exceeded::new(Limit::Sessions, Duration::from_secs(5))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a new long-lived stream when `open` are.
+    pub(crate) fn check_streams(&self, open: usize) -> Result<(), Exceeded> {
+        match self.limits.max_sse_streams {
+            Some(max) if open >= max => Err(Exceeded::new(Limit::Streams, Duration::from_secs(5))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Forgets idle clients' buckets (full buckets need no memory).
+    pub(crate) fn sweep(&self) {
+        if let Some(limiter) = &self.per_client {
+            limiter.retain_recent();
+        }
+    }
+}
+
+impl Default for Limiters {
+    fn default() -> Self {
+        Limiters::new(Limits::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_and_print() {
+        for text in ["20/s", "600/m", "10000/h"] {
+            assert_eq!(text.parse::<Rate>().unwrap().to_string(), text);
+        }
+        for bad in ["", "20", "0/s", "-1/s", "20/d", "x/s"] {
+            let e = bad.parse::<Rate>().unwrap_err();
+            assert!(e.contains("20/s"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_session_bucket_allows_its_burst_then_says_when() {
+        let limiters = Limiters::new(Limits::default().rate_per_session("3/s".parse().unwrap()));
+        let bucket = limiters.session_rate().unwrap();
+        assert!(bucket.check(2).is_ok());
+        assert!(bucket.check(1).is_ok());
+        let e = bucket.check(1).unwrap_err();
+        assert_eq!(e.limit, Limit::SessionRate);
+        assert!(e.retry_after > Duration::ZERO && e.retry_after <= Duration::from_secs(1));
+        assert_eq!(e.retry_after_secs(), 1);
+        assert!(e.is_rate());
+        assert!(
+            e.message().starts_with("Too Many Requests"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn clients_have_their_own_buckets() {
+        let limiters = Limiters::new(Limits::default().rate_per_client("1/m".parse().unwrap()));
+        let a = ClientAddr(([127, 0, 0, 1], 1000).into());
+        let same_ip = ClientAddr(([127, 0, 0, 1], 2000).into());
+        let b = ClientAddr(([127, 0, 0, 2], 1000).into());
+        assert!(limiters.check_client(Some(&a)).is_ok());
+        assert!(limiters.check_client(Some(&same_ip)).is_err());
+        assert!(limiters.check_client(Some(&b)).is_ok());
+        assert!(limiters.check_client(None).is_ok(), "no address, no limit");
+    }
+
+    #[test]
+    fn caps() {
+        let limiters = Limiters::new(
+            Limits::default()
+                .max_sessions(2)
+                .max_requests_per_session(2)
+                .max_sse_streams(1),
+        );
+        assert!(limiters.check_sessions(1).is_ok());
+        let e = limiters.check_sessions(2).unwrap_err();
+        assert!(!e.is_rate());
+        assert!(e.message().starts_with("Service Unavailable"));
+        assert!(limiters.check_concurrency(1, 1).is_ok());
+        assert!(limiters.check_concurrency(1, 2).is_err());
+        assert!(limiters.check_streams(0).is_ok());
+        assert!(limiters.check_streams(1).is_err());
+        let none = Limiters::default();
+        assert!(none.check_sessions(usize::MAX).is_ok());
+        assert!(none.session_rate().is_none());
+    }
+}
