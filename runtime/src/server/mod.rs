@@ -63,6 +63,8 @@ pub(crate) struct Shared {
     modern_list_suffix: String,
     /// Whether any tool may run as a task (read on every `initialize`).
     has_task_tools: bool,
+    /// How long a call of a tool without a timeout of its own may run.
+    pub tool_timeout: Option<Duration>,
 }
 
 /// How long a sealed `requestState` stays valid: long enough for a person to
@@ -171,6 +173,7 @@ impl Server {
                 modern_info,
                 modern_list_suffix,
                 has_task_tools,
+                tool_timeout: None,
             }),
         }
     }
@@ -198,6 +201,15 @@ impl Server {
             sealer = sealer.with_previous_key(previous);
         }
         self.settings().sealer = sealer;
+        self
+    }
+
+    /// How long a tool call may run when its tool declares no `timeout` of its own
+    /// (default: no limit; `None` or zero means none). A call that runs longer has
+    /// its handler dropped and its context cancelled, and the client gets an
+    /// `isError` result naming the timeout. Calls that run as tasks count too.
+    pub fn tool_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.settings().tool_timeout = timeout.filter(|t| !t.is_zero());
         self
     }
 
