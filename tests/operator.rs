@@ -1,7 +1,7 @@
 //! What a person running a generated server meets in its first hour, end to end on
 //! the everything example: `--version` and `--help` naming the server, the log on
 //! stderr, addresses (host names, a port in use), the hints of refusals, and flags
-//! read from `MCPGEN_*` variables.
+//! read from `MCPGEN_*` variables (a tool timeout among them).
 
 mod common;
 
@@ -75,6 +75,7 @@ fn version_and_help_name_the_server_not_the_runtime() {
         "MCPGEN_JSON_RESPONSES",
         "MCPGEN_LOG_LEVEL",
         "MCPGEN_STATE_KEY",
+        "MCPGEN_TOOL_TIMEOUT",
     ] {
         assert!(
             help.contains(variable),
@@ -224,6 +225,60 @@ fn stdio_logs_the_session_and_each_request() {
     );
     // No terminal on stdin here: no hint about typing JSON-RPC.
     assert!(!log.contains("waiting for JSON-RPC"), "{log}");
+}
+
+#[test]
+fn a_tool_timeout_from_the_environment_ends_a_slow_call() {
+    let mut child = StdCommand::new(everything_binary())
+        .args(["--log-level", "info"])
+        .env("MCPGEN_TOOL_TIMEOUT", "200ms")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn everything");
+    let messages = [
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": initialize_params(LATEST, json!({})) }),
+        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+        json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": { "name": "slow_compute", "arguments": { "seconds": 600 } } }),
+        json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                "params": { "name": "add", "arguments": { "a": 1, "b": 2 } } }),
+    ];
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for m in &messages {
+            writeln!(stdin, "{m}").expect("write a message");
+        }
+        // The server answers what is in flight, then exits.
+    }
+    let out = child.wait_with_output().expect("the server exits");
+    assert!(out.status.success(), "{out:?}");
+    let answers: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON on stdout"))
+        .collect();
+    let answer = |id: i64| {
+        answers
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap_or_else(|| panic!("no answer to {id}: {answers:?}"))
+    };
+    let slow = &answer(2)["result"];
+    assert_eq!(slow["isError"], true, "{slow}");
+    assert_eq!(
+        slow["content"][0]["text"],
+        "tool `slow_compute` timed out after 200ms"
+    );
+    assert!(answer(3)["result"].get("isError").is_none(), "{answers:?}");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        lines_with(&log, "ran past its timeout")
+            .iter()
+            .any(|l| l.contains("tool=\"slow_compute\"") && l.contains("timeout=200ms")),
+        "{log}"
+    );
 }
 
 #[tokio::test]

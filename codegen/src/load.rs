@@ -1049,6 +1049,10 @@ impl Shape<'_> {
                 "the value is empty; give {expected}, or remove `{key}`"
             )),
             (Value::Null, _) => Some(format!("the value is empty; give {expected}")),
+            // Quoting a bare number would not make it a duration.
+            (Value::Number(n), Some("string")) if key == "timeout" => Some(format!(
+                "a timeout needs a unit, e.g. `timeout: {n}s` or `timeout: {n}ms`"
+            )),
             (Value::Number(_) | Value::Bool(_), Some("string")) => rep
                 .index
                 .value_text(rep.source, path)

@@ -154,6 +154,40 @@ pub(crate) struct Tool {
     pub task_support: Option<TaskSupport>,
     /// Where a task call becomes a task. Absent: `on_call`.
     pub task_starts: Option<TaskStarts>,
+    /// How long a call may run (`30s`, `500ms`, `2m`, `1h 30m`) before its handler
+    /// is cancelled and the client gets an error result. Absent: the server's
+    /// default (`--tool-timeout`), if any.
+    pub timeout: Option<String>,
+}
+
+/// Why a tool's `timeout` cannot be the runtime's `timeoutMs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BadTimeout {
+    /// Not a humantime duration; humantime's reason.
+    NotADuration(String),
+    /// Zero: every call would fail at once.
+    Zero,
+    /// Positive but under the runtime's resolution of a millisecond.
+    UnderAMillisecond,
+    /// More milliseconds than `timeoutMs` holds.
+    TooLong,
+}
+
+impl Tool {
+    /// The `timeout` in whole milliseconds, as `ServerBuilder::tool_policy` reads
+    /// it (`timeoutMs`); `None` when the tool declares none.
+    pub fn timeout_ms(&self) -> Option<Result<u64, BadTimeout>> {
+        let text = self.timeout.as_deref()?;
+        Some(match humantime::parse_duration(text) {
+            Err(e) => Err(BadTimeout::NotADuration(e.to_string())),
+            Ok(d) if d.is_zero() => Err(BadTimeout::Zero),
+            Ok(d) => match u64::try_from(d.as_millis()) {
+                Ok(0) => Err(BadTimeout::UnderAMillisecond),
+                Ok(ms) => Ok(ms),
+                Err(_) => Err(BadTimeout::TooLong),
+            },
+        })
+    }
 }
 
 /// A client capability a tool may require.

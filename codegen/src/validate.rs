@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use crate::diag::{Reporter, Severity};
 use crate::hints::{closest, did_you_mean};
 use crate::load::{Broken, Loaded};
-use crate::model::{EmbeddedResource, Manifest, Media, VarType};
+use crate::model::{BadTimeout, EmbeddedResource, Manifest, Media, VarType};
 use crate::names::{camel, has_word, is_keyword, member, snake};
 use crate::path::{index, join};
 use crate::span::At;
@@ -562,7 +562,7 @@ fn tools(m: &Manifest, cx: &mut Ctx<'_, '_>) {
     }
 }
 
-/// A tool's 2026-07-28 declarations: required client capabilities and tasks.
+/// A tool's policy: required client capabilities, tasks, its timeout.
 fn tool_policy(name: &str, tool: &crate::model::Tool, path: &str, cx: &mut Ctx<'_, '_>) {
     let mut seen = Vec::new();
     for (i, capability) in tool.requires.iter().flatten().enumerate() {
@@ -587,6 +587,25 @@ fn tool_policy(name: &str, tool: &crate::model::Tool, path: &str, cx: &mut Ctx<'
             format!("`task_starts` has no effect: tool `{name}` never runs as a task"),
             Some(
                 "set `task_support: optional` or `task_support: required`, or remove `task_starts`"
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(Err(bad)) = tool.timeout_ms() {
+        let text = tool.timeout.as_deref().unwrap_or_default();
+        let message = match bad {
+            BadTimeout::NotADuration(why) => format!("`{text}` is not a duration: {why}"),
+            BadTimeout::Zero => format!("a timeout of `{text}` would end every call at once"),
+            BadTimeout::UnderAMillisecond => {
+                format!("`{text}` is shorter than a millisecond, the shortest timeout")
+            }
+            BadTimeout::TooLong => format!("`{text}` is too long for a timeout"),
+        };
+        cx.rep.error_value(
+            &join(path, "timeout"),
+            message,
+            Some(
+                "write a positive number and a unit: `500ms`, `30s`, `2m`, `1h 30m`; remove `timeout` for the server's default"
                     .to_owned(),
             ),
         );

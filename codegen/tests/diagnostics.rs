@@ -110,6 +110,7 @@ catalogue! {
     missing_descriptions: WarningsOnly,
     header_params: Errors,
     tool_policies: WarningsOnly,
+    tool_timeouts: Errors,
     policy_values: Errors,
     definitions: Errors,
     yaml_bom: Errors,

@@ -5,6 +5,7 @@
 use std::io::IsTerminal as _;
 use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::builder::FalseyValueParser;
 use clap::parser::ValueSource;
@@ -110,6 +111,16 @@ struct Args {
     /// `json` (one object per line, with the request's span) for log collectors.
     #[arg(long, env = "MCPGEN_LOG_FORMAT", default_value = "text", value_name = "FORMAT", value_parser = ["text", "json"])]
     log_format: String,
+    /// How long a tool call may run before its handler is cancelled and the client
+    /// gets an error result, for tools without a `timeout` of their own in the
+    /// manifest: 30s, 500ms, 2m, 1h 30m; 0 or `off` for no limit (the default).
+    #[arg(
+        long,
+        env = "MCPGEN_TOOL_TIMEOUT",
+        value_name = "DURATION",
+        value_parser = parse_timeout
+    )]
+    tool_timeout: Option<Timeout>,
     /// The server's own log filter on stderr (error, warn, info, debug, trace; or
     /// a tracing filter such as `mcpgen_runtime=debug`). `info` shows sessions and
     /// errors, `debug` every request.
@@ -120,6 +131,29 @@ struct Args {
         value_name = "LEVEL"
     )]
     log_level: String,
+}
+
+/// A timeout given on the command line: `None` for no limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Timeout(Option<Duration>);
+
+/// A humantime duration (`30s`, `500ms`, `1h 30m`), or `0`/`off` for no limit.
+fn parse_timeout(text: &str) -> Result<Timeout, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Timeout(None));
+    }
+    let duration = humantime::parse_duration(text).or_else(|e| {
+        // A bare `0` has no unit, and needs none.
+        if text.bytes().all(|b| b == b'0') && !text.is_empty() {
+            Ok(Duration::ZERO)
+        } else {
+            Err(format!(
+                "`{text}` is not a duration ({e}); write one like 30s, 500ms or 2m, or `off`"
+            ))
+        }
+    })?;
+    Ok(Timeout(Some(duration).filter(|d| !d.is_zero())))
 }
 
 /// A full socket address, a host name and port (its first address, IPv4 first), or
@@ -198,6 +232,10 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
         max_sse_streams: args.max_sse_streams,
     };
     server = server.limits(limits);
+    // Only when given: a default the server's code set stays otherwise.
+    if let Some(Timeout(limit)) = args.tool_timeout {
+        server = server.tool_timeout(limit);
+    }
     if let Some(key) = args.state_key {
         server = server.request_state_key(key, args.previous_state_key);
     }
@@ -332,5 +370,29 @@ mod tests {
         assert_eq!(args.allowed_origins, ["a", "b"]);
         assert_eq!(args.path, "/mcp");
         assert!(!args.json_responses);
+        assert_eq!(args.tool_timeout, None);
+    }
+
+    #[test]
+    fn tool_timeouts_are_durations_or_off() {
+        let secs = |s| Ok(Timeout(Some(Duration::from_secs(s))));
+        assert_eq!(parse_timeout("30s"), secs(30));
+        assert_eq!(parse_timeout("1m 30s"), secs(90));
+        assert_eq!(
+            parse_timeout("250ms"),
+            Ok(Timeout(Some(Duration::from_millis(250))))
+        );
+        for none in ["0", "0s", "off", "OFF"] {
+            assert_eq!(parse_timeout(none), Ok(Timeout(None)), "{none}");
+        }
+        for bad in ["", "30", "soon", "-1s"] {
+            let e = parse_timeout(bad).unwrap_err();
+            assert!(e.contains("not a duration"), "{bad}: {e}");
+        }
+        let matches = command(&json!({ "name": "t" }))
+            .try_get_matches_from(["t", "--tool-timeout", "2s"])
+            .unwrap();
+        let args = Args::from_arg_matches(&matches).unwrap();
+        assert_eq!(args.tool_timeout, secs(2).ok());
     }
 }

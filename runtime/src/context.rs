@@ -86,6 +86,7 @@ struct Inner {
 }
 
 /// Where a handler's questions to the client (elicitation, sampling, roots) go.
+#[derive(Clone)]
 pub(crate) enum Questions {
     /// A legacy session: real requests on the request's stream, answered in place.
     Session,
@@ -160,6 +161,30 @@ impl Context {
         Context {
             inner: Arc::new(inner),
         }
+    }
+
+    /// A copy of this context whose cancellation also fires when the returned
+    /// token is cancelled, for a handler the server may stop on its own (a
+    /// timeout) while the request itself, and this context, go on to be answered.
+    pub(crate) fn with_own_cancellation(&self) -> (Context, CancellationToken) {
+        let inner = &self.inner;
+        let cancel = inner.cancel.child_token();
+        let asked = crate::session::lock(&inner.asked).clone();
+        let copy = Context {
+            inner: Arc::new(Inner {
+                request_id: inner.request_id.clone(),
+                progress_token: inner.progress_token.clone(),
+                session: inner.session.clone(),
+                outbound: inner.outbound.clone(),
+                link: inner.link.clone(),
+                cancel: cancel.clone(),
+                questions: inner.questions.clone(),
+                asked: std::sync::Mutex::new(asked),
+                detach: inner.detach.clone(),
+                parts: inner.parts.clone(),
+            }),
+        };
+        (copy, cancel)
     }
 
     pub(crate) fn session(&self) -> &Session {

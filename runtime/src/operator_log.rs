@@ -1,6 +1,7 @@
 //! What the operator sees on stderr (through `tracing`, filtered by `--log-level`):
 //! at `info`, sessions opening and closing and every failed request; at `debug`,
-//! every request with its subject and duration; at `error`, handler panics. Not to
+//! every request with its subject and duration; at `error`, handler panics. Tool
+//! calls cancelled at their timeout are logged at `info`. Not to
 //! be confused with MCP logging (`notifications/message`), which goes to the client.
 //!
 //! With a level off, a line costs a level check: nothing is formatted, allocated or
@@ -207,6 +208,17 @@ pub(crate) fn tool_panicked(tool: &str, id: &RequestId, payload: &(dyn Any + Sen
         %id,
         panic = panic_message(payload),
         "a tool handler panicked; the call is answered with an internal error"
+    );
+}
+
+/// A tool's handler ran past its timeout and was cancelled. At `info`, like a
+/// failed request: the client got an error result.
+pub(crate) fn tool_timed_out(tool: &str, id: &RequestId, limit: std::time::Duration) {
+    tracing::info!(
+        tool,
+        %id,
+        timeout = %humantime::format_duration(limit),
+        "a tool handler ran past its timeout and was cancelled"
     );
 }
 

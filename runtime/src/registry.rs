@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -260,6 +261,8 @@ pub(crate) struct ToolEntry {
     pub requires: Map<String, Value>,
     pub task_support: TaskSupport,
     pub task_starts: TaskStarts,
+    /// How long a call may run, overriding the server's default.
+    pub timeout: Option<Duration>,
     /// The `x-mcp-header` parameters of the input schema.
     #[allow(dead_code)] // read by the 2026 dispatch
     pub header_params: Vec<HeaderParam>,
@@ -396,6 +399,7 @@ struct ToolPolicy {
     task_support: TaskSupport,
     #[serde(default)]
     task_starts: TaskStarts,
+    timeout_ms: Option<u64>,
 }
 
 /// The `x-mcp-header` annotations of an input schema, reached from the root
@@ -533,17 +537,19 @@ impl ServerBuilder {
             requires: Map::new(),
             task_support: TaskSupport::default(),
             task_starts: TaskStarts::default(),
+            timeout: None,
             header_params,
         });
         self
     }
 
-    /// Sets a registered tool's 2026-07-28 policy:
-    /// `{"requires":{"sampling":{}},"taskSupport":"optional","taskStarts":"onDetach"}`,
+    /// Sets a registered tool's policy:
+    /// `{"requires":{"sampling":{}},"taskSupport":"optional","taskStarts":"onDetach","timeoutMs":30000}`,
     /// every member optional. `requires` is a `ClientCapabilities` object of what
     /// the tool cannot run without; `taskSupport` is `forbidden` (the default),
     /// `optional` or `required`; `taskStarts` is `onCall` (the default) or
-    /// `onDetach`.
+    /// `onDetach`; `timeoutMs` (at least 1) is how long a call may run, instead of
+    /// the server's default ([`Server::tool_timeout`](crate::Server::tool_timeout)).
     pub fn tool_policy(&mut self, name: &str, policy_json: &str) -> &mut Self {
         let what = format!("tool `{name}`");
         let policy = match parse_object::<ToolPolicy>(policy_json) {
@@ -559,6 +565,12 @@ impl ServerBuilder {
             ));
             return self;
         }
+        if policy.timeout_ms == Some(0) {
+            self.errors.push(format!(
+                "{what}: policy is invalid: `timeoutMs` must be at least 1"
+            ));
+            return self;
+        }
         let Some(&at) = self.registry.tool_index.get(name) else {
             self.errors
                 .push(format!("{what}: a policy for a tool not registered"));
@@ -568,6 +580,7 @@ impl ServerBuilder {
         tool.requires = policy.requires;
         tool.task_support = policy.task_support;
         tool.task_starts = policy.task_starts;
+        tool.timeout = policy.timeout_ms.map(Duration::from_millis);
         self
     }
 
@@ -864,7 +877,7 @@ mod tests {
         );
         b.tool_policy(
             "job",
-            r#"{"taskSupport":"required","taskStarts":"onDetach"}"#,
+            r#"{"taskSupport":"required","taskStarts":"onDetach","timeoutMs":1500}"#,
         );
         assert!(b.errors.is_empty(), "{:?}", b.errors);
         let ask = tool(&b, "ask");
@@ -873,10 +886,12 @@ mod tests {
             json!({ "sampling": { "tools": {} }, "elicitation": {} })
         );
         assert_eq!(ask.task_support, TaskSupport::Forbidden);
+        assert_eq!(ask.timeout, None);
         let job = tool(&b, "job");
         assert!(job.requires.is_empty());
         assert_eq!(job.task_support, TaskSupport::Required);
         assert_eq!(job.task_starts, TaskStarts::OnDetach);
+        assert_eq!(job.timeout, Some(Duration::from_millis(1500)));
     }
 
     #[test]
@@ -893,12 +908,14 @@ mod tests {
             r#"{"requires":["sampling"]}"#,
             r#"{"requires":{"sampling":true}}"#,
             r#"{"retries":3}"#,
+            r#"{"timeoutMs":0}"#,
+            r#"{"timeoutMs":"30s"}"#,
         ] {
             b.tool_policy("t", bad);
         }
         b.tool_policy("missing", r#"{"taskSupport":"optional"}"#);
-        assert_eq!(b.errors.len(), 7, "{:?}", b.errors);
-        assert!(b.errors[6].contains("`missing`"), "{}", b.errors[6]);
+        assert_eq!(b.errors.len(), 9, "{:?}", b.errors);
+        assert!(b.errors[8].contains("`missing`"), "{}", b.errors[8]);
         assert_eq!(tool(&b, "t").task_support, TaskSupport::Forbidden);
     }
 

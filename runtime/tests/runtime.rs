@@ -1,7 +1,7 @@
 //! The runtime on its own: a server assembled with `ServerBuilder` (as generated code
 //! does), served over an in-memory duplex with the stdio framing. Covers what the
 //! everything fixture does not reach: pagination, change notifications,
-//! subscriptions, client-request timeouts, roots, handler panics.
+//! subscriptions, client-request timeouts, roots, handler panics, tool timeouts.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use mcpgen_runtime::codegen::*;
 use mcpgen_runtime::{CreateMessageParams, LogLevel};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 const STEP: Duration = Duration::from_secs(5);
 
@@ -330,4 +331,140 @@ async fn log_level_filters_and_capabilities_follow_the_version() {
     );
     let (r, _) = c.call("tools/list", json!({})).await;
     assert_eq!(r["error"]["code"], -32601, "{r}");
+}
+
+/// A tool that never finishes in a test: it reports on `events` when its context
+/// is cancelled (seen by work it spawned) and when the handler itself is dropped.
+fn register_stuck(b: &mut ServerBuilder, name: &str, events: UnboundedSender<&'static str>) {
+    struct DroppedWith(UnboundedSender<&'static str>);
+    impl Drop for DroppedWith {
+        fn drop(&mut self) {
+            let _ = self.0.send("handler dropped");
+        }
+    }
+    b.tool(&tool_def(name), move |ctx: Context, _args| {
+        let events = events.clone();
+        async move {
+            let watcher = events.clone();
+            let spawned = ctx.clone();
+            tokio::spawn(async move {
+                spawned.cancelled().await;
+                let _ = watcher.send("context cancelled");
+            });
+            let _dropped = DroppedWith(events);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Ok(CallToolResult::text("finished"))
+        }
+    });
+}
+
+fn register_fast(b: &mut ServerBuilder, name: &str) {
+    b.tool(&tool_def(name), |_ctx, _args| async {
+        Ok(CallToolResult::text("fast"))
+    });
+}
+
+/// The text of a `tools/call` answer that must be a tool error.
+fn tool_error_text(r: &Value) -> &str {
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    r["result"]["content"][0]["text"].as_str().expect("text")
+}
+
+async fn next_event(events: &mut UnboundedReceiver<&'static str>) -> &'static str {
+    tokio::time::timeout(STEP, events.recv())
+        .await
+        .expect("an event in time")
+        .expect("the handler keeps a sender")
+}
+
+#[tokio::test]
+async fn a_tool_past_its_timeout_is_cancelled_and_answered_with_an_error() {
+    let (tx, mut events) = unbounded_channel();
+    let mut b = builder();
+    register_stuck(&mut b, "slow", tx);
+    b.tool_policy("slow", r#"{"timeoutMs":100}"#);
+    register_fast(&mut b, "fast");
+    let mut c = Client::start(b.build());
+    c.initialize("2025-11-25", json!({})).await;
+
+    let (r, _) = c.call("tools/call", json!({ "name": "slow" })).await;
+    assert_eq!(tool_error_text(&r), "tool `slow` timed out after 100ms");
+    let mut seen = [next_event(&mut events).await, next_event(&mut events).await];
+    seen.sort();
+    assert_eq!(seen, ["context cancelled", "handler dropped"]);
+
+    let (r, _) = c.call("tools/call", json!({ "name": "fast" })).await;
+    assert_eq!(r["result"]["content"][0]["text"], "fast", "{r}");
+
+    // A stateless 2026-07-28 request on the same stream is held to it too.
+    let id = c
+        .request_id(
+            "tools/call",
+            json!({ "name": "slow", "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+                "io.modelcontextprotocol/clientInfo": { "name": "runtime-test", "version": "1" },
+            } }),
+        )
+        .await;
+    let r = loop {
+        let m = c.recv().await;
+        if m["id"] == id {
+            break m;
+        }
+    };
+    assert_eq!(tool_error_text(&r), "tool `slow` timed out after 100ms");
+    assert_eq!(r["result"]["resultType"], "complete", "{r}");
+}
+
+#[tokio::test]
+async fn the_server_default_holds_tools_without_a_timeout_of_their_own() {
+    let (tx, _events) = unbounded_channel();
+    let mut b = builder();
+    register_stuck(&mut b, "unbounded", tx.clone());
+    register_stuck(&mut b, "own_shorter", tx);
+    b.tool_policy("own_shorter", r#"{"timeoutMs":100}"#);
+    b.tool(&tool_def("own_longer"), |_ctx, _args| async {
+        // Past the server's default, within the tool's own timeout.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(CallToolResult::text("took its time"))
+    });
+    b.tool_policy("own_longer", r#"{"timeoutMs":10000}"#);
+    let server = b.build().tool_timeout(Some(Duration::from_millis(150)));
+    let mut c = Client::start(server);
+    c.initialize("2025-06-18", json!({})).await;
+
+    let (r, _) = c.call("tools/call", json!({ "name": "unbounded" })).await;
+    assert_eq!(
+        tool_error_text(&r),
+        "tool `unbounded` timed out after 150ms"
+    );
+    let (r, _) = c.call("tools/call", json!({ "name": "own_shorter" })).await;
+    assert_eq!(
+        tool_error_text(&r),
+        "tool `own_shorter` timed out after 100ms"
+    );
+    let (r, _) = c.call("tools/call", json!({ "name": "own_longer" })).await;
+    assert_eq!(r["result"]["content"][0]["text"], "took its time", "{r}");
+    assert!(r["result"].get("isError").is_none(), "{r}");
+}
+
+#[tokio::test]
+async fn a_task_past_its_timeout_fails_with_the_timeout() {
+    let (tx, _events) = unbounded_channel();
+    let mut b = builder();
+    register_stuck(&mut b, "job", tx);
+    b.tool_policy("job", r#"{"taskSupport":"optional","timeoutMs":100}"#);
+    let mut c = Client::start(b.build());
+    c.initialize("2025-11-25", json!({})).await;
+
+    let (r, _) = c
+        .call("tools/call", json!({ "name": "job", "task": {} }))
+        .await;
+    let id = r["result"]["task"]["taskId"].clone();
+    assert!(id.is_string(), "a task: {r}");
+    let (r, _) = c.call("tasks/result", json!({ "taskId": id })).await;
+    assert_eq!(tool_error_text(&r), "tool `job` timed out after 100ms");
+    let (r, _) = c.call("tasks/get", json!({ "taskId": id })).await;
+    assert_eq!(r["result"]["status"], "failed", "{r}");
 }

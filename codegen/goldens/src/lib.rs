@@ -55,6 +55,11 @@ pub mod shared_definitions {
     include!("../generated/shared_definitions.rs");
 }
 
+/// Generated from `tool_policies`.
+pub mod tool_policies {
+    include!("../generated/tool_policies.rs");
+}
+
 /// Generated from `ui_kinds`.
 pub mod ui_kinds {
     include!("../generated/ui_kinds.rs");

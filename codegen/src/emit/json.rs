@@ -87,9 +87,10 @@ pub(super) fn cache_lit(cache: &CacheHints) -> Literal {
     json_lit(&json!({ "ttlMs": cache.ttl_ms, "cacheScope": cache.scope.as_str() }))
 }
 
-/// A tool's 2026-07-28 policy, as `ServerBuilder::tool_policy` reads it: the
-/// required capabilities as a `ClientCapabilities` object, task support, and where
-/// a task starts. `None` when the tool declares none of them.
+/// A tool's policy, as `ServerBuilder::tool_policy` reads it: the required
+/// capabilities as a `ClientCapabilities` object, task support, where a task
+/// starts, and the timeout in milliseconds. `None` when the tool declares none of
+/// them.
 pub(super) fn tool_policy(tool: &Tool) -> Option<Value> {
     let mut policy = Map::new();
     if let Some(requires) = tool.requires.as_ref().filter(|r| !r.is_empty()) {
@@ -116,6 +117,10 @@ pub(super) fn tool_policy(tool: &Tool) -> Option<Value> {
     }
     if let Some(starts) = tool.task_starts {
         policy.insert("taskStarts".into(), starts.wire().into());
+    }
+    // Validation reported a timeout that is not one; nothing is emitted then.
+    if let Some(Ok(ms)) = tool.timeout_ms() {
+        policy.insert("timeoutMs".into(), ms.into());
     }
     (!policy.is_empty()).then_some(Value::Object(policy))
 }
@@ -185,5 +190,18 @@ mod tests {
             policy(json!({ "task_support": "optional", "task_starts": "on_detach" })),
             Some(json!({ "taskSupport": "optional", "taskStarts": "onDetach" }))
         );
+    }
+
+    #[test]
+    fn tool_policies_carry_the_timeout_in_milliseconds() {
+        assert_eq!(
+            policy(json!({ "timeout": "1m 30s" })),
+            Some(json!({ "timeoutMs": 90_000 }))
+        );
+        assert_eq!(
+            policy(json!({ "task_support": "required", "timeout": "500ms" })),
+            Some(json!({ "taskSupport": "required", "timeoutMs": 500 }))
+        );
+        assert_eq!(policy(json!({ "timeout": "soon" })), None);
     }
 }

@@ -1,9 +1,10 @@
 //! The MCP methods themselves: the lists (paginated, spliced from items
-//! serialized at start-up), `tools/call` (input validation, panics as -32603),
-//! `resources/read` (templates rendered with minijinja), `prompts/get`,
-//! `completion/complete`.
+//! serialized at start-up), `tools/call` (input validation, panics as -32603,
+//! timeouts as error results), `resources/read` (templates rendered with
+//! minijinja), `prompts/get`, `completion/complete`.
 
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use base64::Engine as _;
 use futures_util::FutureExt as _;
@@ -127,10 +128,33 @@ impl Shared {
         // The context is a shared handle: this copy names the request if the
         // handler panics, so the operator's log says which tool did.
         let caller = ctx.clone();
-        let result = match AssertUnwindSafe((tool.handler)(ctx, args))
-            .catch_unwind()
-            .await
-        {
+        let limit = tool.timeout.or(self.tool_timeout);
+        // A timeout stops the handler but not the request, which is still answered:
+        // the handler gets a context it alone sees cancelled.
+        let (ctx, stop) = match limit {
+            Some(_) => {
+                let (ctx, stop) = ctx.with_own_cancellation();
+                (ctx, Some(stop))
+            }
+            None => (ctx, None),
+        };
+        let run = AssertUnwindSafe((tool.handler)(ctx, args)).catch_unwind();
+        let outcome = match limit {
+            None => run.await,
+            Some(limit) => match tokio::time::timeout(limit, run).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    // The handler is dropped by now; work it spawned with its
+                    // context learns through `ctx.cancelled()`.
+                    if let Some(stop) = stop {
+                        stop.cancel();
+                    }
+                    operator_log::tool_timed_out(&name, caller.request_id(), limit);
+                    return Ok(timed_out(&name, limit, v));
+                }
+            },
+        };
+        let result = match outcome {
             Ok(result) => result?,
             Err(panic) => {
                 operator_log::tool_panicked(&name, caller.request_id(), &*panic);
@@ -409,6 +433,18 @@ impl Shared {
     }
 }
 
+/// What a call that ran past its timeout answers: a tool error the model can
+/// read, not a JSON-RPC error (the call was valid; the tool did not finish).
+fn timed_out(tool: &str, limit: Duration, v: ProtocolVersion) -> Value {
+    let text = format!(
+        "tool `{tool}` timed out after {}",
+        humantime::format_duration(limit)
+    );
+    let mut result = json!({ "content": [{ "type": "text", "text": text }], "isError": true });
+    downgrade::call_tool_result(&mut result, v);
+    result
+}
+
 /// At most 100 values go on the wire; the rest is summarized in `total`/`hasMore`.
 pub(super) fn cap_completion(mut c: crate::Completion) -> Value {
     const MAX: usize = 100;
@@ -484,6 +520,20 @@ mod tests {
         let ok = typed_vars(&types, vec![("n".into(), "7".into())]).unwrap();
         assert_eq!(ok["n"], json!(7));
         assert!(typed_vars(&types, vec![("n".into(), "x".into())]).is_err());
+    }
+
+    #[test]
+    fn a_timeout_is_an_error_result_naming_tool_and_limit() {
+        let r = timed_out(
+            "slow",
+            Duration::from_millis(1500),
+            ProtocolVersion::V2025_11_25,
+        );
+        assert_eq!(
+            r,
+            json!({ "content": [{ "type": "text", "text": "tool `slow` timed out after 1s 500ms" }],
+                    "isError": true })
+        );
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub(crate) struct Shared {
     pub drain: Drain,
     /// Rate limits and caps.
     pub limiters: Limiters,
+    /// How long a call of a tool without a timeout of its own may run.
+    pub tool_timeout: Option<Duration>,
 }
 
 /// How long a sealed `requestState` stays valid: long enough for a person to
@@ -186,6 +188,7 @@ impl Server {
                 middleware: Arc::new([]),
                 drain: Drain::default(),
                 limiters: Limiters::default(),
+                tool_timeout: None,
             }),
         }
     }
@@ -244,6 +247,15 @@ impl Server {
         } else {
             Metrics::off()
         };
+        self
+    }
+
+    /// How long a tool call may run when its tool declares no `timeout` of its own
+    /// (default: no limit; `None` or zero means none). A call that runs longer has
+    /// its handler dropped and its context cancelled, and the client gets an
+    /// `isError` result naming the timeout. Calls that run as tasks count too.
+    pub fn tool_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.settings().tool_timeout = timeout.filter(|t| !t.is_zero());
         self
     }
 
