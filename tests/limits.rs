@@ -5,14 +5,13 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::http::{HttpClient, HttpServer, post_json};
-use common::{LATEST, Mcp, initialize_params, within};
+use common::stdio::RawStdio;
+use common::{LATEST, Mcp, initialize_params};
 use http::StatusCode;
-use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use serde_json::json;
 
 async fn ping(client: &mut HttpClient) -> common::http::HttpReply {
     let (_, message) = client.request_message("ping", json!({}));
@@ -156,29 +155,16 @@ async fn the_stream_cap_refuses_a_second_get_stream() {
 
 #[tokio::test]
 async fn stdio_over_its_rate_gets_an_error_with_retry_after_ms() {
-    let mut child = tokio::process::Command::new(common::everything_binary())
-        .args(["--rate-limit-per-session", "2/s"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn the everything example");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut server = RawStdio::spawn(&["--rate-limit-per-session", "2/s"]);
     let mut messages = vec![json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
                                     "params": initialize_params(LATEST, json!({})) })];
     messages.extend((2..=4).map(|id| json!({ "jsonrpc": "2.0", "id": id, "method": "ping" })));
     for m in &messages {
-        stdin.write_all(format!("{m}\n").as_bytes()).await.unwrap();
+        server.send(m).await;
     }
     let mut answers = Vec::new();
     while answers.len() < messages.len() {
-        let line = within("stdout", lines.next_line())
-            .await
-            .unwrap()
-            .expect("a line");
-        answers.push(serde_json::from_str::<Value>(&line).unwrap());
+        answers.push(server.next().await.expect("an answer"));
     }
     let by_id = |id: i64| answers.iter().find(|a| a["id"] == id).unwrap().clone();
     assert!(by_id(1)["result"].is_object());
@@ -190,21 +176,10 @@ async fn stdio_over_its_rate_gets_an_error_with_retry_after_ms() {
         "{refused}"
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    stdin
-        .write_all(
-            format!(
-                "{}\n",
-                json!({ "jsonrpc": "2.0", "id": 5, "method": "ping" })
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
-    let line = within("stdout", lines.next_line())
-        .await
-        .unwrap()
-        .expect("a line");
-    let answer: Value = serde_json::from_str(&line).unwrap();
+    server
+        .send(&json!({ "jsonrpc": "2.0", "id": 5, "method": "ping" }))
+        .await;
+    let answer = server.next().await.expect("an answer");
     assert_eq!(answer["id"], 5);
     assert_eq!(answer["result"], json!({}), "the next window is served");
 }

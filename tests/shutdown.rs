@@ -6,14 +6,13 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::http::{HttpClient, HttpReply, post_json, send_to, spawn_listening};
-use common::{LATEST, Mcp, STEP, everything_binary, initialize_params, within};
+use common::stdio::RawStdio;
+use common::{LATEST, Mcp, STEP, initialize_params, within};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::Child;
 
 async fn probe(addr: std::net::SocketAddr, path: &str) -> StatusCode {
@@ -167,15 +166,7 @@ async fn a_get_stream_ends_with_its_last_event_id_and_a_retry() {
 
 #[tokio::test]
 async fn the_end_of_stdin_lets_calls_in_flight_finish_then_exits_zero() {
-    let mut child = tokio::process::Command::new(everything_binary())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn the everything example");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut server = RawStdio::spawn(&[]);
     let messages = [
         json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
                 "params": initialize_params(LATEST, json!({})) }),
@@ -183,13 +174,12 @@ async fn the_end_of_stdin_lets_calls_in_flight_finish_then_exits_zero() {
         json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
                 "params": { "name": "slow_compute", "arguments": { "seconds": 0.5 } } }),
     ];
-    for m in messages {
-        stdin.write_all(format!("{m}\n").as_bytes()).await.unwrap();
+    for m in &messages {
+        server.send(m).await;
     }
-    drop(stdin);
+    server.close_input();
     let mut answered = false;
-    while let Some(line) = within("stdout", lines.next_line()).await.unwrap() {
-        let m: Value = serde_json::from_str(&line).unwrap();
+    while let Some(m) = server.next().await {
         if m["id"] == 2 {
             assert_eq!(
                 m["result"]["content"][0]["text"],
@@ -199,6 +189,6 @@ async fn the_end_of_stdin_lets_calls_in_flight_finish_then_exits_zero() {
         }
     }
     assert!(answered, "the call in flight was answered before the end");
-    let status = exit_status(child, STEP).await;
+    let status = exit_status(server.child, STEP).await;
     assert!(status.success(), "exit status {status:?}");
 }

@@ -245,3 +245,53 @@ impl Mcp for StdioClient {
         result
     }
 }
+
+/// The everything server on stdio with `args`, spoken to line by line with no
+/// checks: for what happens around the protocol (limits, the end of input).
+pub struct RawStdio {
+    pub child: Child,
+    stdin: Option<ChildStdin>,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl RawStdio {
+    pub fn spawn(args: &[&str]) -> RawStdio {
+        let mut child = Command::new(everything_binary())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn the everything example");
+        let stdin = child.stdin.take();
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        RawStdio {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// Writes one message as a line.
+    pub async fn send(&mut self, message: &Value) {
+        let stdin = self.stdin.as_mut().expect("input is open");
+        stdin
+            .write_all(format!("{message}\n").as_bytes())
+            .await
+            .expect("write to the server");
+    }
+
+    /// Ends the server's input.
+    pub fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next message the server writes; `None` once its output ends.
+    pub async fn next(&mut self) -> Option<Value> {
+        let line = super::within("the server's next line", self.lines.next_line())
+            .await
+            .expect("read the server's output")?;
+        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+    }
+}

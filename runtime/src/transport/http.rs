@@ -881,6 +881,9 @@ impl Endpoint {
                 Err(e) => refuse(StatusCode::OK, Some(&id), e),
             };
         }
+        // Counted in flight until its answer is on its stream, so a drain never
+        // ends the stream between the two.
+        let in_flight = shared.drain.request();
         let stream = Arc::new(Stream::new(1, 1));
         let Some(mut rx) = stream.attach(None, None, true) else {
             return status_only(StatusCode::INTERNAL_SERVER_ERROR);
@@ -904,7 +907,10 @@ impl Endpoint {
             finish(&stream, answer);
             return sse_response(full(queued(&mut rx)));
         }
-        tokio::spawn(async move { finish(&stream, response.await) });
+        tokio::spawn(async move {
+            finish(&stream, response.await);
+            drop(in_flight);
+        });
         // The client closing the stream cancels the request (2026-07-28).
         sse_response(streamed_until_dropped(
             rx,
@@ -1026,6 +1032,9 @@ impl Endpoint {
         requests: Vec<(RequestId, MethodName, Option<Value>)>,
         parts: Arc<RequestParts>,
     ) -> Response<ResponseBody> {
+        // Counted in flight until every answer is on the stream, so a drain never
+        // ends the stream between an answer and its push.
+        let in_flight = self.inner.shared.drain.request();
         let stream = session.new_stream(requests.len());
         let version = session.core.version();
         let priming = version
@@ -1058,7 +1067,11 @@ impl Endpoint {
         }
         for response in unfinished {
             let stream = stream.clone();
-            tokio::spawn(async move { finish(&stream, response.await) });
+            let in_flight = in_flight.clone();
+            tokio::spawn(async move {
+                finish(&stream, response.await);
+                drop(in_flight);
+            });
         }
         sse_response(self.streamed(rx))
     }
