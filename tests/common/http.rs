@@ -292,7 +292,10 @@ pub async fn send_on(
         }
     }
     let wire = wire.clone();
-    within(&format!("the HTTP response to {method}"), async move {
+    let what = format!("the HTTP response to {method}");
+    // Boxed: the connection futures of every wire are large, and a test awaiting
+    // several requests in one future would overflow a test thread's stack.
+    let reply = Box::pin(async move {
         let tcp = tokio::net::TcpStream::connect(addr)
             .await
             .expect("connect to the server");
@@ -344,8 +347,8 @@ pub async fn send_on(
             buf: Vec::new(),
             ended: false,
         }
-    })
-    .await
+    });
+    within(&what, reply).await
 }
 
 enum Sender {
