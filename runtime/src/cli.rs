@@ -64,6 +64,23 @@ struct Args {
     /// are answered with an error (HTTP; e.g. 30s, 2m).
     #[arg(long, env = "MCPGEN_SHUTDOWN_TIMEOUT", default_value = "30s", value_name = "DURATION", value_parser = humantime::parse_duration)]
     shutdown_timeout: std::time::Duration,
+    /// Serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with this certificate chain, a PEM
+    /// file; needs --tls-key.
+    #[arg(
+        long,
+        env = "MCPGEN_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert, a PEM file (PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        env = "MCPGEN_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<std::path::PathBuf>,
     /// The liveness probe's path (200 while the process runs), or `off`.
     #[arg(
         long,
@@ -309,6 +326,10 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
                     .health_path(health_path)
                     .ready_path(ready_path)
                     .metrics_path(metrics_path);
+                let config = match (args.tls_cert, args.tls_key) {
+                    (Some(cert), Some(key)) => config.tls(cert, key),
+                    _ => config,
+                };
                 server.serve_http(addr, config).await
             }
             None => server.serve_stdio().await,
@@ -394,5 +415,22 @@ mod tests {
             .unwrap();
         let args = Args::from_arg_matches(&matches).unwrap();
         assert_eq!(args.tool_timeout, secs(2).ok());
+    }
+
+    #[test]
+    fn tls_flags_come_in_pairs() {
+        let parse = |argv: &[&str]| command(&json!({ "name": "t" })).try_get_matches_from(argv);
+        let matches = parse(&["t", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap();
+        let args = Args::from_arg_matches(&matches).unwrap();
+        assert_eq!(args.tls_cert.unwrap().to_str(), Some("c.pem"));
+        assert_eq!(args.tls_key.unwrap().to_str(), Some("k.pem"));
+        for alone in [["t", "--tls-cert", "c.pem"], ["t", "--tls-key", "k.pem"]] {
+            let e = parse(&alone).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "{e}"
+            );
+        }
     }
 }

@@ -73,6 +73,7 @@ pub use protocol::{
 pub use server::Server;
 pub use transport::http::{HttpConfig, ResponseBody};
 pub use transport::service::{McpService, ResponseFuture};
+pub use transport::tls::TlsFiles;
 
 impl Server {
     /// Serves one client on stdin/stdout until stdin closes.
@@ -111,8 +112,8 @@ impl Server {
     /// ```
     ///
     /// Whatever outer layers put in a request's extensions reaches handlers as
-    /// [`Context::extensions`]. Of `config`, the path and the probe paths are the
-    /// standalone server's (the app's router places the service); the rest applies.
+    /// [`Context::extensions`]. Of `config`, the path, the probe paths and TLS are
+    /// the standalone server's (the app's router places the service); the rest applies.
     pub fn into_http_service(self, config: HttpConfig) -> McpService {
         McpService::new(transport::http::Endpoint::new(self.shared, config))
     }
@@ -121,6 +122,10 @@ impl Server {
     /// of `config` (`/healthz`, `/readyz`), until SIGTERM or SIGINT; then shuts down
     /// gracefully (see [`McpService::shutdown`]) and returns. The bound address is
     /// printed on stderr (`listening on http://ADDR/mcp`), useful with port 0.
+    ///
+    /// With [`HttpConfig::tls`] it serves HTTPS instead (HTTP/2 or HTTP/1.1 by
+    /// ALPN; `listening on https://ADDR/mcp`); certificate and key files that
+    /// cannot be used are an error naming the file, before anything listens.
     pub async fn serve_http(self, addr: SocketAddr, config: HttpConfig) -> std::io::Result<()> {
         self.serve_http_until(addr, config, shutdown_signal()).await
     }
@@ -133,13 +138,19 @@ impl Server {
         config: HttpConfig,
         shutdown: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
+        let tls = config
+            .tls
+            .as_ref()
+            .map(transport::tls::acceptor)
+            .transpose()?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| transport::http::bind_error(addr, e))?;
         let local = listener.local_addr()?;
-        eprintln!("listening on http://{local}{}", config.path);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        eprintln!("listening on {scheme}://{local}{}", config.path);
         let service = self.into_http_service(config);
-        transport::standalone::serve(service, listener, shutdown).await
+        transport::standalone::serve(service, listener, tls, shutdown).await
     }
 
     /// Parses the standard command line (`--stdio`, `--http ADDR`, `--allowed-origin`,

@@ -1,6 +1,6 @@
 //! A Streamable HTTP client of `everything --http 127.0.0.1:0`, on hyper 1: one
-//! TCP connection per HTTP request, JSON bodies and SSE streams read incrementally,
-//! every JSON-RPC message schema-checked.
+//! connection per HTTP request (HTTP/1.1 by default; h2c or TLS by [`Wire`]), JSON
+//! bodies and SSE streams read incrementally, every JSON-RPC message schema-checked.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::HeaderMap;
-use http::{Method, Request, StatusCode};
+use http::{Method, Request, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::process::{Child, Command};
 
 use super::{
@@ -44,7 +45,9 @@ pub async fn spawn_listening(
         .spawn()
         .expect("spawn the everything example");
     let (stderr, listening) = drain_stderr(child.stderr.take().expect("stderr"), |line| {
-        let rest = line.trim().strip_prefix("listening on http://")?;
+        let line = line.trim();
+        let rest = (line.strip_prefix("listening on http://"))
+            .or_else(|| line.strip_prefix("listening on https://"))?;
         Some(rest.split('/').next().unwrap_or_default().to_owned())
     });
     let addr = match tokio::time::timeout(STEP, listening).await {
@@ -103,6 +106,8 @@ impl SseEvent {
 /// An HTTP response whose body is read on demand.
 pub struct HttpReply {
     pub status: StatusCode,
+    /// The HTTP version the response came over.
+    pub version: Version,
     pub headers: HeaderMap,
     body: Incoming,
     buf: Vec<u8>,
@@ -233,6 +238,22 @@ impl HttpReply {
     }
 }
 
+/// How a client reaches the server.
+#[derive(Clone, Default)]
+pub enum Wire {
+    /// HTTP/1.1 over TCP.
+    #[default]
+    Http1,
+    /// HTTP/2 over TCP with prior knowledge (h2c).
+    H2c,
+    /// TLS to `localhost` with this client configuration, then HTTP/2 if ALPN
+    /// picks `h2`, else HTTP/1.1; the response must come over `expect`.
+    Tls {
+        config: Arc<rustls::ClientConfig>,
+        expect: Version,
+    },
+}
+
 /// Sends one HTTP request on a new connection. Unless `headers` names them, sends
 /// `Host: <addr>`, and for POST `Content-Type: application/json` and `Accept:
 /// application/json, text/event-stream`, for GET `Accept: text/event-stream`. A
@@ -243,11 +264,34 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> HttpReply {
-    send_to(addr, method, "/mcp", headers, body).await
+    send_on(&Wire::Http1, addr, method, headers, body).await
 }
 
 /// Like [`send`], to another path than `/mcp`.
 pub async fn send_to(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> HttpReply {
+    send_on_path(&Wire::Http1, addr, method, path, headers, body).await
+}
+
+/// [`send`] over `wire`. Over HTTP/2 the `Host` becomes the URI's authority.
+pub async fn send_on(
+    wire: &Wire,
+    addr: SocketAddr,
+    method: Method,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> HttpReply {
+    send_on_path(wire, addr, method, "/mcp", headers, body).await
+}
+
+/// [`send_on`] to `path`.
+pub async fn send_on_path(
+    wire: &Wire,
     addr: SocketAddr,
     method: Method,
     path: &str,
@@ -270,35 +314,91 @@ pub async fn send_to(
             all.push((name.to_ascii_lowercase(), (*value).to_owned()));
         }
     }
-    let mut request = Request::builder().method(method.clone()).uri(path);
-    for (n, v) in &all {
-        request = request.header(n.as_str(), v.as_str());
-    }
-    let request = request
-        .body(Full::new(Bytes::from(body)))
-        .expect("a valid request");
-    within(&format!("the HTTP response to {method}"), async move {
+    let wire = wire.clone();
+    let path = path.to_owned();
+    let what = format!("the HTTP response to {method}");
+    // Boxed: the connection futures of every wire are large, and a test awaiting
+    // several requests in one future would overflow a test thread's stack.
+    let reply = Box::pin(async move {
         let tcp = tokio::net::TcpStream::connect(addr)
             .await
             .expect("connect to the server");
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
-            .await
-            .expect("HTTP/1 handshake");
-        tokio::spawn(connection);
-        let response = sender
-            .send_request(request)
-            .await
-            .expect("send the HTTP request");
+        let (sender, scheme, expect) = match wire {
+            Wire::Http1 => (handshake(tcp, false).await, "http", Version::HTTP_11),
+            Wire::H2c => (handshake(tcp, true).await, "http", Version::HTTP_2),
+            Wire::Tls { config, expect } => {
+                let name = rustls::pki_types::ServerName::try_from("localhost").expect("a name");
+                let tls = tokio_rustls::TlsConnector::from(config)
+                    .connect(name, tcp)
+                    .await
+                    .expect("TLS handshake");
+                let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                (handshake(tls, h2).await, "https", expect)
+            }
+        };
+        let mut request = Request::builder().method(method.clone());
+        request = match &sender {
+            Sender::H1(_) => request.uri(path.as_str()),
+            Sender::H2(_) => {
+                // HTTP/2 has no Host header: the authority carries it.
+                let host = all
+                    .iter()
+                    .find(|(n, _)| n == "host")
+                    .map(|(_, v)| v.clone());
+                all.retain(|(n, _)| n != "host");
+                let host = host.unwrap_or_else(|| addr.to_string());
+                request.uri(format!("{scheme}://{host}{path}"))
+            }
+        };
+        for (n, v) in &all {
+            request = request.header(n.as_str(), v.as_str());
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .expect("a valid request");
+        let response = match sender {
+            Sender::H1(mut s) => s.send_request(request).await,
+            Sender::H2(mut s) => s.send_request(request).await,
+        }
+        .expect("send the HTTP request");
+        assert_eq!(response.version(), expect, "the response's HTTP version");
         let (parts, body) = response.into_parts();
         HttpReply {
             status: parts.status,
+            version: parts.version,
             headers: parts.headers,
             body,
             buf: Vec::new(),
             ended: false,
         }
-    })
-    .await
+    });
+    within(&what, reply).await
+}
+
+enum Sender {
+    H1(hyper::client::conn::http1::SendRequest<Full<Bytes>>),
+    H2(hyper::client::conn::http2::SendRequest<Full<Bytes>>),
+}
+
+/// An HTTP/1.1 or HTTP/2 client connection on `io`, driven by a task of its own.
+async fn handshake<I>(io: I, h2: bool) -> Sender
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    if h2 {
+        let (sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(io))
+                .await
+                .expect("HTTP/2 handshake");
+        tokio::spawn(connection);
+        Sender::H2(sender)
+    } else {
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .expect("HTTP/1 handshake");
+        tokio::spawn(connection);
+        Sender::H1(sender)
+    }
 }
 
 /// POSTs a JSON body.
@@ -309,6 +409,8 @@ pub async fn post_json(addr: SocketAddr, headers: &[(&str, &str)], body: &Value)
 /// An MCP client over Streamable HTTP.
 pub struct HttpClient {
     pub addr: SocketAddr,
+    /// How requests reach the server (HTTP/1.1 over TCP unless set).
+    pub wire: Wire,
     /// The `mcp-session-id` the server issued.
     pub session: Option<String>,
     version: String,
@@ -326,6 +428,7 @@ impl HttpClient {
     pub fn new(addr: SocketAddr) -> HttpClient {
         HttpClient {
             addr,
+            wire: Wire::Http1,
             session: None,
             version: LATEST.to_owned(),
             send_version_header: true,
@@ -380,7 +483,15 @@ impl HttpClient {
     /// POSTs `body` with the session headers plus `extra`; nothing is checked.
     pub async fn post_with(&mut self, body: &Value, extra: &[(&str, &str)]) -> HttpReply {
         self.remember(body);
-        post_json(self.addr, &self.headers(extra), body).await
+        let body = body.to_string().into_bytes();
+        send_on(
+            &self.wire,
+            self.addr,
+            Method::POST,
+            &self.headers(extra),
+            body,
+        )
+        .await
     }
 
     /// POSTs `body` with the session headers.
@@ -399,12 +510,20 @@ impl HttpClient {
 
     /// GET on the endpoint with the session headers plus `extra`.
     pub async fn get(&self, extra: &[(&str, &str)]) -> HttpReply {
-        send(self.addr, Method::GET, &self.headers(extra), Vec::new()).await
+        send_on(
+            &self.wire,
+            self.addr,
+            Method::GET,
+            &self.headers(extra),
+            Vec::new(),
+        )
+        .await
     }
 
     /// DELETE on the endpoint with the session headers.
     pub async fn delete(&self) -> HttpReply {
-        send(self.addr, Method::DELETE, &self.headers(&[]), Vec::new()).await
+        let headers = self.headers(&[]);
+        send_on(&self.wire, self.addr, Method::DELETE, &headers, Vec::new()).await
     }
 
     /// Checks one message from the server against the session's schema.

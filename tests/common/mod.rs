@@ -58,7 +58,27 @@ pub fn example_binary(name: &str) -> PathBuf {
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if !built.iter().any(|b| b == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
+        // Without the variables cargo sets for this test process: ring's build
+        // script watches CARGO_MANIFEST_DIR, CARGO_PKG_NAME, OUT_DIR and more, so
+        // inheriting them would rebuild ring (and everything above it) here and
+        // again at the next `cargo` command.
+        let mut command = std::process::Command::new(cargo);
+        for (key, _) in std::env::vars_os() {
+            let key_text = key.to_string_lossy();
+            let set_for_tests = [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "OUT_DIR",
+            ];
+            if set_for_tests.iter().any(|p| key_text.starts_with(p)) {
+                command.env_remove(&key);
+            }
+        }
+        let status = command
             .args(["build", "--quiet", "--example", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()

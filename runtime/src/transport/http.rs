@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::poll_once;
 use super::sse::{self, Stream, StreamOutbound};
+use super::tls::TlsFiles;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::limits::{ClientAddr, Exceeded};
@@ -74,6 +76,9 @@ pub struct HttpConfig {
     /// The standalone server's Prometheus metrics path (default `/metrics`;
     /// `None`: off).
     pub metrics_path: Option<String>,
+    /// The standalone server's certificate and key: with them it serves HTTPS
+    /// (HTTP/2 or HTTP/1.1 by ALPN) instead of plain HTTP (default `None`).
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for HttpConfig {
@@ -90,6 +95,7 @@ impl Default for HttpConfig {
             health_path: Some("/healthz".into()),
             ready_path: Some("/readyz".into()),
             metrics_path: Some("/metrics".into()),
+            tls: None,
         }
     }
 }
@@ -177,6 +183,17 @@ impl HttpConfig {
     /// server keeping metrics).
     pub fn metrics_path(mut self, path: Option<String>) -> Self {
         self.metrics_path = path;
+        self
+    }
+
+    /// Serves HTTPS with this certificate chain and private key, PEM files read at
+    /// start-up (`--tls-cert`, `--tls-key`; `MCPGEN_TLS_CERT`, `MCPGEN_TLS_KEY`).
+    /// The standalone server's alone: a mounted service is behind the app's TLS.
+    pub fn tls(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.tls = Some(TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+        });
         self
     }
 }
@@ -533,14 +550,24 @@ impl Endpoint {
     }
 
     /// DNS-rebinding protection: `Host` and `Origin` must be local or allowed.
-    fn check_origin(&self, headers: &HeaderMap) -> Result<(), Response<ResponseBody>> {
+    /// HTTP/2 carries the host as the `:authority`, which hyper puts in the URI.
+    fn check_origin(
+        &self,
+        headers: &HeaderMap,
+        uri: &http::Uri,
+    ) -> Result<(), Response<ResponseBody>> {
         let c = &self.inner.config;
         let forbidden = |why: &str, reason: Rejection| {
             let mut r = http_error(StatusCode::FORBIDDEN, -32000, why);
             r.extensions_mut().insert(reason);
             r
         };
-        if let Some(host) = header_str(headers, "host") {
+        let authority = uri.authority().map(|a| {
+            let a = a.as_str();
+            a.rsplit_once('@').map_or(a, |(_, host)| host)
+        });
+        let host = header_str(headers, "host").or(authority);
+        if let Some(host) = host {
             let ok = is_loopback_host(host)
                 || c.allowed_hosts
                     .iter()
@@ -603,7 +630,7 @@ impl Endpoint {
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        if let Err(r) = self.check_origin(req.headers()) {
+        if let Err(r) = self.check_origin(req.headers(), req.uri()) {
             return r;
         }
         let client = req.extensions().get::<ClientAddr>();

@@ -1,10 +1,11 @@
-//! Transports: stdio and Streamable HTTP.
+//! Transports: stdio and Streamable HTTP (standalone over TCP or TLS).
 
 pub(crate) mod http;
 pub(crate) mod service;
 pub(crate) mod sse;
 pub(crate) mod standalone;
 pub(crate) mod stdio;
+pub(crate) mod tls;
 
 use std::pin::Pin;
 use std::task::Poll;

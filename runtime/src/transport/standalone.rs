@@ -1,9 +1,12 @@
 //! The standalone HTTP server: the MCP service and the operator's probes on one
 //! listener, HTTP/1.1 and HTTP/2 (prior knowledge, h2c) through hyper-util's auto
-//! builder, until a shutdown signal drains it.
+//! builder, until a shutdown signal drains it. With TLS, each connection's
+//! handshake (ALPN `h2` or `http/1.1`) runs in its own task and the decrypted
+//! stream goes to the same builder and router as a plain one.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,20 +15,24 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tower_service::Service as _;
 
 use super::http::{ResponseBody, full};
 use super::service::McpService;
+use super::tls::HANDSHAKE_TIMEOUT;
 use crate::limits::ClientAddr;
 
-/// Serves `service` and the probes on `listener` until `shutdown` completes, then
-/// drains (see `Endpoint::drain`) while still answering probes, and returns once
-/// connections have closed (or `grace` more has passed).
+/// Serves `service` and the probes on `listener` (over TLS with `tls`) until
+/// `shutdown` completes, then drains (see `Endpoint::drain`) while still answering
+/// probes, and returns once connections have closed (or `grace` more has passed).
 pub(crate) async fn serve(
     service: McpService,
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let grace = service.endpoint().config().shutdown_timeout;
@@ -38,6 +45,7 @@ pub(crate) async fn serve(
         .header_read_timeout(Duration::from_secs(30))
         .keep_alive(true);
     builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
     let connections = GracefulShutdown::new();
     let drained = async {
         shutdown.await;
@@ -61,16 +69,20 @@ pub(crate) async fn serve(
             }
         };
         let _ = tcp.set_nodelay(true);
-        let service = service.clone();
-        let router = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            // The per-client rate limit (and handlers) read the peer from here.
-            request.extensions_mut().insert(ClientAddr(peer));
-            route(service.clone(), request)
-        });
-        let connection = builder.serve_connection(TokioIo::new(tcp), router);
-        let connection = connections.watch(connection.into_owned());
+        let (service, builder, tls) = (service.clone(), builder.clone(), tls.clone());
+        // Watching starts now, so a shutdown waits for a handshake under way too.
+        let watcher = connections.watcher();
+        // The handshake runs here, not in the accept loop: a slow client must not
+        // hold up the next one.
         tokio::spawn(async move {
-            let _ = connection.await;
+            let Some(tls) = tls else {
+                return serve_connection(&builder, tcp, peer, service, watcher).await;
+            };
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
+                Ok(Ok(stream)) => serve_connection(&builder, stream, peer, service, watcher).await,
+                Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            }
         });
     }
     drop(listener);
@@ -78,6 +90,25 @@ pub(crate) async fn serve(
     // runs gets a moment.
     let _ = tokio::time::timeout(Duration::from_secs(5), connections.shutdown()).await;
     Ok(())
+}
+
+/// Serves one connection, plain or decrypted, with the one builder and router.
+async fn serve_connection<I>(
+    builder: &auto::Builder<TokioExecutor>,
+    io: I,
+    peer: std::net::SocketAddr,
+    service: McpService,
+    watcher: Watcher,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let router = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        // The per-client rate limit (and handlers) read the peer from here.
+        request.extensions_mut().insert(ClientAddr(peer));
+        route(service.clone(), request)
+    });
+    let connection = builder.serve_connection(TokioIo::new(io), router);
+    let _ = watcher.watch(connection).await;
 }
 
 /// Sends a request to the MCP endpoint or a probe; anything else is 404.
