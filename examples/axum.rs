@@ -10,13 +10,14 @@
 //! ```
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
 use clap::Parser;
-use mcpgen::HttpConfig;
+use mcpgen::{HttpConfig, McpService};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
@@ -77,6 +78,15 @@ async fn hello() -> &'static str {
     "Hello from axum! This app serves an MCP server at /mcp, beside this route.\n"
 }
 
+/// 200 while the MCP endpoint takes new work, 503 once it drains.
+async fn readiness(State(mcp): State<McpService>) -> (StatusCode, &'static str) {
+    if mcp.is_ready() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    }
+}
+
 /// The app's middleware: what it puts in a request's extensions, MCP handlers
 /// read with `ctx.extensions().get::<RequestOrigin>()`.
 async fn record_origin(mut request: Request, next: Next) -> Response {
@@ -110,6 +120,8 @@ async fn main() -> std::io::Result<()> {
             get(hello).route_layer(ValidateRequestHeaderLayer::accept("text/plain")),
         )
         .route_service("/mcp", mcp.clone())
+        // Readiness for a load balancer: 503 once a shutdown began.
+        .route("/readyz", get(readiness).with_state(mcp.clone()))
         // Outermost first: every route, /mcp included, passes through all four.
         .layer(
             ServiceBuilder::new()

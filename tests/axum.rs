@@ -71,6 +71,11 @@ async fn hello_is_served_beside_the_mcp_endpoint() {
     .await;
     assert_eq!(refused.status, StatusCode::NOT_ACCEPTABLE);
 
+    // Its readiness route asks the MCP service.
+    let ready = send_to(server.addr, Method::GET, "/readyz", &[], Vec::new()).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.bytes().await, b"ready");
+
     // Routes the app does not have are the app's 404, not the MCP endpoint's.
     let missing = send_to(server.addr, Method::GET, "/nothing", &[], Vec::new()).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
