@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,7 +25,7 @@ use super::{
 
 /// A running `everything --http 127.0.0.1:0 …`, killed on drop.
 pub struct HttpServer {
-    _child: Child,
+    pub child: Child,
     pub addr: SocketAddr,
     pub stderr: Arc<Mutex<String>>,
 }
@@ -35,7 +36,17 @@ pub async fn spawn_listening(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (Child, Arc<Mutex<String>>, String) {
-    let mut child = Command::new(everything_binary())
+    spawn_example_listening(&everything_binary(), args, env).await
+}
+
+/// Starts an example binary with `args` and `env`; returns it, its stderr, and the
+/// address it reports listening on (`listening on http://ADDR/…`).
+pub async fn spawn_example_listening(
+    binary: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, Arc<Mutex<String>>, String) {
+    let mut child = Command::new(binary)
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
@@ -43,7 +54,7 @@ pub async fn spawn_listening(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .expect("spawn the everything example");
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", binary.display()));
     let (stderr, listening) = drain_stderr(child.stderr.take().expect("stderr"), |line| {
         let line = line.trim();
         let rest = (line.strip_prefix("listening on http://"))
@@ -63,13 +74,18 @@ pub async fn spawn_listening(
 impl HttpServer {
     /// Starts a server with these extra arguments and waits until it listens.
     pub async fn spawn(args: &[&str]) -> HttpServer {
+        HttpServer::spawn_binary(&everything_binary(), args).await
+    }
+
+    /// Starts another example serving `/mcp` (`--http 127.0.0.1:0` and `args`).
+    pub async fn spawn_binary(binary: &Path, args: &[&str]) -> HttpServer {
         let args: Vec<&str> = ["--http", "127.0.0.1:0"]
             .into_iter()
             .chain(args.iter().copied())
             .collect();
-        let (child, stderr, addr) = spawn_listening(&args, &[]).await;
+        let (child, stderr, addr) = spawn_example_listening(binary, &args, &[]).await;
         HttpServer {
-            _child: child,
+            child,
             addr: addr.parse().expect("a socket address"),
             stderr,
         }

@@ -9,7 +9,7 @@ use super::{Exchange, LATEST, Mcp, first_text, manifest, reply};
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// The tools of `specs/everything.yaml`, in the order it declares them.
-pub const TOOLS: [&str; 37] = [
+pub const TOOLS: [&str; 38] = [
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -47,6 +47,7 @@ pub const TOOLS: [&str; 37] = [
     "multi_input",
     "test_tool_with_task",
     "test_three_questions",
+    "test_request_origin",
 ];
 
 fn at_least(version: &str, min: &str) -> bool {

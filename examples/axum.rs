@@ -1,0 +1,178 @@
+//! An axum app with an MCP server inside: its own `GET /hello` route, and the
+//! conformance fixture (`specs/everything.yaml`, the handler of `shared/everything.rs`)
+//! mounted at `/mcp`, all under the app's tower layers. A layer of the app records
+//! a `RequestOrigin` in every request's extensions; the `test_request_origin` tool
+//! reads it back through `Context::extensions`.
+//!
+//! ```text
+//! cargo run --release --example axum -- --http 127.0.0.1:3000
+//! curl --compressed http://127.0.0.1:3000/hello
+//! ```
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::serve::ListenerExt as _;
+use clap::Parser;
+use mcpgen::{HttpConfig, McpService};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::TraceLayer;
+use tower_http::validate_request::ValidateRequestHeaderLayer;
+
+// `pub`: what this example leaves unused of the shared module is not dead code.
+#[path = "shared/everything.rs"]
+pub mod everything;
+
+use everything::{Everything, RequestOrigin};
+
+/// The MCP conformance fixture, mounted at /mcp in an axum app beside its own routes.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Where to listen: 127.0.0.1:3000, localhost:3000, or a bare port of 127.0.0.1
+    /// (port 0 picks a free port; the address is printed on stderr).
+    #[arg(
+        long,
+        env = "MCPGEN_HTTP",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:3000"
+    )]
+    http: String,
+    /// An Origin the MCP endpoint accepts besides localhost ones (repeatable; `*`
+    /// for any).
+    #[arg(
+        long = "allowed-origin",
+        env = "MCPGEN_ALLOWED_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// A Host the MCP endpoint accepts besides localhost ones (repeatable; `*` for any).
+    #[arg(
+        long = "allowed-host",
+        env = "MCPGEN_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
+    /// Answer MCP requests with JSON instead of SSE streams.
+    #[arg(long, env = "MCPGEN_JSON_RESPONSES")]
+    json_responses: bool,
+    /// The log filter on stderr (`debug` shows tower-http's request traces).
+    #[arg(
+        long,
+        env = "MCPGEN_LOG_LEVEL",
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
+    log_level: String,
+}
+
+/// The app's own route. Long enough for the compression layer to gzip it.
+async fn hello() -> &'static str {
+    "Hello from axum! This app serves an MCP server at /mcp, beside this route.\n"
+}
+
+/// 200 while the MCP endpoint takes new work, 503 once it drains.
+async fn readiness(State(mcp): State<McpService>) -> (StatusCode, &'static str) {
+    if mcp.is_ready() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    }
+}
+
+/// The app's middleware: what it puts in a request's extensions, MCP handlers
+/// read with `ctx.extensions().get::<RequestOrigin>()`.
+async fn record_origin(mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(RequestOrigin {
+        app: "the axum example",
+    });
+    next.run(request).await
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log_level))
+        .with_writer(std::io::stderr)
+        .init();
+
+    // The MCP endpoint as a tower service. It checks Origin and Host itself (DNS
+    // rebinding), so the allow-lists go to it, whatever the CORS layer says.
+    let config = HttpConfig::default()
+        .allowed_origins(args.allowed_origins)
+        .allowed_hosts(args.allowed_hosts)
+        .json_responses(args.json_responses);
+    let grace = config.shutdown_timeout;
+    let mcp = everything::server(Everything).into_http_service(config);
+
+    let app = Router::new()
+        // A plain-text route refuses clients that do not take plain text (406).
+        .route(
+            "/hello",
+            get(hello).route_layer(ValidateRequestHeaderLayer::accept("text/plain")),
+        )
+        .route_service("/mcp", mcp.clone())
+        // Readiness for a load balancer: 503 once a shutdown began.
+        .route("/readyz", get(readiness).with_state(mcp.clone()))
+        // Outermost first: every route, /mcp included, passes through all four.
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                // A permissive policy for the example; restrict origins in production.
+                .layer(CorsLayer::permissive())
+                // The default predicate leaves `text/event-stream` alone: SSE events
+                // must reach the client as they are sent, not when a block fills.
+                .layer(CompressionLayer::new())
+                .layer(middleware::from_fn(record_origin)),
+        );
+
+    // A bare port means 127.0.0.1, as for every mcpgen server.
+    let addr = match args.http.parse::<u16>() {
+        Ok(port) => format!("127.0.0.1:{port}"),
+        Err(_) => args.http,
+    };
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+    eprintln!("listening on http://{}/mcp", listener.local_addr()?);
+    // Small answers go out at once rather than waiting for Nagle's algorithm.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // New MCP requests get 503 from now on, those in flight get `grace` to
+            // finish, and open SSE streams end; then axum stops.
+            mcp.shutdown(grace).await;
+        })
+        .await
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
