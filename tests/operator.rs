@@ -38,6 +38,37 @@ fn lines_with<'a>(log: &'a str, needle: &str) -> Vec<&'a str> {
     log.lines().filter(|l| l.contains(needle)).collect()
 }
 
+/// Runs the everything binary with `args` and `env`, writes `messages` on its stdin
+/// and closes it (the server answers what is in flight, then exits 0); returns
+/// its output and the messages it wrote.
+fn stdio_session(
+    args: &[&str],
+    env: &[(&str, &str)],
+    messages: &[Value],
+) -> (std::process::Output, Vec<Value>) {
+    let mut child = StdCommand::new(everything_binary())
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the everything example");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for m in messages {
+            writeln!(stdin, "{m}").expect("write a message");
+        }
+    }
+    let out = child.wait_with_output().expect("the server exits");
+    assert!(out.status.success(), "{out:?}");
+    let answers = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON on stdout"))
+        .collect();
+    (out, answers)
+}
+
 /// Runs the everything binary to completion with `args` and `env` (stdin empty).
 fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     StdCommand::new(everything_binary())
@@ -171,13 +202,6 @@ async fn at_info_requests_are_not_logged_but_failures_and_refusals_are() {
 
 #[test]
 fn stdio_logs_the_session_and_each_request() {
-    let mut child = StdCommand::new(everything_binary())
-        .args(["--stdio", "--log-level", "debug"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn everything --stdio");
     let messages = [
         json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
                 "params": initialize_params(LATEST, json!({})) }),
@@ -187,19 +211,7 @@ fn stdio_logs_the_session_and_each_request() {
         json!({ "jsonrpc": "2.0", "id": 3, "method": "prompts/get",
                 "params": { "name": "no_such_prompt" } }),
     ];
-    {
-        let mut stdin = child.stdin.take().expect("stdin");
-        for m in &messages {
-            writeln!(stdin, "{m}").expect("write a message");
-        }
-        // Dropping stdin ends the session: the server answers and exits.
-    }
-    let out = child.wait_with_output().expect("the server exits");
-    assert!(out.status.success(), "{out:?}");
-    let answers: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON on stdout"))
-        .collect();
+    let (out, answers) = stdio_session(&["--stdio", "--log-level", "debug"], &[], &messages);
     assert_eq!(answers.len(), 3, "{answers:?}");
     let log = String::from_utf8_lossy(&out.stderr);
     let opened = lines_with(&log, "session opened");
@@ -229,14 +241,6 @@ fn stdio_logs_the_session_and_each_request() {
 
 #[test]
 fn a_tool_timeout_from_the_environment_ends_a_slow_call() {
-    let mut child = StdCommand::new(everything_binary())
-        .args(["--log-level", "info"])
-        .env("MCPGEN_TOOL_TIMEOUT", "200ms")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn everything");
     let messages = [
         json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
                 "params": initialize_params(LATEST, json!({})) }),
@@ -246,19 +250,11 @@ fn a_tool_timeout_from_the_environment_ends_a_slow_call() {
         json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/call",
                 "params": { "name": "add", "arguments": { "a": 1, "b": 2 } } }),
     ];
-    {
-        let mut stdin = child.stdin.take().expect("stdin");
-        for m in &messages {
-            writeln!(stdin, "{m}").expect("write a message");
-        }
-        // The server answers what is in flight, then exits.
-    }
-    let out = child.wait_with_output().expect("the server exits");
-    assert!(out.status.success(), "{out:?}");
-    let answers: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON on stdout"))
-        .collect();
+    let (out, answers) = stdio_session(
+        &["--log-level", "info"],
+        &[("MCPGEN_TOOL_TIMEOUT", "200ms")],
+        &messages,
+    );
     let answer = |id: i64| {
         answers
             .iter()
