@@ -201,6 +201,20 @@ fn parse_addr(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("`{text}` resolves to no address"))
 }
 
+/// The server's limits with those given by flags (or their variables) replacing
+/// the ones its code set; a limit no flag names stays as the code set it.
+fn with_flags(code: &Limits, args: &Args) -> Limits {
+    Limits {
+        rate_per_session: args.rate_limit_per_session.or(code.rate_per_session),
+        rate_per_client: args.rate_limit_per_client.or(code.rate_per_client),
+        max_sessions: args.max_sessions.or(code.max_sessions),
+        max_requests_per_session: args
+            .max_requests_per_session
+            .or(code.max_requests_per_session),
+        max_sse_streams: args.max_sse_streams.or(code.max_sse_streams),
+    }
+}
+
 /// The command line, named, versioned and described as the server itself.
 fn command(info: &Value) -> clap::Command {
     let field = |key: &str| {
@@ -241,13 +255,7 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
-    let limits = Limits {
-        rate_per_session: args.rate_limit_per_session,
-        rate_per_client: args.rate_limit_per_client,
-        max_sessions: args.max_sessions,
-        max_requests_per_session: args.max_requests_per_session,
-        max_sse_streams: args.max_sse_streams,
-    };
+    let limits = with_flags(&server.shared.limiters.limits, &args);
     server = server.limits(limits);
     // Only when given: a default the server's code set stays otherwise.
     if let Some(Timeout(limit)) = args.tool_timeout {
@@ -379,6 +387,26 @@ mod tests {
 
     fn command_named(name: &str) -> String {
         command(&json!({ "name": name })).render_help().to_string()
+    }
+
+    #[test]
+    fn limit_flags_replace_only_the_limits_they_name() {
+        let code = Limits::default().max_sessions(10).max_sse_streams(5);
+        let matches = command(&json!({ "name": "t" }))
+            .try_get_matches_from([
+                "t",
+                "--max-sessions",
+                "99",
+                "--rate-limit-per-session",
+                "5/s",
+            ])
+            .unwrap();
+        let args = Args::from_arg_matches(&matches).unwrap();
+        let limits = with_flags(&code, &args);
+        assert_eq!(limits.max_sessions, Some(99));
+        assert_eq!(limits.max_sse_streams, Some(5), "set in code, no flag");
+        assert_eq!(limits.rate_per_session.unwrap().to_string(), "5/s");
+        assert_eq!(limits.rate_per_client, None);
     }
 
     #[test]
