@@ -211,25 +211,6 @@ impl Metrics {
             .inc();
     }
 
-    pub(crate) fn session_opened(&self) {
-        if let Some(m) = &self.inner {
-            m.sessions_open.inc();
-        }
-    }
-
-    pub(crate) fn session_closed(&self) {
-        if let Some(m) = &self.inner {
-            m.sessions_open.dec();
-        }
-    }
-
-    /// Counts an SSE connection open until the guard is dropped.
-    pub(crate) fn sse_stream(&self) -> Option<StreamGuard> {
-        let m = self.inner.as_ref()?;
-        m.sse_streams_open.inc();
-        Some(StreamGuard(m.sse_streams_open.clone()))
-    }
-
     /// A question to a client (`method`) and how it ended.
     pub(crate) fn client_request(&self, method: &'static str, outcome: &'static str) {
         if let Some(m) = &self.inner {
@@ -249,16 +230,19 @@ impl Metrics {
         }
     }
 
-    /// The OpenMetrics text of every metric, with the task counts by state as
-    /// given (they are read from the task store when rendered). Empty when off.
-    pub(crate) fn render(&self, tasks_by_state: &[(&'static str, usize)]) -> String {
+    /// The OpenMetrics text of every metric, with the gauges read from where
+    /// their counts are kept, when rendered. Empty when off.
+    pub(crate) fn render(&self, now: &Gauges<'_>) -> String {
         let Some(m) = &self.inner else {
             return String::new();
         };
-        for &(state, count) in tasks_by_state {
+        let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        m.sessions_open.set(gauge(now.sessions_open));
+        m.sse_streams_open.set(gauge(now.sse_streams_open));
+        for &(state, count) in now.tasks_by_state {
             m.tasks
                 .get_or_create(&TaskLabels { state })
-                .set(i64::try_from(count).unwrap_or(i64::MAX));
+                .set(gauge(count));
         }
         let mut text = String::new();
         // Writing to a String cannot fail.
@@ -269,13 +253,12 @@ impl Metrics {
 
 static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
 
-/// Keeps an SSE connection counted while it is alive.
-pub(crate) struct StreamGuard(Gauge);
-
-impl Drop for StreamGuard {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
+/// What the gauges show, read when the metrics are rendered from the counts the
+/// server keeps anyway (so nothing is counted twice).
+pub(crate) struct Gauges<'a> {
+    pub sessions_open: usize,
+    pub sse_streams_open: usize,
+    pub tasks_by_state: &'a [(&'static str, usize)],
 }
 
 #[cfg(test)]
@@ -292,11 +275,15 @@ mod tests {
             Duration::from_millis(3),
         );
         metrics.request("ping", None, RequestOutcome::Error, Duration::ZERO);
-        metrics.session_opened();
-        let stream = metrics.sse_stream();
         metrics.client_request("elicitation/create", "answered");
         metrics.rejected(Rejection::Origin);
-        let text = metrics.render(&[("working", 2), ("completed", 0)]);
+        let tasks = [("working", 2), ("completed", 0)];
+        let now = |sse_streams_open| Gauges {
+            sessions_open: 1,
+            sse_streams_open,
+            tasks_by_state: &tasks,
+        };
+        let text = metrics.render(&now(1));
         for line in [
             "mcp_requests_total{method=\"tools/call\",name=\"add\",outcome=\"ok\"} 1",
             "mcp_requests_total{method=\"ping\",name=\"\",outcome=\"error\"} 1",
@@ -310,8 +297,7 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
         }
         assert!(text.ends_with("# EOF\n"), "{text}");
-        drop(stream);
-        assert!(metrics.render(&[]).contains("mcp_sse_streams_open 0"));
-        assert_eq!(Metrics::off().render(&[]), "");
+        assert!(metrics.render(&now(0)).contains("mcp_sse_streams_open 0"));
+        assert_eq!(Metrics::off().render(&now(0)), "");
     }
 }

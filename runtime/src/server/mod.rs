@@ -19,7 +19,7 @@ use crate::events::Events;
 use crate::jsonrpc::{self, Encoded};
 use crate::limits::{Limiters, Limits};
 use crate::method::Method;
-use crate::metrics::Metrics;
+use crate::metrics::{Gauges, Metrics};
 use crate::middleware::{Chain, Middleware};
 use crate::modern;
 use crate::protocol::ProtocolVersion;
@@ -267,13 +267,18 @@ impl Server {
 }
 
 impl Shared {
-    /// The metrics' text, task counts read now.
-    pub(crate) fn render_metrics(&self) -> String {
+    /// The metrics' text, with the transport's session and stream counts and the
+    /// task counts read now.
+    pub(crate) fn render_metrics(&self, sessions_open: usize, sse_streams_open: usize) -> String {
         let metrics = &self.link.metrics;
         if !metrics.is_on() {
             return String::new();
         }
-        metrics.render(&self.tasks.count_by_state())
+        metrics.render(&Gauges {
+            sessions_open,
+            sse_streams_open,
+            tasks_by_state: &self.tasks.count_by_state(),
+        })
     }
 
     /// The name a request's metrics carry: the tool or prompt it names, when the

@@ -1005,7 +1005,6 @@ impl Endpoint {
                 session.core.set_tag(SessionTag(&session_id).to_string());
                 operator_log::session_opened(&session.core, &SessionTag(&session_id));
                 self.inner.sessions.insert(session_id.clone(), session);
-                self.inner.shared.link.metrics.session_opened();
                 let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, &result));
                 if let Ok(v) = HeaderValue::from_str(&session_id) {
                     r.headers_mut().insert("mcp-session-id", v);
@@ -1206,7 +1205,6 @@ impl Endpoint {
         if let Some(session) = self.inner.sessions.remove(&id) {
             session.core.close();
             operator_log::session_closed(&SessionTag(&id), "deleted by the client");
-            self.inner.shared.link.metrics.session_closed();
             for s in lock(&session.streams).iter() {
                 s.disconnect();
             }
@@ -1227,10 +1225,7 @@ impl Endpoint {
                     tick.tick().await;
                     let Some(inner) = inner.upgrade() else { break };
                     inner.shared.limiters.sweep();
-                    let ended = inner.sessions.expire(inner.config.session_idle_timeout);
-                    for _ in 0..ended {
-                        inner.shared.link.metrics.session_closed();
-                    }
+                    inner.sessions.expire(inner.config.session_idle_timeout);
                 }
             });
         });
@@ -1256,10 +1251,7 @@ impl Endpoint {
             }
         }
         self.inner.open_streams.fetch_add(1, Ordering::Relaxed);
-        (
-            Open(self.inner.open_streams.clone()),
-            self.inner.shared.link.metrics.sse_stream(),
-        )
+        Open(self.inner.open_streams.clone())
     }
 
     /// Refuses a new long-lived stream at the cap.
@@ -1274,7 +1266,10 @@ impl Endpoint {
 
     /// The metrics' text.
     pub(crate) fn render_metrics(&self) -> String {
-        self.inner.shared.render_metrics()
+        self.inner.shared.render_metrics(
+            self.inner.sessions.len(),
+            self.inner.open_streams.load(Ordering::Relaxed),
+        )
     }
 
     pub(crate) fn is_draining(&self) -> bool {
