@@ -17,7 +17,7 @@ use crate::downgrade;
 use crate::drain::Drain;
 use crate::events::Events;
 use crate::jsonrpc::{self, Encoded};
-use crate::limits::{Limiters, Limits};
+use crate::limits::{Exceeded, Limiters, Limits};
 use crate::method::Method;
 use crate::metrics::{Gauges, Metrics};
 use crate::middleware::{Chain, Middleware};
@@ -26,6 +26,7 @@ use crate::protocol::ProtocolVersion;
 use crate::registry::{CacheHints, TaskSupport};
 use crate::registry::{Registry, ServerBuilder};
 use crate::seal::Sealer;
+use crate::session::Session;
 use crate::tasks::TaskStore;
 
 mod entry;
@@ -278,6 +279,15 @@ impl Shared {
             sessions_open,
             sse_streams_open,
             tasks_by_state: &self.tasks.count_by_state(),
+        })
+    }
+
+    /// Admits `requests` more requests of `session`: takes their tokens of its
+    /// rate bucket and checks its concurrency cap.
+    pub(crate) fn admit(&self, session: &Session, requests: usize) -> Result<(), Exceeded> {
+        session.check_rate(requests).and_then(|()| {
+            self.limiters
+                .check_concurrency(session.requests_in_flight(), requests)
         })
     }
 

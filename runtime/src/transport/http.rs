@@ -406,13 +406,12 @@ fn limited(exceeded: Exceeded) -> Response<ResponseBody> {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let message = exceeded.message();
+    let error = super::limit_error(&exceeded);
     tracing::info!(
         status = status.as_u16(),
-        "refused an HTTP request: {message}"
+        "refused an HTTP request: {}",
+        error.message()
     );
-    let error = RequestError::new(ErrorCode::SERVER_UNAVAILABLE, message)
-        .with_data(serde_json::json!({ "retryAfterMs": exceeded.retry_after.as_millis() as u64 }));
     let mut r = json_response(status, &jsonrpc::error_response(None, &error));
     r.headers_mut().insert(
         header::RETRY_AFTER,
@@ -824,13 +823,7 @@ impl Endpoint {
         if requests.is_empty() {
             return status_only(StatusCode::ACCEPTED);
         }
-        let admitted = session.core.check_rate(requests.len()).and_then(|()| {
-            self.inner
-                .shared
-                .limiters
-                .check_concurrency(session.core.requests_in_flight(), requests.len())
-        });
-        if let Err(exceeded) = admitted {
+        if let Err(exceeded) = self.inner.shared.admit(&session.core, requests.len()) {
             return limited(exceeded);
         }
         if self.inner.config.json_responses {

@@ -338,16 +338,10 @@ async fn serve_modern(
 /// Refuses a request over the client's rate or concurrency limit with -32000 and
 /// `data.retryAfterMs`; false when it may be served.
 fn over_limit(io: &Io<'_>, id: &RequestId) -> bool {
-    let admitted = io.session.check_rate(1).and_then(|()| {
-        io.shared
-            .limiters
-            .check_concurrency(io.session.requests_in_flight(), 1)
-    });
-    let Err(exceeded) = admitted else {
+    let Err(exceeded) = io.shared.admit(io.session, 1) else {
         return false;
     };
-    let error = RequestError::new(ErrorCode::SERVER_UNAVAILABLE, exceeded.message())
-        .with_data(serde_json::json!({ "retryAfterMs": exceeded.retry_after.as_millis() as u64 }));
+    let error = super::limit_error(&exceeded);
     let _ = io.tx.send(operator_log::refusal(None, Some(id), &error));
     true
 }
