@@ -10,14 +10,16 @@
 //! ```
 
 use axum::Router;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
 use clap::Parser;
-use mcpgen::{HttpConfig, McpService};
+use mcpgen::{ClientAddr, McpService, ServerArgs};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
@@ -43,34 +45,10 @@ struct Args {
         default_value = "127.0.0.1:3000"
     )]
     http: String,
-    /// An Origin the MCP endpoint accepts besides localhost ones (repeatable; `*`
-    /// for any).
-    #[arg(
-        long = "allowed-origin",
-        env = "MCPGEN_ALLOWED_ORIGINS",
-        value_name = "ORIGIN",
-        value_delimiter = ','
-    )]
-    allowed_origins: Vec<String>,
-    /// A Host the MCP endpoint accepts besides localhost ones (repeatable; `*` for any).
-    #[arg(
-        long = "allowed-host",
-        env = "MCPGEN_ALLOWED_HOSTS",
-        value_name = "HOST",
-        value_delimiter = ','
-    )]
-    allowed_hosts: Vec<String>,
-    /// Answer MCP requests with JSON instead of SSE streams.
-    #[arg(long, env = "MCPGEN_JSON_RESPONSES")]
-    json_responses: bool,
-    /// The log filter on stderr (`debug` shows tower-http's request traces).
-    #[arg(
-        long,
-        env = "MCPGEN_LOG_LEVEL",
-        default_value = "warn",
-        value_name = "LEVEL"
-    )]
-    log_level: String,
+    /// The MCP server's own options, as every mcpgen server has them: allowed
+    /// origins and hosts, limits, timeouts, request-state keys, logs.
+    #[command(flatten)]
+    mcp: ServerArgs,
 }
 
 /// The app's own route. Long enough for the compression layer to gzip it.
@@ -89,29 +67,33 @@ async fn readiness(State(mcp): State<McpService>) -> (StatusCode, &'static str) 
 
 /// The app's middleware: what it puts in a request's extensions, MCP handlers
 /// read with `ctx.extensions().get::<RequestOrigin>()`.
-async fn record_origin(mut request: Request, next: Next) -> Response {
-    request.extensions_mut().insert(RequestOrigin {
+/// It also passes the peer's address on as a `ClientAddr`, which the per-client
+/// rate limit (`--rate-limit-per-client`) counts by.
+async fn record_origin(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let extensions = request.extensions_mut();
+    extensions.insert(RequestOrigin {
         app: "the axum example",
     });
+    extensions.insert(ClientAddr(peer));
     next.run(request).await
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log_level))
-        .with_writer(std::io::stderr)
-        .init();
+    // `--log-level debug` also shows tower-http's request traces.
+    args.mcp.init_logging()?;
 
     // The MCP endpoint as a tower service. It checks Origin and Host itself (DNS
     // rebinding), so the allow-lists go to it, whatever the CORS layer says.
-    let config = HttpConfig::default()
-        .allowed_origins(args.allowed_origins)
-        .allowed_hosts(args.allowed_hosts)
-        .json_responses(args.json_responses);
+    let config = args.mcp.http_config();
     let grace = config.shutdown_timeout;
-    let mcp = everything::server(Everything).into_http_service(config);
+    let server = args.mcp.configure(everything::server(Everything));
+    let mcp = server.into_http_service(config);
 
     let app = Router::new()
         // A plain-text route refuses clients that do not take plain text (406).
@@ -148,6 +130,8 @@ async fn main() -> std::io::Result<()> {
         let _ = tcp.set_nodelay(true);
     });
 
+    // The peer's address reaches `record_origin` through `ConnectInfo`.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -155,7 +139,8 @@ async fn main() -> std::io::Result<()> {
             // finish, and open SSE streams end; then axum stops.
             mcp.shutdown(grace).await;
         })
-        .await
+        .await?;
+    Ok(())
 }
 
 /// Completes on SIGTERM or Ctrl-C.

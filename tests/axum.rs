@@ -165,6 +165,48 @@ async fn sse_answers_are_not_compressed_json_answers_are() {
     assert_eq!(stream.header("content-encoding"), None);
 }
 
+/// The app flattens the standard options into its own command line: a limit
+/// given there reaches the mounted service, and the per-client rate counts the
+/// peer address the app passes on from axum's `ConnectInfo`.
+#[tokio::test]
+async fn the_standard_flags_configure_the_mounted_service() {
+    let server = HttpServer::spawn_binary(
+        &axum_binary(),
+        &["--rate-limit-per-client", "8/m", "--max-sessions", "1"],
+    )
+    .await;
+    let mut first = server.client();
+    first.initialize(LATEST, json!({})).await;
+    // The session cap: a second session is refused while the first works on.
+    let init = json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": initialize_params(LATEST, json!({})) });
+    let capped = post_json(server.addr, &[], &init).await;
+    assert_eq!(capped.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(capped.header("retry-after").is_some());
+    // Requests from one address beyond eight a minute (this test's included).
+    let mut statuses = Vec::new();
+    let limited = loop {
+        let reply = post_json(server.addr, &[], &init).await;
+        if reply.status != StatusCode::SERVICE_UNAVAILABLE || statuses.len() == 8 {
+            break reply;
+        }
+        statuses.push(reply.status);
+    };
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "after {statuses:?}");
+    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    // The app's own routes are not MCP's to limit.
+    let hello = send_to(
+        server.addr,
+        Method::GET,
+        "/hello",
+        &[("accept", "text/plain")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(hello.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn sigterm_ends_streams_and_the_app() {
     let mut server = spawn().await;

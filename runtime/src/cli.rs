@@ -17,8 +17,10 @@ use crate::limits::{Limits, Rate};
 use crate::seal::Sealer;
 use crate::transport::http::HttpConfig;
 
-/// The flags. The command's name, version and description are the server's own
-/// (from its manifest), set in [`command`], not this crate's.
+/// The flags of the standalone server: how it is reached (stdio, or HTTP on an
+/// address and path, with TLS and probes), then [`ServerArgs`]. The command's
+/// name, version and description are the server's own (from its manifest), set in
+/// [`command`], not this crate's.
 #[derive(Debug, Parser)]
 struct Args {
     /// Serve newline-delimited JSON-RPC on stdin/stdout (the default).
@@ -31,39 +33,6 @@ struct Args {
     /// The MCP endpoint path.
     #[arg(long, env = "MCPGEN_PATH", default_value = "/mcp")]
     path: String,
-    /// An Origin to accept besides localhost ones (repeatable; `*` for any; the
-    /// variable takes a comma-separated list).
-    #[arg(
-        long = "allowed-origin",
-        env = "MCPGEN_ALLOWED_ORIGINS",
-        value_name = "ORIGIN",
-        value_delimiter = ','
-    )]
-    allowed_origins: Vec<String>,
-    /// A Host to accept besides localhost ones (repeatable; `*` for any; the
-    /// variable takes a comma-separated list).
-    #[arg(
-        long = "allowed-host",
-        env = "MCPGEN_ALLOWED_HOSTS",
-        value_name = "HOST",
-        value_delimiter = ','
-    )]
-    allowed_hosts: Vec<String>,
-    /// Answer HTTP requests with JSON instead of SSE streams.
-    #[arg(long, env = "MCPGEN_JSON_RESPONSES", value_parser = FalseyValueParser::new())]
-    json_responses: bool,
-    /// The key sealing the `requestState` of 2026 requests that wait for input (64
-    /// hex digits, or base64 of 32 bytes). Give every replica the same key so any
-    /// of them accepts a retry; without one, a random key lives as long as the process.
-    #[arg(long, env = "MCPGEN_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key)]
-    state_key: Option<[u8; 32]>,
-    /// The key used before `--state-key` during a rotation: state it sealed is still accepted.
-    #[arg(long, env = "MCPGEN_PREVIOUS_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key, requires = "state_key")]
-    previous_state_key: Option<[u8; 32]>,
-    /// On SIGTERM or SIGINT, how long requests in flight get to finish before they
-    /// are answered with an error (HTTP; e.g. 30s, 2m).
-    #[arg(long, env = "MCPGEN_SHUTDOWN_TIMEOUT", default_value = "30s", value_name = "DURATION", value_parser = humantime::parse_duration)]
-    shutdown_timeout: std::time::Duration,
     /// Serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with this certificate chain, a PEM
     /// file; needs --tls-key.
     #[arg(
@@ -106,6 +75,71 @@ struct Args {
         value_name = "PATH|off"
     )]
     ready_path: String,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+/// The standard options of an mcpgen server however it is served: what the MCP
+/// endpoint accepts, its limits, its timeouts and its logs. Every generated
+/// server's command line has them; an app that mounts the service itself (see
+/// [`Server::into_http_service`]) flattens them into its own, so its operators
+/// configure it with the same flags and `MCPGEN_*` variables.
+///
+/// ```no_run
+/// use clap::Parser;
+/// use mcpgen_runtime::{Server, ServerArgs};
+///
+/// #[derive(Parser)]
+/// struct Args {
+///     /// Where the app listens.
+///     #[arg(long, default_value = "127.0.0.1:3000")]
+///     listen: String,
+///     #[command(flatten)]
+///     mcp: ServerArgs,
+/// }
+///
+/// # fn server() -> Server { unimplemented!() }
+/// # fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// let args = Args::parse();
+/// args.mcp.init_logging()?;
+/// let service = args.mcp.configure(server()).into_http_service(args.mcp.http_config());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerArgs {
+    /// An Origin to accept besides localhost ones (repeatable; `*` for any; the
+    /// variable takes a comma-separated list).
+    #[arg(
+        long = "allowed-origin",
+        env = "MCPGEN_ALLOWED_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// A Host to accept besides localhost ones (repeatable; `*` for any; the
+    /// variable takes a comma-separated list).
+    #[arg(
+        long = "allowed-host",
+        env = "MCPGEN_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
+    /// Answer HTTP requests with JSON instead of SSE streams.
+    #[arg(long, env = "MCPGEN_JSON_RESPONSES", value_parser = FalseyValueParser::new())]
+    json_responses: bool,
+    /// The key sealing the `requestState` of 2026 requests that wait for input (64
+    /// hex digits, or base64 of 32 bytes). Give every replica the same key so any
+    /// of them accepts a retry; without one, a random key lives as long as the process.
+    #[arg(long, env = "MCPGEN_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key)]
+    state_key: Option<[u8; 32]>,
+    /// The key used before `--state-key` during a rotation: state it sealed is still accepted.
+    #[arg(long, env = "MCPGEN_PREVIOUS_STATE_KEY", hide_env_values = true, value_name = "KEY", value_parser = Sealer::parse_key, requires = "state_key")]
+    previous_state_key: Option<[u8; 32]>,
+    /// On SIGTERM or SIGINT, how long requests in flight get to finish before they
+    /// are answered with an error (HTTP; e.g. 30s, 2m).
+    #[arg(long, env = "MCPGEN_SHUTDOWN_TIMEOUT", default_value = "30s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    shutdown_timeout: std::time::Duration,
     /// Requests a session may send (HTTP sessions and stdio): `20/s`, `600/m`,
     /// `10000/h`, with bursts up to the count. Beyond it: HTTP 429 with Retry-After,
     /// or on stdio the JSON-RPC error -32000 with `data.retryAfterMs`.
@@ -124,10 +158,6 @@ struct Args {
     /// it gets 503 with Retry-After.
     #[arg(long, env = "MCPGEN_MAX_SSE_STREAMS", value_name = "N")]
     max_sse_streams: Option<usize>,
-    /// How the server's own log lines are written on stderr: `text` for people,
-    /// `json` (one object per line, with the request's span) for log collectors.
-    #[arg(long, env = "MCPGEN_LOG_FORMAT", default_value = "text", value_name = "FORMAT", value_parser = ["text", "json"])]
-    log_format: String,
     /// How long a tool call may run before its handler is cancelled and the client
     /// gets an error result, for tools without a `timeout` of their own in the
     /// manifest: 30s, 500ms, 2m, 1h 30m; 0 or `off` for no limit (the default).
@@ -148,6 +178,62 @@ struct Args {
         value_name = "LEVEL"
     )]
     log_level: String,
+    /// How the server's own log lines are written on stderr: `text` for people,
+    /// `json` (one object per line, with the request's span) for log collectors.
+    #[arg(long, env = "MCPGEN_LOG_FORMAT", default_value = "text", value_name = "FORMAT", value_parser = ["text", "json"])]
+    log_format: String,
+}
+
+impl ServerArgs {
+    /// The server with these options applied. A limit, the tool timeout or the
+    /// request-state key is replaced only when its flag (or variable) was given:
+    /// what the server's code set stays otherwise.
+    pub fn configure(&self, mut server: Server) -> Server {
+        let limits = with_flags(&server.shared.limiters.limits, self);
+        server = server.limits(limits);
+        if let Some(Timeout(limit)) = self.tool_timeout {
+            server = server.tool_timeout(limit);
+        }
+        if let Some(key) = self.state_key {
+            server = server.request_state_key(key, self.previous_state_key);
+        }
+        server
+    }
+
+    /// The HTTP endpoint's configuration from these options: the Origins and
+    /// Hosts it accepts, JSON or SSE answers, and the shutdown's grace period.
+    pub fn http_config(&self) -> HttpConfig {
+        HttpConfig::default()
+            .allowed_origins(self.allowed_origins.iter().cloned())
+            .allowed_hosts(self.allowed_hosts.iter().cloned())
+            .json_responses(self.json_responses)
+            .shutdown_timeout(self.shutdown_timeout)
+    }
+
+    /// Installs the process's log subscriber: `--log-level`'s filter, in
+    /// `--log-format` on stderr. A filter that does not parse is reported and
+    /// `warn` used instead. Fails when the process already has a subscriber.
+    pub fn init_logging(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let filter = tracing_subscriber::EnvFilter::try_new(&self.log_level).unwrap_or_else(|e| {
+            eprintln!(
+                "warning: --log-level `{}` is not a log filter ({e}); using `warn`",
+                self.log_level
+            );
+            tracing_subscriber::EnvFilter::new("warn")
+        });
+        let log = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
+        if self.log_format == "json" {
+            log.json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .try_init()
+        } else {
+            // Colour codes only for a person reading a terminal, not in captured logs.
+            log.with_ansi(std::io::stderr().is_terminal()).try_init()
+        }
+    }
 }
 
 /// A timeout given on the command line: `None` for no limit.
@@ -203,7 +289,7 @@ fn parse_addr(text: &str) -> Result<SocketAddr, String> {
 
 /// The server's limits with those given by flags (or their variables) replacing
 /// the ones its code set; a limit no flag names stays as the code set it.
-fn with_flags(code: &Limits, args: &Args) -> Limits {
+fn with_flags(code: &Limits, args: &ServerArgs) -> Limits {
     Limits {
         rate_per_session: args.rate_limit_per_session.or(code.rate_per_session),
         rate_per_client: args.rate_limit_per_client.or(code.rate_per_client),
@@ -255,34 +341,10 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
-    let limits = with_flags(&server.shared.limiters.limits, &args);
-    server = server.limits(limits);
-    // Only when given: a default the server's code set stays otherwise.
-    if let Some(Timeout(limit)) = args.tool_timeout {
-        server = server.tool_timeout(limit);
-    }
-    if let Some(key) = args.state_key {
-        server = server.request_state_key(key, args.previous_state_key);
-    }
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level).unwrap_or_else(|e| {
-        eprintln!(
-            "warning: --log-level `{}` is not a log filter ({e}); using `warn`",
-            args.log_level
-        );
-        tracing_subscriber::EnvFilter::new("warn")
-    });
-    let log = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if args.log_format == "json" {
-        log.json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .init();
-    } else {
-        // Colour codes only for a person reading a terminal, not in captured logs.
-        log.with_ansi(std::io::stderr().is_terminal()).init();
-    }
+    server = args.server.configure(server);
+    // Only the process's first subscriber can be installed; a server's code that
+    // set its own keeps it.
+    let _ = args.server.init_logging();
     let probe = |path: String| (path != "off").then_some(path);
     let (health_path, ready_path) = (probe(args.health_path), probe(args.ready_path));
     let metrics_path = probe(args.metrics_path);
@@ -325,12 +387,10 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
     let outcome = runtime.block_on(async move {
         match serve_http {
             Some(addr) => {
-                let config = HttpConfig::default()
+                let config = args
+                    .server
+                    .http_config()
                     .path(args.path)
-                    .allowed_origins(args.allowed_origins)
-                    .allowed_hosts(args.allowed_hosts)
-                    .json_responses(args.json_responses)
-                    .shutdown_timeout(args.shutdown_timeout)
                     .health_path(health_path)
                     .ready_path(ready_path)
                     .metrics_path(metrics_path);
@@ -402,7 +462,7 @@ mod tests {
             ])
             .unwrap();
         let args = Args::from_arg_matches(&matches).unwrap();
-        let limits = with_flags(&code, &args);
+        let limits = with_flags(&code, &args.server);
         assert_eq!(limits.max_sessions, Some(99));
         assert_eq!(limits.max_sse_streams, Some(5), "set in code, no flag");
         assert_eq!(limits.rate_per_session.unwrap().to_string(), "5/s");
@@ -416,10 +476,10 @@ mod tests {
             .unwrap();
         let args = Args::from_arg_matches(&matches).unwrap();
         assert_eq!(args.http.unwrap().to_string(), "127.0.0.1:4000");
-        assert_eq!(args.allowed_origins, ["a", "b"]);
+        assert_eq!(args.server.allowed_origins, ["a", "b"]);
         assert_eq!(args.path, "/mcp");
-        assert!(!args.json_responses);
-        assert_eq!(args.tool_timeout, None);
+        assert!(!args.server.json_responses);
+        assert_eq!(args.server.tool_timeout, None);
     }
 
     #[test]
@@ -442,7 +502,7 @@ mod tests {
             .try_get_matches_from(["t", "--tool-timeout", "2s"])
             .unwrap();
         let args = Args::from_arg_matches(&matches).unwrap();
-        assert_eq!(args.tool_timeout, secs(2).ok());
+        assert_eq!(args.server.tool_timeout, secs(2).ok());
     }
 
     #[test]

@@ -55,6 +55,7 @@ mod uri_template;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+pub use cli::ServerArgs;
 pub use context::Context;
 pub use error::{
     ClientError, CompletionResult, PromptResult, RequestError, ResourceResult, ToolError,
