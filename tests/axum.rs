@@ -192,7 +192,11 @@ async fn the_standard_flags_configure_the_mounted_service() {
         }
         statuses.push(reply.status);
     };
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "after {statuses:?}");
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "after {statuses:?}"
+    );
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     // The app's own routes are not MCP's to limit.

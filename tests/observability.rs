@@ -121,6 +121,13 @@ async fn metrics_move_with_traffic_and_parse() {
         "{after:#?}"
     );
     assert_eq!(sample(&after, origin), sample(&before, origin) + 1.0);
+    // `initialize`, answered before any session exists, is counted too.
+    let handshakes = r#"mcp_requests_total{method="initialize",name="",outcome="ok"}"#;
+    assert_eq!(
+        sample(&after, handshakes),
+        sample(&before, handshakes) + 1.0,
+        "{after:#?}"
+    );
     assert_eq!(sample(&after, sessions), 1.0, "{after:#?}");
     assert!(
         after.contains_key(r#"mcp_tasks{state="working"}"#),

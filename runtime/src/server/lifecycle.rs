@@ -3,10 +3,13 @@
 
 use serde_json::{Map, Value, json};
 
+use std::time::Instant;
+
 use crate::downgrade;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded};
 use crate::method::{Capability, Method};
+use crate::metrics::RequestOutcome;
 use crate::modern;
 use crate::protocol::{Implementation, ProtocolVersion};
 use crate::session::Negotiated;
@@ -51,10 +54,30 @@ impl Shared {
     }
 
     /// Answers `initialize`: negotiates the version and returns the result, encoded.
+    /// Counted in the request metrics like any request, though it is answered
+    /// before a session (and so the dispatch that counts the others) exists.
     pub(crate) fn initialize(
         &self,
         params: Option<&Value>,
     ) -> Result<(Negotiated, Encoded), RequestError> {
+        let started = self.link.metrics.is_on().then(Instant::now);
+        let answer = self.negotiate(params);
+        if let Some(started) = started {
+            let outcome = match answer {
+                Ok(_) => RequestOutcome::Ok,
+                Err(_) => RequestOutcome::Error,
+            };
+            self.link.metrics.request(
+                Method::Initialize.wire_name(),
+                None,
+                outcome,
+                started.elapsed(),
+            );
+        }
+        answer
+    }
+
+    fn negotiate(&self, params: Option<&Value>) -> Result<(Negotiated, Encoded), RequestError> {
         let params = params
             .and_then(Value::as_object)
             .ok_or_else(|| RequestError::invalid_params("initialize needs params"))?;
