@@ -148,6 +148,21 @@ struct Args {
         value_name = "LEVEL"
     )]
     log_level: String,
+    /// Export the spans of requests (and of handlers, nested in them) to this
+    /// OpenTelemetry collector, OTLP over HTTP: http://127.0.0.1:4318 (`/v1/traces`
+    /// is added). Without it, OTEL_EXPORTER_OTLP_ENDPOINT is read. Needs mcpgen
+    /// built with the `otel` feature.
+    #[arg(long, env = "MCPGEN_OTLP_ENDPOINT", value_name = "URL")]
+    otlp_endpoint: Option<String>,
+    /// Which spans are exported, a tracing filter as for --log-level but apart
+    /// from it: `info` takes every request's `mcp.request` span.
+    #[arg(
+        long,
+        env = "MCPGEN_OTLP_FILTER",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    otlp_filter: String,
 }
 
 /// A timeout given on the command line: `None` for no limit.
@@ -215,6 +230,65 @@ fn with_flags(code: &Limits, args: &Args) -> Limits {
     }
 }
 
+/// A tracing filter given by `flag`, or `fallback` (with a warning) if it is not one.
+fn log_filter(flag: &str, text: &str, fallback: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_new(text).unwrap_or_else(|e| {
+        eprintln!("warning: {flag} `{text}` is not a log filter ({e}); using `{fallback}`");
+        tracing_subscriber::EnvFilter::new(fallback)
+    })
+}
+
+/// The operator's log on stderr, as the only subscriber.
+fn init_log(filter: tracing_subscriber::EnvFilter, json: bool) {
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        log.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        // Colour codes only for a person reading a terminal, not in captured logs.
+        log.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
+/// The operator's log on stderr beside OpenTelemetry export, each with its own
+/// filter: spans are exported at `info` while the log stays at `warn`.
+#[cfg(feature = "otel")]
+fn init_log_with_otel(
+    filter: tracing_subscriber::EnvFilter,
+    json: bool,
+    service_name: &str,
+    service_version: Option<&str>,
+    endpoint: &str,
+    otel_filter: tracing_subscriber::EnvFilter,
+) -> Result<crate::otel::OtelGuard, crate::otel::Error> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let log = if json {
+        log.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_filter(filter)
+            .boxed()
+    } else {
+        log.with_ansi(std::io::stderr().is_terminal())
+            .with_filter(filter)
+            .boxed()
+    };
+    let (otel, guard) = crate::otel::build(service_name, service_version, endpoint)?;
+    tracing_subscriber::registry()
+        .with(log)
+        .with(otel.with_filter(otel_filter))
+        .init();
+    Ok(guard)
+}
+
 /// The command line, named, versioned and described as the server itself.
 fn command(info: &Value) -> clap::Command {
     let field = |key: &str| {
@@ -264,24 +338,43 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
     if let Some(key) = args.state_key {
         server = server.request_state_key(key, args.previous_state_key);
     }
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level).unwrap_or_else(|e| {
-        eprintln!(
-            "warning: --log-level `{}` is not a log filter ({e}); using `warn`",
-            args.log_level
-        );
-        tracing_subscriber::EnvFilter::new("warn")
-    });
-    let log = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if args.log_format == "json" {
-        log.json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .init();
-    } else {
-        // Colour codes only for a person reading a terminal, not in captured logs.
-        log.with_ansi(std::io::stderr().is_terminal()).init();
+    let filter = log_filter("--log-level", &args.log_level, "warn");
+    let json_log = args.log_format == "json";
+    // The flag or its MCPGEN_ variable; else OpenTelemetry's own variable, read
+    // only where export is built in (elsewhere it may be meant for other programs).
+    let otlp_endpoint = args.otlp_endpoint.clone().filter(|e| !e.is_empty());
+    #[cfg(feature = "otel")]
+    let otel_guard = {
+        let endpoint = otlp_endpoint.or_else(|| {
+            std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+                .ok()
+                .filter(|e| !e.is_empty())
+        });
+        match endpoint {
+            Some(endpoint) => {
+                let (name, version) = server.service_name_and_version();
+                let otel_filter = log_filter("--otlp-filter", &args.otlp_filter, "info");
+                match init_log_with_otel(filter, json_log, name, version, &endpoint, otel_filter) {
+                    Ok(guard) => Some(guard),
+                    Err(e) => {
+                        eprintln!("error: --otlp-endpoint: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            None => {
+                init_log(filter, json_log);
+                None
+            }
+        }
+    };
+    #[cfg(not(feature = "otel"))]
+    {
+        if otlp_endpoint.is_some() {
+            eprintln!("error: --otlp-endpoint needs mcpgen built with the `otel` feature");
+            return ExitCode::from(2);
+        }
+        init_log(filter, json_log);
     }
     let probe = |path: String| (path != "off").then_some(path);
     let (health_path, ready_path) = (probe(args.health_path), probe(args.ready_path));
@@ -343,6 +436,11 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
             None => server.serve_stdio().await,
         }
     });
+    // The spans of the last requests are still buffered: export them before exiting.
+    #[cfg(feature = "otel")]
+    if let Some(Err(e)) = otel_guard.map(crate::otel::OtelGuard::shutdown) {
+        eprintln!("warning: {e}");
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
