@@ -140,7 +140,12 @@ where
         .with_tracer(tracer)
         // `duration_ms` is on the span already; busy/idle times would cost a clock
         // read on every poll of a request's future.
-        .with_tracked_inactivity(false);
+        .with_tracked_inactivity(false)
+        // The same file, module and worker thread on every request span: noise,
+        // and a thread name is a string allocated per span.
+        .with_location(false)
+        .with_threads(false)
+        .with_target(false);
     Ok((layer, OtelGuard { provider }))
 }
 
