@@ -230,6 +230,24 @@ fn with_flags(code: &Limits, args: &Args) -> Limits {
     }
 }
 
+/// Where spans are exported: `--otlp-endpoint` (or its variable), else
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`'s value `otel_variable`, read only where export is
+/// built in (elsewhere it may be meant for other programs). The flag without the
+/// `otel` feature is an error.
+fn otlp_endpoint(
+    flag: Option<&str>,
+    otel_variable: Option<String>,
+) -> Result<Option<String>, &'static str> {
+    let flag = flag.filter(|e| !e.is_empty()).map(str::to_owned);
+    if cfg!(feature = "otel") {
+        Ok(flag.or(otel_variable.filter(|e| !e.is_empty())))
+    } else if flag.is_some() {
+        Err("--otlp-endpoint needs mcpgen built with the `otel` feature")
+    } else {
+        Ok(None)
+    }
+}
+
 /// A tracing filter given by `flag`, or `fallback` (with a warning) if it is not one.
 fn log_filter(flag: &str, text: &str, fallback: &str) -> tracing_subscriber::EnvFilter {
     tracing_subscriber::EnvFilter::try_new(text).unwrap_or_else(|e| {
@@ -340,42 +358,35 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
     }
     let filter = log_filter("--log-level", &args.log_level, "warn");
     let json_log = args.log_format == "json";
-    // The flag or its MCPGEN_ variable; else OpenTelemetry's own variable, read
-    // only where export is built in (elsewhere it may be meant for other programs).
-    let otlp_endpoint = args.otlp_endpoint.clone().filter(|e| !e.is_empty());
+    let otel_variable = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
+    #[cfg_attr(not(feature = "otel"), allow(unused_variables))]
+    let export_to = match otlp_endpoint(args.otlp_endpoint.as_deref(), otel_variable) {
+        Ok(endpoint) => endpoint,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     #[cfg(feature = "otel")]
-    let otel_guard = {
-        let endpoint = otlp_endpoint.or_else(|| {
-            std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-                .ok()
-                .filter(|e| !e.is_empty())
-        });
-        match endpoint {
-            Some(endpoint) => {
-                let (name, version) = server.service_name_and_version();
-                let otel_filter = log_filter("--otlp-filter", &args.otlp_filter, "info");
-                match init_log_with_otel(filter, json_log, name, version, &endpoint, otel_filter) {
-                    Ok(guard) => Some(guard),
-                    Err(e) => {
-                        eprintln!("error: --otlp-endpoint: {e}");
-                        return ExitCode::from(2);
-                    }
+    let otel_guard = match export_to {
+        Some(endpoint) => {
+            let (name, version) = server.service_name_and_version();
+            let otel_filter = log_filter("--otlp-filter", &args.otlp_filter, "info");
+            match init_log_with_otel(filter, json_log, name, version, &endpoint, otel_filter) {
+                Ok(guard) => Some(guard),
+                Err(e) => {
+                    eprintln!("error: --otlp-endpoint: {e}");
+                    return ExitCode::from(2);
                 }
             }
-            None => {
-                init_log(filter, json_log);
-                None
-            }
+        }
+        None => {
+            init_log(filter, json_log);
+            None
         }
     };
     #[cfg(not(feature = "otel"))]
-    {
-        if otlp_endpoint.is_some() {
-            eprintln!("error: --otlp-endpoint needs mcpgen built with the `otel` feature");
-            return ExitCode::from(2);
-        }
-        init_log(filter, json_log);
-    }
+    init_log(filter, json_log);
     let probe = |path: String| (path != "off").then_some(path);
     let (health_path, ready_path) = (probe(args.health_path), probe(args.ready_path));
     let metrics_path = probe(args.metrics_path);
@@ -541,6 +552,46 @@ mod tests {
             .unwrap();
         let args = Args::from_arg_matches(&matches).unwrap();
         assert_eq!(args.tool_timeout, secs(2).ok());
+    }
+
+    #[test]
+    fn otlp_endpoints_come_from_the_flag_then_opentelemetry_s_variable() {
+        let url = |u: &str| Ok(Some(u.to_owned()));
+        let flag = otlp_endpoint(Some("http://a:4318"), Some("http://b:4318".into()));
+        let variable_only = otlp_endpoint(None, Some("http://b:4318".into()));
+        if cfg!(feature = "otel") {
+            assert_eq!(flag, url("http://a:4318"));
+            assert_eq!(variable_only, url("http://b:4318"));
+        } else {
+            let e = flag.unwrap_err();
+            assert!(
+                e.contains("needs mcpgen built with the `otel` feature"),
+                "{e}"
+            );
+            assert_eq!(variable_only, Ok(None), "not ours to refuse");
+        }
+        assert_eq!(otlp_endpoint(Some(""), Some(String::new())), Ok(None));
+
+        let parse = |argv: &[&str]| {
+            let matches = command(&json!({ "name": "t" }))
+                .try_get_matches_from(argv)
+                .unwrap();
+            Args::from_arg_matches(&matches).unwrap()
+        };
+        let args = parse(&["t"]);
+        assert_eq!(
+            (args.otlp_endpoint, args.otlp_filter.as_str()),
+            (None, "info")
+        );
+        let args = parse(&[
+            "t",
+            "--otlp-endpoint",
+            "http://c:4318",
+            "--otlp-filter",
+            "debug",
+        ]);
+        assert_eq!(args.otlp_endpoint.as_deref(), Some("http://c:4318"));
+        assert_eq!(args.otlp_filter, "debug");
     }
 
     #[test]
