@@ -118,6 +118,8 @@ where
         .with_http()
         .with_http_client(http_client()?)
         .with_endpoint(traces_url)
+        // Protobuf, whatever OTEL_EXPORTER_OTLP_PROTOCOL says: the one encoding built in.
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_timeout(EXPORT_TIMEOUT)
         .build()
         .map_err(|e| Error(format!("cannot set up the OTLP exporter: {e}")))?;
