@@ -140,10 +140,14 @@ impl RequestLog {
             let subject = field.and_then(|_| subject(method.method(), params));
             #[cfg(feature = "otel")]
             {
-                // `{mcp.method.name} {target}`, the conventions' span name.
+                // `{mcp.method.name} {target}`, the conventions' span name, for a
+                // tool or prompt; a resource URI stays an attribute (a name of
+                // unbounded variety would defeat grouping by name).
                 let name = match &subject {
-                    Some(target) => format!("{} {target}", method.as_str()),
-                    None => method.as_str().to_owned(),
+                    Some(target) if field != Some("mcp.resource.uri") => {
+                        format!("{} {target}", method.as_str())
+                    }
+                    _ => method.as_str().to_owned(),
                 };
                 span.record("otel.name", name);
                 if let Some(traceparent) = labels.traceparent {
