@@ -46,7 +46,8 @@ struct Args {
     )]
     http: String,
     /// The MCP server's own options, as every mcpgen server has them: allowed
-    /// origins and hosts, limits, timeouts, request-state keys, logs.
+    /// origins and hosts, limits, timeouts, request-state keys, logs and their
+    /// OpenTelemetry export.
     #[command(flatten)]
     mcp: ServerArgs,
 }
@@ -85,14 +86,15 @@ async fn record_origin(
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
-    // `--log-level debug` also shows tower-http's request traces.
-    args.mcp.init_logging()?;
+    let server = args.mcp.configure(everything::server(Everything));
+    // `--log-level debug` also shows tower-http's request traces. The guard
+    // exports spans still buffered (`--otlp-endpoint`) when it drops, at exit.
+    let _log = args.mcp.init_logging(&server)?;
 
     // The MCP endpoint as a tower service. It checks Origin and Host itself (DNS
     // rebinding), so the allow-lists go to it, whatever the CORS layer says.
     let config = args.mcp.http_config();
     let grace = config.shutdown_timeout;
-    let server = args.mcp.configure(everything::server(Everything));
     let mcp = server.into_http_service(config);
 
     let app = Router::new()

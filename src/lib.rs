@@ -5,7 +5,9 @@
 //! also as [`runtime`]), provides [`include_server!`], and, with the `build`
 //! feature, the generator for `build.rs` as [`build`](mod@build) (the
 //! `mcpgen-codegen` crate, set up so that generated code reaches the runtime through
-//! this crate). In `Cargo.toml`:
+//! this crate). The `otel` feature adds OpenTelemetry export of the request spans
+//! (`--otlp-endpoint`, and `otel::layer` for servers with their own subscriber).
+//! In `Cargo.toml`:
 //!
 //! ```toml
 //! [dependencies]

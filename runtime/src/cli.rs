@@ -101,8 +101,10 @@ struct Args {
 /// # fn server() -> Server { unimplemented!() }
 /// # fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// let args = Args::parse();
-/// args.mcp.init_logging()?;
-/// let service = args.mcp.configure(server()).into_http_service(args.mcp.http_config());
+/// let server = args.mcp.configure(server());
+/// // Held until the server stops: it flushes spans still buffered for export.
+/// let _log = args.mcp.init_logging(&server)?;
+/// let service = server.into_http_service(args.mcp.http_config());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, clap::Args)]
@@ -182,6 +184,21 @@ pub struct ServerArgs {
     /// `json` (one object per line, with the request's span) for log collectors.
     #[arg(long, env = "MCPGEN_LOG_FORMAT", default_value = "text", value_name = "FORMAT", value_parser = ["text", "json"])]
     log_format: String,
+    /// Export the spans of requests (and of handlers, nested in them) to this
+    /// OpenTelemetry collector, OTLP over HTTP: http://127.0.0.1:4318 (`/v1/traces`
+    /// is added). Without it, OTEL_EXPORTER_OTLP_ENDPOINT is read. Needs mcpgen
+    /// built with the `otel` feature.
+    #[arg(long, env = "MCPGEN_OTLP_ENDPOINT", value_name = "URL")]
+    otlp_endpoint: Option<String>,
+    /// Which spans are exported, a tracing filter as for --log-level but apart
+    /// from it: `info` takes every request's `mcp.request` span.
+    #[arg(
+        long,
+        env = "MCPGEN_OTLP_FILTER",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    otlp_filter: String,
 }
 
 impl ServerArgs {
@@ -211,28 +228,53 @@ impl ServerArgs {
     }
 
     /// Installs the process's log subscriber: `--log-level`'s filter, in
-    /// `--log-format` on stderr. A filter that does not parse is reported and
-    /// `warn` used instead. Fails when the process already has a subscriber.
-    pub fn init_logging(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let filter = tracing_subscriber::EnvFilter::try_new(&self.log_level).unwrap_or_else(|e| {
-            eprintln!(
-                "warning: --log-level `{}` is not a log filter ({e}); using `warn`",
-                self.log_level
-            );
-            tracing_subscriber::EnvFilter::new("warn")
-        });
-        let log = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr);
-        if self.log_format == "json" {
-            log.json()
-                .with_current_span(true)
-                .with_span_list(false)
-                .try_init()
-        } else {
-            // Colour codes only for a person reading a terminal, not in captured logs.
-            log.with_ansi(std::io::stderr().is_terminal()).try_init()
+    /// `--log-format`, on stderr; and with `--otlp-endpoint` (or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`, with the `otel` feature) the export of spans
+    /// through `--otlp-filter`, as the service `server` names in its manifest. A
+    /// filter that does not parse is reported and a default used instead. Fails
+    /// when the process already has a subscriber, on an endpoint that is not a
+    /// URL, and on `--otlp-endpoint` without the `otel` feature. Keep the guard
+    /// until the server has stopped.
+    pub fn init_logging(
+        &self,
+        server: &Server,
+    ) -> Result<LogGuard, Box<dyn std::error::Error + Send + Sync>> {
+        let filter = log_filter("--log-level", &self.log_level, "warn");
+        let json = self.log_format == "json";
+        let otel_variable = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
+        let export_to = otlp_endpoint(self.otlp_endpoint.as_deref(), otel_variable)?;
+        #[cfg(feature = "otel")]
+        if let Some(endpoint) = export_to {
+            let (name, version) = server.service_name_and_version();
+            let otel_filter = log_filter("--otlp-filter", &self.otlp_filter, "info");
+            let otel = init_log_with_otel(filter, json, name, version, &endpoint, otel_filter)?;
+            return Ok(LogGuard { otel: Some(otel) });
         }
+        #[cfg(not(feature = "otel"))]
+        let _ = (export_to, server);
+        init_log(filter, json)?;
+        Ok(LogGuard::default())
+    }
+}
+
+/// Keeps the log's span export running (with the `otel` feature and an endpoint;
+/// otherwise it holds nothing). [`LogGuard::shutdown`], or dropping it, exports
+/// the spans still buffered.
+#[must_use = "dropping the guard stops the export of spans"]
+#[derive(Debug, Default)]
+pub struct LogGuard {
+    #[cfg(feature = "otel")]
+    otel: Option<crate::otel::OtelGuard>,
+}
+
+impl LogGuard {
+    /// Exports the spans still buffered, then stops the exporter.
+    pub fn shutdown(self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        #[cfg(feature = "otel")]
+        if let Some(otel) = self.otel {
+            otel.shutdown()?;
+        }
+        Ok(())
     }
 }
 
@@ -301,6 +343,87 @@ fn with_flags(code: &Limits, args: &ServerArgs) -> Limits {
     }
 }
 
+/// Where spans are exported: `--otlp-endpoint` (or its variable), else
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`'s value `otel_variable`, read only where export is
+/// built in (elsewhere it may be meant for other programs). The flag without the
+/// `otel` feature is an error.
+fn otlp_endpoint(
+    flag: Option<&str>,
+    otel_variable: Option<String>,
+) -> Result<Option<String>, &'static str> {
+    let flag = flag.filter(|e| !e.is_empty()).map(str::to_owned);
+    if cfg!(feature = "otel") {
+        Ok(flag.or(otel_variable.filter(|e| !e.is_empty())))
+    } else if flag.is_some() {
+        Err("--otlp-endpoint needs mcpgen built with the `otel` feature")
+    } else {
+        Ok(None)
+    }
+}
+
+/// A tracing filter given by `flag`, or `fallback` (with a warning) if it is not one.
+fn log_filter(flag: &str, text: &str, fallback: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_new(text).unwrap_or_else(|e| {
+        eprintln!("warning: {flag} `{text}` is not a log filter ({e}); using `{fallback}`");
+        tracing_subscriber::EnvFilter::new(fallback)
+    })
+}
+
+/// The operator's log on stderr, as the only subscriber.
+fn init_log(
+    filter: tracing_subscriber::EnvFilter,
+    json: bool,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        log.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        // Colour codes only for a person reading a terminal, not in captured logs.
+        log.with_ansi(std::io::stderr().is_terminal()).try_init()
+    }
+}
+
+/// The operator's log on stderr beside OpenTelemetry export, each with its own
+/// filter: spans are exported at `info` while the log stays at `warn`.
+#[cfg(feature = "otel")]
+fn init_log_with_otel(
+    filter: tracing_subscriber::EnvFilter,
+    json: bool,
+    service_name: &str,
+    service_version: Option<&str>,
+    endpoint: &str,
+    otel_filter: tracing_subscriber::EnvFilter,
+) -> Result<crate::otel::OtelGuard, Box<dyn std::error::Error + Send + Sync>> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let log = if json {
+        log.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_filter(filter)
+            .boxed()
+    } else {
+        log.with_ansi(std::io::stderr().is_terminal())
+            .with_filter(filter)
+            .boxed()
+    };
+    let (otel, guard) = crate::otel::build(service_name, service_version, endpoint)
+        .map_err(|e| format!("--otlp-endpoint: {e}"))?;
+    tracing_subscriber::registry()
+        .with(log)
+        .with(otel.with_filter(otel_filter))
+        .try_init()?;
+    Ok(guard)
+}
+
 /// The command line, named, versioned and described as the server itself.
 fn command(info: &Value) -> clap::Command {
     let field = |key: &str| {
@@ -342,9 +465,18 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
         Err(e) => e.exit(),
     };
     server = args.server.configure(server);
-    // Only the process's first subscriber can be installed; a server's code that
-    // set its own keeps it.
-    let _ = args.server.init_logging();
+    // A server's code that installed its own subscriber keeps it.
+    let log = if tracing::dispatcher::has_been_set() {
+        LogGuard::default()
+    } else {
+        match args.server.init_logging(&server) {
+            Ok(guard) => guard,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
     let probe = |path: String| (path != "off").then_some(path);
     let (health_path, ready_path) = (probe(args.health_path), probe(args.ready_path));
     let metrics_path = probe(args.metrics_path);
@@ -403,6 +535,10 @@ pub(crate) fn main(mut server: Server) -> ExitCode {
             None => server.serve_stdio().await,
         }
     });
+    // The spans of the last requests may still be buffered: export them now.
+    if let Err(e) = log.shutdown() {
+        eprintln!("warning: {e}");
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -503,6 +639,46 @@ mod tests {
             .unwrap();
         let args = Args::from_arg_matches(&matches).unwrap();
         assert_eq!(args.server.tool_timeout, secs(2).ok());
+    }
+
+    #[test]
+    fn otlp_endpoints_come_from_the_flag_then_opentelemetry_s_variable() {
+        let url = |u: &str| Ok(Some(u.to_owned()));
+        let flag = otlp_endpoint(Some("http://a:4318"), Some("http://b:4318".into()));
+        let variable_only = otlp_endpoint(None, Some("http://b:4318".into()));
+        if cfg!(feature = "otel") {
+            assert_eq!(flag, url("http://a:4318"));
+            assert_eq!(variable_only, url("http://b:4318"));
+        } else {
+            let e = flag.unwrap_err();
+            assert!(
+                e.contains("needs mcpgen built with the `otel` feature"),
+                "{e}"
+            );
+            assert_eq!(variable_only, Ok(None), "not ours to refuse");
+        }
+        assert_eq!(otlp_endpoint(Some(""), Some(String::new())), Ok(None));
+
+        let parse = |argv: &[&str]| {
+            let matches = command(&json!({ "name": "t" }))
+                .try_get_matches_from(argv)
+                .unwrap();
+            Args::from_arg_matches(&matches).unwrap()
+        };
+        let args = parse(&["t"]);
+        assert_eq!(
+            (args.server.otlp_endpoint, args.server.otlp_filter.as_str()),
+            (None, "info")
+        );
+        let args = parse(&[
+            "t",
+            "--otlp-endpoint",
+            "http://c:4318",
+            "--otlp-filter",
+            "debug",
+        ]);
+        assert_eq!(args.server.otlp_endpoint.as_deref(), Some("http://c:4318"));
+        assert_eq!(args.server.otlp_filter, "debug");
     }
 
     #[test]

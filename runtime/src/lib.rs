@@ -40,6 +40,8 @@ mod metrics;
 mod middleware;
 mod modern;
 mod operator_log;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod parts;
 mod protocol;
 mod registry;
@@ -55,7 +57,7 @@ mod uri_template;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-pub use cli::ServerArgs;
+pub use cli::{LogGuard, ServerArgs};
 pub use context::Context;
 pub use error::{
     ClientError, CompletionResult, PromptResult, RequestError, ResourceResult, ToolError,
@@ -158,6 +160,33 @@ impl Server {
     /// `--log-level`, …) and serves until done. For a generated server's `main`.
     pub fn main(self) -> ExitCode {
         cli::main(self)
+    }
+
+    /// [`otel::layer`] for this server: the service is named and versioned as its
+    /// manifest names and versions it. For a server that installs its own
+    /// subscriber; `--otlp-endpoint` does this for [`Server::main`].
+    #[cfg(feature = "otel")]
+    pub fn otel_layer<S>(
+        &self,
+        endpoint: &str,
+    ) -> Result<(impl tracing_subscriber::Layer<S> + 'static, otel::OtelGuard), otel::Error>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        let (name, version) = self.service_name_and_version();
+        otel::build(name, version, endpoint)
+    }
+
+    /// The server's name and version from its manifest (`info`).
+    #[cfg(feature = "otel")]
+    fn service_name_and_version(&self) -> (&str, Option<&str>) {
+        let info = &self.shared.registry.info;
+        let field = |key: &str| {
+            info.get(key)
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        (field("name").unwrap_or("mcp-server"), field("version"))
     }
 }
 

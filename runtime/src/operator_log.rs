@@ -97,6 +97,7 @@ impl RequestLog {
         labels: RequestLabels<'_>,
     ) -> RequestLog {
         // Field names follow OpenTelemetry's conventions for MCP where they exist.
+        #[cfg(not(feature = "otel"))]
         let span = tracing::info_span!(
             "mcp.request",
             mcp.method.name = method.as_str(),
@@ -110,6 +111,25 @@ impl RequestLog {
             outcome = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
+        // The same, and the `otel.*` fields the OpenTelemetry layer reads: the
+        // exported span's name, kind and status (not attributes).
+        #[cfg(feature = "otel")]
+        let span = tracing::info_span!(
+            "mcp.request",
+            mcp.method.name = method.as_str(),
+            gen_ai.tool.name = tracing::field::Empty,
+            gen_ai.prompt.name = tracing::field::Empty,
+            mcp.resource.uri = tracing::field::Empty,
+            mcp.era = if labels.version.is_modern() { "stateless" } else { "session" },
+            mcp.protocol.version = %labels.version,
+            mcp.session.tag = labels.session,
+            traceparent = labels.traceparent,
+            outcome = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+        );
         if !span.is_disabled() {
             let field = match method.method() {
                 Method::ToolsCall => Some("gen_ai.tool.name"),
@@ -117,7 +137,24 @@ impl RequestLog {
                 m if m.subject() == Some(Subject::Uri) => Some("mcp.resource.uri"),
                 _ => None,
             };
-            if let (Some(field), Some(subject)) = (field, subject(method.method(), params)) {
+            let subject = field.and_then(|_| subject(method.method(), params));
+            #[cfg(feature = "otel")]
+            {
+                // `{mcp.method.name} {target}`, the conventions' span name, for a
+                // tool or prompt; a resource URI stays an attribute (a name of
+                // unbounded variety would defeat grouping by name).
+                let name = match &subject {
+                    Some(target) if field != Some("mcp.resource.uri") => {
+                        format!("{} {target}", method.as_str())
+                    }
+                    _ => method.as_str().to_owned(),
+                };
+                span.record("otel.name", name);
+                if let Some(traceparent) = labels.traceparent {
+                    crate::otel::set_parent(&span, traceparent);
+                }
+            }
+            if let (Some(field), Some(subject)) = (field, subject) {
                 span.record(field, subject);
             }
         }
@@ -156,6 +193,10 @@ impl RequestLog {
         };
         let elapsed = started.elapsed();
         self.span.record("outcome", outcome);
+        #[cfg(feature = "otel")]
+        if outcome == "error" {
+            self.span.record("otel.status_code", "ERROR");
+        }
         self.span
             .record("duration_ms", elapsed.as_secs_f64() * 1000.0);
         if tracing::enabled!(tracing::Level::DEBUG) {

@@ -57,6 +57,7 @@ const LAYERS: &[&[&str]] = &[
         "parts",
         "metrics",
         "limits",
+        "otel",
     ],
     &["error", "downgrade"],
     &["jsonrpc"],

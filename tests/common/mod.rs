@@ -1,6 +1,7 @@
 //! Shared helpers of the end-to-end tests: spawning `examples/everything`, a stdio
-//! client, a Streamable HTTP client, and validation of every message the server
-//! sends against the MCP JSON schema of the negotiated protocol version.
+//! client, a Streamable HTTP client, an OTLP/HTTP collector, and validation of
+//! every message the server sends against the MCP JSON schema of the negotiated
+//! protocol version.
 //!
 //! Every wait is bounded: a test fails with a message rather than hangs.
 
@@ -8,6 +9,7 @@
 
 pub mod http;
 pub mod modern;
+pub mod otlp;
 pub mod scenarios;
 pub mod schema;
 pub mod stdio;

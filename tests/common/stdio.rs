@@ -256,8 +256,14 @@ pub struct RawStdio {
 
 impl RawStdio {
     pub fn spawn(args: &[&str]) -> RawStdio {
+        RawStdio::spawn_with_env(args, &[])
+    }
+
+    /// [`RawStdio::spawn`], with these environment variables set.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> RawStdio {
         let mut child = Command::new(everything_binary())
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
