@@ -4,19 +4,10 @@
 //! cargo run --release --example echo -- --http 127.0.0.1:3000
 //! ```
 
-use mcpgen::{CallToolResult, Context, ToolResult};
-
-mcpgen::include_server!("echo");
-
-/// Sends every text back unchanged.
-struct Echo;
-
-impl EchoServer for Echo {
-    async fn echo(&self, _ctx: &Context, input: EchoInput) -> ToolResult {
-        Ok(CallToolResult::text(input.text))
-    }
-}
+// `pub`: what this example leaves unused of the shared module is not dead code.
+#[path = "shared/echo.rs"]
+pub mod echo;
 
 fn main() -> std::process::ExitCode {
-    server(Echo).main()
+    echo::server(echo::Echo).main()
 }

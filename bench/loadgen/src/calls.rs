@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::check::Format;
 use crate::client::{Connection, Failure, text_for, within_timeout};
 use crate::errors::ErrorLog;
+use crate::h2::H2Connection;
 use crate::procfs;
 use crate::stats;
 use crate::stats::{Latencies, LatencySummary};
@@ -30,6 +31,32 @@ pub struct CallsConfig {
     pub text_bytes: usize,
     /// If set, replies in the other format count as errors.
     pub expect: Option<Format>,
+    /// HTTP/1.1 or HTTP/2.
+    pub protocol: Protocol,
+}
+
+/// The HTTP version the calls go over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "version", rename_all = "snake_case")]
+pub enum Protocol {
+    /// One keep-alive connection per call in flight.
+    Http1,
+    /// h2c with prior knowledge: the calls in flight spread as streams over
+    /// `connections` connections.
+    Http2 {
+        /// Connections opened.
+        connections: usize,
+    },
+}
+
+impl Protocol {
+    /// For reports: `HTTP/1.1` or `HTTP/2 (4 connections)`.
+    pub fn describe(self) -> String {
+        match self {
+            Protocol::Http1 => "HTTP/1.1".into(),
+            Protocol::Http2 { connections } => format!("HTTP/2 ({connections} connections)"),
+        }
+    }
 }
 
 /// What one run measured (the window after warm-up only, unless named `warmup_`).
@@ -43,6 +70,8 @@ pub struct CallsReport {
     pub sessions: usize,
     /// Requests in flight.
     pub concurrency: usize,
+    /// The HTTP version, and for HTTP/2 the connections.
+    pub protocol: Protocol,
     /// Bytes of text per call.
     pub text_bytes: usize,
     /// Length of the measured window, in seconds (as timed).
@@ -90,27 +119,42 @@ pub async fn run(
     config: &CallsConfig,
 ) -> Result<CallsReport, String> {
     procfs::cpu_seconds(pid)?;
-    let mut connections = Vec::with_capacity(config.concurrency);
-    for _ in 0..config.concurrency.max(1) {
-        connections.push(Connection::open(&target).await?);
-    }
-    let mut sessions = Vec::with_capacity(config.sessions);
-    for _ in 0..config.sessions.max(1) {
-        let session = within_timeout(connections[0].initialize())
-            .await
-            .map_err(|e| format!("opening a session: {e}"))?;
-        sessions.push(session);
-    }
+    let concurrency = config.concurrency.max(1);
+    let mut links = Vec::with_capacity(concurrency);
+    let sessions = match config.protocol {
+        Protocol::Http1 => {
+            let mut connections = Vec::with_capacity(concurrency);
+            for _ in 0..concurrency {
+                connections.push(Connection::open(&target).await?);
+            }
+            let sessions = open_sessions(&mut connections[0], config.sessions).await?;
+            links.extend(connections.into_iter().map(Link::Http1));
+            sessions
+        }
+        Protocol::Http2 { connections } => {
+            // Sessions are opened over HTTP/1.1: only the calls are measured.
+            let mut setup = Connection::open(&target).await?;
+            let sessions = open_sessions(&mut setup, config.sessions).await?;
+            let mut shared = Vec::with_capacity(connections.max(1));
+            for _ in 0..connections.max(1) {
+                shared.push(H2Connection::open(&target).await?);
+            }
+            for i in 0..concurrency {
+                links.push(Link::Http2(shared[i % shared.len()].clone()));
+            }
+            sessions
+        }
+    };
 
     let phase = Arc::new(AtomicU8::new(WARMING));
     let next_id = Arc::new(AtomicU64::new(1));
-    let mut tallies = Vec::with_capacity(connections.len());
-    let mut workers = Vec::with_capacity(connections.len());
-    for (i, connection) in connections.into_iter().enumerate() {
+    let mut tallies = Vec::with_capacity(links.len());
+    let mut workers = Vec::with_capacity(links.len());
+    for (i, link) in links.into_iter().enumerate() {
         let tally = Arc::new(Mutex::new(Tally::default()));
         tallies.push(tally.clone());
         let worker = Worker {
-            connection,
+            link,
             target: target.clone(),
             session: sessions[i % sessions.len()].clone(),
             phase: phase.clone(),
@@ -172,7 +216,8 @@ pub async fn run(
         scenario: "calls",
         url: target.url.clone(),
         sessions: sessions.len(),
-        concurrency: config.concurrency.max(1),
+        concurrency,
+        protocol: config.protocol,
         text_bytes: config.text_bytes,
         elapsed_s: elapsed,
         requests,
@@ -191,9 +236,55 @@ pub async fn run(
     })
 }
 
-/// One request in flight at a time, on its own connection.
+/// `count` sessions opened over `connection` (`None` each from a stateless server).
+async fn open_sessions(
+    connection: &mut Connection,
+    count: usize,
+) -> Result<Vec<Option<String>>, String> {
+    let mut sessions = Vec::with_capacity(count.max(1));
+    for _ in 0..count.max(1) {
+        let session = within_timeout(connection.initialize())
+            .await
+            .map_err(|e| format!("opening a session: {e}"))?;
+        sessions.push(session);
+    }
+    Ok(sessions)
+}
+
+/// What a worker sends its calls over.
+enum Link {
+    /// Its own HTTP/1.1 connection.
+    Http1(Connection),
+    /// A stream at a time on an HTTP/2 connection shared with other workers.
+    Http2(H2Connection),
+}
+
+impl Link {
+    async fn echo(
+        &mut self,
+        session: Option<&str>,
+        id: u64,
+        text: &str,
+    ) -> Result<Format, Failure> {
+        match self {
+            Link::Http1(connection) => connection.echo(session, id, text).await,
+            Link::Http2(connection) => connection.echo(session, id, text).await,
+        }
+    }
+
+    /// A new connection of the same kind (an HTTP/2 one then serves this worker alone).
+    async fn reopen(&self, target: &Arc<Target>) -> Result<Link, String> {
+        match self {
+            Link::Http1(_) => Connection::open(target).await.map(Link::Http1),
+            Link::Http2(_) => H2Connection::open(target).await.map(Link::Http2),
+        }
+    }
+}
+
+/// One request in flight at a time, on its own connection (HTTP/1.1) or stream
+/// (HTTP/2).
 struct Worker {
-    connection: Connection,
+    link: Link,
     target: Arc<Target>,
     /// `None` against a stateless server.
     session: Option<String>,
@@ -214,10 +305,7 @@ impl Worker {
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let text = text_for(id, self.text_bytes);
             let start = Instant::now();
-            let outcome = self
-                .connection
-                .echo(self.session.as_deref(), id, &text)
-                .await;
+            let outcome = self.link.echo(self.session.as_deref(), id, &text).await;
             let latency = start.elapsed();
             let outcome = outcome.and_then(|format| match self.expect {
                 Some(expected) if expected != format => Err(Failure::Reply(format!(
@@ -252,9 +340,9 @@ impl Worker {
     /// dead server does not make the worker spin.
     async fn reconnect(&mut self) {
         while self.phase.load(Ordering::Relaxed) != STOPPED {
-            match Connection::open(&self.target).await {
-                Ok(connection) => {
-                    self.connection = connection;
+            match self.link.reopen(&self.target).await {
+                Ok(link) => {
+                    self.link = link;
                     return;
                 }
                 Err(reason) => {
@@ -321,8 +409,13 @@ impl std::fmt::Display for CallsReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "calls: {} sessions, {} in flight, {} B text, {:.1} s measured ({})",
-            self.sessions, self.concurrency, self.text_bytes, self.elapsed_s, self.url
+            "calls: {} sessions, {} in flight over {}, {} B text, {:.1} s measured ({})",
+            self.sessions,
+            self.concurrency,
+            self.protocol.describe(),
+            self.text_bytes,
+            self.elapsed_s,
+            self.url
         )?;
         writeln!(
             f,

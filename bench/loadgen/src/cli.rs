@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::calls::CallsConfig;
+use crate::calls::{CallsConfig, Protocol};
 use crate::check::Format;
 use crate::compare::CompareConfig;
+use crate::service::ServiceConfig;
 use crate::stdio::StdioConfig;
 
 /// Load generator for MCP echo servers (loopback only).
@@ -35,6 +36,9 @@ pub enum Command {
     Stdio(StdioArgs),
     /// Every scenario against our server and a peer, alternating; a markdown table.
     Compare(CompareArgs),
+    /// Our server mounted in axum, over HTTP/2, with metrics and tracing off or up,
+    /// against its standalone defaults, in turn; markdown tables.
+    Service(ServiceArgs),
 }
 
 // Bounds that keep every figure's memory and time finite.
@@ -71,6 +75,22 @@ pub struct CallsArgs {
     /// Count replies in the other format as errors.
     #[arg(long, value_parser = parse_format)]
     pub expect: Option<Format>,
+    /// `h1`: HTTP/1.1, a connection per call in flight; `h2`: HTTP/2 with prior
+    /// knowledge (h2c), the calls in flight multiplexed over --h2-connections.
+    #[arg(long, default_value = "h1", value_parser = parse_protocol_name)]
+    pub protocol: ProtocolName,
+    /// With --protocol h2: the connections the calls in flight spread over.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=MAX_CONCURRENCY))]
+    pub h2_connections: u32,
+}
+
+/// The value of `--protocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolName {
+    /// `h1`, `http1`, `http/1.1`.
+    Http1,
+    /// `h2`, `h2c`, `http2`, `http/2`.
+    Http2,
 }
 
 impl CallsArgs {
@@ -83,6 +103,12 @@ impl CallsArgs {
             warmup: self.warmup,
             text_bytes: self.text_bytes as usize,
             expect: self.expect,
+            protocol: match self.protocol {
+                ProtocolName::Http1 => Protocol::Http1,
+                ProtocolName::Http2 => Protocol::Http2 {
+                    connections: self.h2_connections as usize,
+                },
+            },
         }
     }
 }
@@ -196,6 +222,57 @@ impl CompareArgs {
     }
 }
 
+/// `service`.
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// The standalone echo server (`examples/echo.rs`).
+    #[arg(long)]
+    pub standalone: PathBuf,
+    /// The echo server mounted in an axum router (`examples/echo_axum.rs`); it must
+    /// take `--http ADDR`, `--log-level` and print `listening on URL`.
+    #[arg(long)]
+    pub mounted: PathBuf,
+    /// Rounds, each running every variant once [default: 3, or 1 with --quick].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rounds: Option<u32>,
+    /// Write every raw figure as JSON here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Shorten everything (1 round, 2 s windows), for smoke tests.
+    #[arg(long)]
+    pub quick: bool,
+    /// The core the servers are pinned to.
+    #[arg(long, default_value_t = 0)]
+    pub server_cpu: usize,
+    /// The core the load generator pins itself to.
+    #[arg(long, default_value_t = 1)]
+    pub generator_cpu: usize,
+}
+
+impl ServiceArgs {
+    /// The comparison's settings.
+    pub fn config(&self) -> ServiceConfig {
+        let default_rounds = if self.quick { 1 } else { 3 };
+        ServiceConfig {
+            standalone: self.standalone.clone(),
+            mounted: self.mounted.clone(),
+            rounds: self.rounds.map_or(default_rounds, |r| r as usize),
+            quick: self.quick,
+            server_cpu: self.server_cpu,
+            generator_cpu: self.generator_cpu,
+        }
+    }
+}
+
+/// `h1` or `h2` (and their longer spellings), any case.
+pub fn parse_protocol_name(text: &str) -> Result<ProtocolName, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "h1" | "http1" | "http/1.1" => Ok(ProtocolName::Http1),
+        "h2" | "h2c" | "http2" | "http/2" => Ok(ProtocolName::Http2),
+        _ => Err(format!("{text:?}: expected h1 or h2")),
+    }
+}
+
 /// `10s`, `1.5s`, `500ms`, `2m`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -296,6 +373,55 @@ mod tests {
         assert_eq!(
             (config.duration, config.warmup),
             (Duration::from_secs(10), Duration::from_secs(2))
+        );
+        assert_eq!(config.protocol, Protocol::Http1);
+    }
+
+    #[test]
+    fn protocols() {
+        assert_eq!(parse_protocol_name("h1"), Ok(ProtocolName::Http1));
+        assert_eq!(parse_protocol_name("HTTP/1.1"), Ok(ProtocolName::Http1));
+        assert_eq!(parse_protocol_name("h2"), Ok(ProtocolName::Http2));
+        assert_eq!(parse_protocol_name("h2c"), Ok(ProtocolName::Http2));
+        assert!(parse_protocol_name("h3").is_err());
+        assert!(parse_protocol_name("").is_err());
+        let cli = Cli::try_parse_from([
+            "mcpgen-loadgen",
+            "calls",
+            "--url",
+            "http://127.0.0.1:1/mcp",
+            "--pid",
+            "1",
+            "--protocol",
+            "h2",
+            "--h2-connections",
+            "2",
+        ])
+        .unwrap();
+        let Command::Calls(args) = cli.command else {
+            panic!("not calls")
+        };
+        assert_eq!(args.config().protocol, Protocol::Http2 { connections: 2 });
+    }
+
+    #[test]
+    fn service_comparisons_run_three_rounds() {
+        let cli = Cli::try_parse_from([
+            "mcpgen-loadgen",
+            "service",
+            "--standalone",
+            "a",
+            "--mounted",
+            "b",
+        ])
+        .unwrap();
+        let Command::Service(args) = cli.command else {
+            panic!("not service")
+        };
+        let config = args.config();
+        assert_eq!(
+            (config.rounds, config.server_cpu, config.generator_cpu),
+            (3, 0, 1)
         );
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::calls::{self, CallsConfig, CallsReport};
+use crate::calls::{self, CallsConfig, CallsReport, Protocol};
 use crate::check::Format;
 use crate::report::{self, Machine};
 use crate::server::{HttpServer, ServerCommand};
@@ -502,6 +502,7 @@ async fn run_once(
                 warmup: sizes.warmup,
                 text_bytes: TEXT_BYTES,
                 expect: Some(format),
+                protocol: Protocol::Http1,
             };
             calls::run(target, pid, &config).await.map(RunReport::Calls)
         }
@@ -578,7 +579,7 @@ fn combine(kind: Kind, runs: &[Run]) -> Vec<Figure> {
 }
 
 /// Refuses, before any run, a server that cannot be started.
-fn check_executable(program: &Path) -> Result<(), String> {
+pub fn check_executable(program: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let metadata = std::fs::metadata(program).map_err(|e| format!("{}: {e}", program.display()))?;
     if !metadata.is_file() || metadata.permissions().mode() & 0o111 == 0 {

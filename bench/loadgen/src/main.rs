@@ -1,7 +1,8 @@
 //! `mcpgen-loadgen`: the load generator behind BENCHMARKS.md's runtime figures.
 //! Echo calls, session opening and idle sessions over Streamable HTTP, pipelined
 //! calls over stdio, and `compare`, which runs them all against our server and a
-//! peer, side by side.
+//! peer, side by side; `service`, which runs our server mounted in axum, over
+//! HTTP/2 and with its observability off or up, against its defaults.
 //!
 //! It runs on one thread (a current-thread tokio runtime): pinned to one core, it
 //! must cost less CPU per request than the servers it measures, and it reports its
@@ -14,10 +15,12 @@ mod cli;
 mod client;
 mod compare;
 mod errors;
+mod h2;
 mod http1;
 mod procfs;
 mod report;
 mod server;
+mod service;
 mod sessions;
 mod sse;
 mod stats;
@@ -37,8 +40,13 @@ use crate::target::Target;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Pin before the runtime exists, so that everything it starts stays on the core.
-    if let Command::Compare(args) = &cli.command {
-        if let Err(e) = affinity::pin_current_thread(args.generator_cpu) {
+    let generator_cpu = match &cli.command {
+        Command::Compare(args) => Some(args.generator_cpu),
+        Command::Service(args) => Some(args.generator_cpu),
+        _ => None,
+    };
+    if let Some(cpu) = generator_cpu {
+        if let Err(e) = affinity::pin_current_thread(cpu) {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
@@ -106,18 +114,29 @@ async fn run(cli: Cli) -> Result<(), String> {
             let config = args.config();
             let comparison = compare::run(&config).await?;
             if let Some(path) = &args.out {
-                let text = serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| format!("creating {}: {e}", dir.display()))?;
-                }
-                std::fs::write(path, text + "\n")
-                    .map_err(|e| format!("writing {}: {e}", path.display()))?;
-                eprintln!("raw figures written to {}", path.display());
+                write_raw(path, &comparison)?;
+            }
+            emit(json, &comparison, &comparison.markdown())
+        }
+        Command::Service(args) => {
+            let comparison = service::run(&args.config()).await?;
+            if let Some(path) = &args.out {
+                write_raw(path, &comparison)?;
             }
             emit(json, &comparison, &comparison.markdown())
         }
     }
+}
+
+/// Writes every raw figure as pretty JSON to `path`, creating its directory.
+fn write_raw(path: &std::path::Path, value: &impl Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text + "\n").map_err(|e| format!("writing {}: {e}", path.display()))?;
+    eprintln!("raw figures written to {}", path.display());
+    Ok(())
 }
 
 /// Prints the JSON object on stdout (the human summary then goes to stderr), or

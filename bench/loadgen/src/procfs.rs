@@ -88,6 +88,19 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The 1-minute load average now (`NaN` if it cannot be read).
+pub fn load_average_1m() -> f64 {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| first_load(&text))
+        .unwrap_or(f64::NAN)
+}
+
+/// The first figure of a `/proc/loadavg` line.
+fn first_load(text: &str) -> Option<f64> {
+    text.split_ascii_whitespace().next()?.parse().ok()
+}
+
 /// How many CPUs the machine has online (what `nproc` prints before any pinning).
 pub fn online_cpus() -> usize {
     // SAFETY: sysconf has no preconditions; it only reads a configuration value.
@@ -98,6 +111,13 @@ pub fn online_cpus() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_lines() {
+        assert_eq!(first_load("0.50 1.45 1.75 2/345 6789\n"), Some(0.5));
+        assert_eq!(first_load(""), None);
+        assert_eq!(first_load("x 1 2"), None);
+    }
 
     #[test]
     fn stat_fields_are_counted_after_the_command_name() {
