@@ -6,12 +6,10 @@
 //! cargo run --release --example echo_axum -- --http 127.0.0.1:3000
 //! ```
 
-use std::io::IsTerminal as _;
-
 use axum::Router;
 use axum::serve::ListenerExt as _;
 use clap::Parser;
-use mcpgen::HttpConfig;
+use mcpgen::ServerArgs;
 
 // `pub`: what this example leaves unused of the shared module is not dead code.
 #[path = "shared/echo.rs"]
@@ -25,27 +23,20 @@ struct Args {
     /// (port 0 picks a free port; the address is printed on stderr).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
     http: String,
-    /// Answer MCP requests with JSON instead of SSE streams.
-    #[arg(long)]
-    json_responses: bool,
-    /// The log filter on stderr, as the standalone server's `--log-level`.
-    #[arg(long, default_value = "warn", value_name = "LEVEL")]
-    log_level: String,
+    /// The standalone server's options (`--json-responses`, `--log-level`, …), so
+    /// both pay the same for logs and metrics.
+    #[command(flatten)]
+    mcp: ServerArgs,
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
-    // The standalone server's subscriber, so both pay the same for tracing.
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log_level))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-
-    let config = HttpConfig::default().json_responses(args.json_responses);
+    let server = args.mcp.configure(echo::server(echo::Echo));
+    let _log = args.mcp.init_logging(&server)?;
+    let config = args.mcp.http_config();
     let grace = config.shutdown_timeout;
-    let mcp = echo::server(echo::Echo).into_http_service(config);
+    let mcp = server.into_http_service(config);
     let app = Router::new().route_service("/mcp", mcp.clone());
 
     // A bare port means 127.0.0.1, as for every mcpgen server.
@@ -67,5 +58,6 @@ async fn main() -> std::io::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
             mcp.shutdown(grace).await;
         })
-        .await
+        .await?;
+    Ok(())
 }
