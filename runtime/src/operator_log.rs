@@ -96,36 +96,32 @@ impl RequestLog {
         params: Option<&Value>,
         labels: RequestLabels<'_>,
     ) -> RequestLog {
-        // Field names follow OpenTelemetry's conventions for MCP where they exist.
+        // Field names follow OpenTelemetry's conventions for MCP where they exist;
+        // `$extra` adds fields only some builds declare.
+        macro_rules! request_span {
+            ($($extra:tt)*) => {
+                tracing::info_span!(
+                    "mcp.request",
+                    mcp.method.name = method.as_str(),
+                    gen_ai.tool.name = tracing::field::Empty,
+                    gen_ai.prompt.name = tracing::field::Empty,
+                    mcp.resource.uri = tracing::field::Empty,
+                    mcp.era = if labels.version.is_modern() { "stateless" } else { "session" },
+                    mcp.protocol.version = %labels.version,
+                    mcp.session.tag = labels.session,
+                    traceparent = labels.traceparent,
+                    outcome = tracing::field::Empty,
+                    duration_ms = tracing::field::Empty,
+                    $($extra)*
+                )
+            };
+        }
         #[cfg(not(feature = "otel"))]
-        let span = tracing::info_span!(
-            "mcp.request",
-            mcp.method.name = method.as_str(),
-            gen_ai.tool.name = tracing::field::Empty,
-            gen_ai.prompt.name = tracing::field::Empty,
-            mcp.resource.uri = tracing::field::Empty,
-            mcp.era = if labels.version.is_modern() { "stateless" } else { "session" },
-            mcp.protocol.version = %labels.version,
-            mcp.session.tag = labels.session,
-            traceparent = labels.traceparent,
-            outcome = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        // The same, and the `otel.*` fields the OpenTelemetry layer reads: the
-        // exported span's name, kind and status (not attributes).
+        let span = request_span!();
+        // With export built in, the `otel.*` fields the OpenTelemetry layer reads:
+        // the exported span's name, kind and status (not attributes).
         #[cfg(feature = "otel")]
-        let span = tracing::info_span!(
-            "mcp.request",
-            mcp.method.name = method.as_str(),
-            gen_ai.tool.name = tracing::field::Empty,
-            gen_ai.prompt.name = tracing::field::Empty,
-            mcp.resource.uri = tracing::field::Empty,
-            mcp.era = if labels.version.is_modern() { "stateless" } else { "session" },
-            mcp.protocol.version = %labels.version,
-            mcp.session.tag = labels.session,
-            traceparent = labels.traceparent,
-            outcome = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
+        let span = request_span!(
             otel.name = tracing::field::Empty,
             otel.kind = "server",
             otel.status_code = tracing::field::Empty,
