@@ -107,7 +107,7 @@ struct Args {
 /// let service = server.into_http_service(args.mcp.http_config());
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct ServerArgs {
     /// An Origin to accept besides localhost ones (repeatable; `*` for any; the
     /// variable takes a comma-separated list).
@@ -199,6 +199,32 @@ pub struct ServerArgs {
         value_name = "FILTER"
     )]
     otlp_filter: String,
+}
+
+/// Shows every option but the request-state keys, which are secrets: only
+/// whether they are set.
+impl std::fmt::Debug for ServerArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |key: &Option<[u8; 32]>| key.map(|_| "<set>");
+        f.debug_struct("ServerArgs")
+            .field("allowed_origins", &self.allowed_origins)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("json_responses", &self.json_responses)
+            .field("state_key", &secret(&self.state_key))
+            .field("previous_state_key", &secret(&self.previous_state_key))
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("rate_limit_per_session", &self.rate_limit_per_session)
+            .field("rate_limit_per_client", &self.rate_limit_per_client)
+            .field("max_sessions", &self.max_sessions)
+            .field("max_requests_per_session", &self.max_requests_per_session)
+            .field("max_sse_streams", &self.max_sse_streams)
+            .field("tool_timeout", &self.tool_timeout)
+            .field("log_level", &self.log_level)
+            .field("log_format", &self.log_format)
+            .field("otlp_endpoint", &self.otlp_endpoint)
+            .field("otlp_filter", &self.otlp_filter)
+            .finish()
+    }
 }
 
 impl ServerArgs {
@@ -679,6 +705,19 @@ mod tests {
         ]);
         assert_eq!(args.server.otlp_endpoint.as_deref(), Some("http://c:4318"));
         assert_eq!(args.server.otlp_filter, "debug");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_state_keys() {
+        let key = "ab".repeat(32);
+        let matches = command(&json!({ "name": "t" }))
+            .try_get_matches_from(["t", "--state-key", key.as_str()])
+            .unwrap();
+        let args = Args::from_arg_matches(&matches).unwrap();
+        assert!(args.server.state_key.is_some());
+        let shown = format!("{:?}", args.server);
+        assert!(shown.contains("state_key: Some(\"<set>\")"), "{shown}");
+        assert!(!shown.contains("171"), "a key byte (0xab) leaked: {shown}");
     }
 
     #[test]
