@@ -221,12 +221,7 @@ async fn sigterm_ends_streams_and_the_app() {
     let priming = stream.next_event().await.expect("a priming event");
     assert!(priming.is_priming(), "{priming:?}");
 
-    let pid = server.child.id().expect("the app runs");
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
+    common::terminate(&server.child);
     // The open stream ends (its clients resume elsewhere), then the app exits.
     while stream.next_event().await.is_some() {}
     let status = within("the app to exit", server.child.wait())

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::http::spawn_listening;
 use common::otlp::{Collector, ExportedSpan, hex};
 use common::stdio::RawStdio;
-use common::{LATEST, Mcp, STEP, initialize_params, within};
+use common::{LATEST, Mcp, STEP, initialize_params, terminate, within};
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode as SpanStatus;
 use serde_json::{Value, json};
@@ -72,15 +72,6 @@ fn assert_server_span_of(span: &ExportedSpan, trace: &str, parent: &str) {
 
 fn status_code(span: &ExportedSpan) -> i32 {
     span.span.status.as_ref().map_or(0, |s| s.code)
-}
-
-fn terminate(child: &tokio::process::Child) {
-    let pid = child.id().expect("the server runs");
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::http::{HttpClient, HttpReply, post_json, send_to, spawn_listening};
 use common::stdio::RawStdio;
-use common::{LATEST, Mcp, STEP, initialize_params, within};
+use common::{LATEST, Mcp, STEP, initialize_params, terminate, within};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::process::Child;
@@ -19,15 +19,6 @@ async fn probe(addr: std::net::SocketAddr, path: &str) -> StatusCode {
     send_to(addr, Method::GET, path, &[], Vec::new())
         .await
         .status
-}
-
-fn terminate(child: &Child) {
-    let pid = child.id().expect("the server runs");
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
 }
 
 /// Starts a `slow_compute` call of `seconds` in a session; returns the reply

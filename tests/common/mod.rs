@@ -43,6 +43,16 @@ pub async fn within_for<T>(limit: Duration, what: &str, fut: impl Future<Output 
     }
 }
 
+/// Sends SIGTERM to a server under test, as an orchestrator stopping it would.
+pub fn terminate(child: &tokio::process::Child) {
+    let pid = child.id().expect("the server runs");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
 /// The path of an example binary, brought up to date once per test process:
 /// `cargo test --all-targets` and `cargo test --test X` do not rebuild it, and a
 /// stale server would make the tests judge old code.
