@@ -17,7 +17,6 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use axum::serve::ListenerExt as _;
 use clap::Parser;
 use mcpgen::{ClientAddr, McpService, ServerArgs};
 use tower::ServiceBuilder;
@@ -26,9 +25,11 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
-// `pub`: what this example leaves unused of the shared module is not dead code.
+// `pub`: what this example leaves unused of the shared modules is not dead code.
 #[path = "shared/everything.rs"]
 pub mod everything;
+#[path = "shared/listen.rs"]
+pub mod listen;
 
 use everything::{Everything, RequestOrigin};
 
@@ -36,15 +37,8 @@ use everything::{Everything, RequestOrigin};
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// Where to listen: 127.0.0.1:3000, localhost:3000, or a bare port of 127.0.0.1
-    /// (port 0 picks a free port; the address is printed on stderr).
-    #[arg(
-        long,
-        env = "MCPGEN_HTTP",
-        value_name = "ADDR",
-        default_value = "127.0.0.1:3000"
-    )]
-    http: String,
+    #[command(flatten)]
+    listen: listen::Listen,
     /// The MCP server's own options, as every mcpgen server has them: allowed
     /// origins and hosts, limits, timeouts, request-state keys, logs and their
     /// OpenTelemetry export.
@@ -118,20 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 .layer(middleware::from_fn(record_origin)),
         );
 
-    // A bare port means 127.0.0.1, as for every mcpgen server.
-    let addr = match args.http.parse::<u16>() {
-        Ok(port) => format!("127.0.0.1:{port}"),
-        Err(_) => args.http,
-    };
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
-    eprintln!("listening on http://{}/mcp", listener.local_addr()?);
-    // Small answers go out at once rather than waiting for Nagle's algorithm.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-
+    let listener = args.listen.bind().await?;
     // The peer's address reaches `record_origin` through `ConnectInfo`.
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::Server;
 use crate::limits::{Limits, Rate};
+use crate::registry;
 use crate::seal::Sealer;
 use crate::transport::http::HttpConfig;
 
@@ -452,12 +453,8 @@ fn init_log_with_otel(
 
 /// The command line, named, versioned and described as the server itself.
 fn command(info: &Value) -> clap::Command {
-    let field = |key: &str| {
-        info.get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    let name = field("name").unwrap_or("mcp-server").to_owned();
+    let field = |key: &str| registry::info_text(info, key);
+    let name = registry::server_name(info).to_owned();
     let about = field("description")
         .or_else(|| field("title"))
         .map(str::to_owned)

@@ -181,12 +181,10 @@ impl Server {
     #[cfg(feature = "otel")]
     fn service_name_and_version(&self) -> (&str, Option<&str>) {
         let info = &self.shared.registry.info;
-        let field = |key: &str| {
-            info.get(key)
-                .and_then(serde_json::Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        (field("name").unwrap_or("mcp-server"), field("version"))
+        (
+            registry::server_name(info),
+            registry::info_text(info, "version"),
+        )
     }
 }
 

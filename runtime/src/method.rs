@@ -80,8 +80,12 @@ pub(crate) enum Method {
     NotificationsInitialized,
     NotificationsCancelled,
     /// Anything else: answered -32601 (requests) or ignored (notifications).
+    /// Stays last: [`COUNT`] counts up to it.
     Unknown,
 }
+
+/// How many [`Method`]s there are (each one's `as usize` is below it).
+pub(crate) const COUNT: usize = Method::Unknown as usize + 1;
 
 /// Which era serves a method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

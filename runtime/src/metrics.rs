@@ -4,7 +4,7 @@
 //! reason. Every label takes its values from a bounded set: methods the server
 //! knows, names the manifest declares, fixed outcomes and reasons.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -31,6 +31,59 @@ struct Inner {
     tasks: Family<TaskLabels, Gauge>,
     client_requests: Family<ClientRequestLabels, Counter>,
     rejected: Family<RejectedLabels, Counter>,
+    /// Every method's, tool's and prompt's series, in [`Slot`] order: bound on
+    /// first use, so a request is counted without the families' lookup (a hash of
+    /// its labels under a lock).
+    series: Box<[Series]>,
+    /// How many methods and tools have slots (where the tools' and the prompts'
+    /// slots begin).
+    methods: usize,
+    tools: usize,
+}
+
+/// The series of one method, or of a call naming one tool or prompt.
+#[derive(Default)]
+struct Series {
+    duration: OnceLock<Histogram>,
+    /// By [`RequestOutcome`].
+    outcomes: [OnceLock<Counter>; 4],
+}
+
+/// Which series a request is counted in: its method's, or, for a call naming a
+/// tool or prompt the server declares, that one's (any other name would let
+/// clients grow the label set).
+pub(crate) struct SeriesKey {
+    slot: Slot,
+    method: &'static str,
+    name: Option<Arc<str>>,
+}
+
+/// Where a series is kept: the index of a method, or of a declared tool or prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Method(usize),
+    Tool(usize),
+    Prompt(usize),
+}
+
+impl SeriesKey {
+    /// The series of the method at `index`, named `method` on the wire (no name).
+    pub(crate) fn method(index: usize, method: &'static str) -> SeriesKey {
+        SeriesKey {
+            slot: Slot::Method(index),
+            method,
+            name: None,
+        }
+    }
+
+    /// A declared tool's or prompt's series.
+    pub(crate) fn named(slot: Slot, method: &'static str, name: Arc<str>) -> SeriesKey {
+        SeriesKey {
+            slot,
+            method,
+            name: Some(name),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -67,7 +120,7 @@ struct RejectedLabels {
 /// How a request ended, as its metric label says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestOutcome {
-    Ok,
+    Ok = 0,
     /// A tool answered with `isError: true`.
     ToolError,
     /// A JSON-RPC error.
@@ -125,7 +178,9 @@ impl Metrics {
         Metrics { inner: None }
     }
 
-    pub(crate) fn new() -> Metrics {
+    /// Metrics for a server of `methods` methods, declaring `tools` tools and
+    /// `prompts` prompts: a slot for each.
+    pub(crate) fn new(methods: usize, tools: usize, prompts: usize) -> Metrics {
         let mut registry = Registry::with_prefix("mcp");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -178,6 +233,11 @@ impl Metrics {
                 tasks,
                 client_requests,
                 rejected,
+                series: (0..methods + tools + prompts)
+                    .map(|_| Series::default())
+                    .collect(),
+                methods,
+                tools,
             })),
         }
     }
@@ -186,29 +246,44 @@ impl Metrics {
         self.inner.is_some()
     }
 
-    /// A request served: `name` is the tool or prompt it named, if declared.
-    pub(crate) fn request(
-        &self,
-        method: &'static str,
-        name: Option<Arc<str>>,
-        outcome: RequestOutcome,
-        elapsed: Duration,
-    ) {
+    /// A request served, counted in `key`'s series.
+    pub(crate) fn request(&self, key: &SeriesKey, outcome: RequestOutcome, elapsed: Duration) {
         let Some(m) = &self.inner else { return };
-        let name = name.unwrap_or_else(|| EMPTY.clone());
-        m.duration
-            .get_or_create(&DurationLabels {
-                method,
-                name: name.clone(),
-            })
-            .observe(elapsed.as_secs_f64());
-        m.requests
-            .get_or_create(&RequestLabels {
-                method,
-                name,
-                outcome: outcome.label(),
-            })
-            .inc();
+        let name = || key.name.clone().unwrap_or_else(|| EMPTY.clone());
+        let duration = || {
+            m.duration
+                .get_or_create(&DurationLabels {
+                    method: key.method,
+                    name: name(),
+                })
+                .clone()
+        };
+        let count = || {
+            m.requests
+                .get_or_create(&RequestLabels {
+                    method: key.method,
+                    name: name(),
+                    outcome: outcome.label(),
+                })
+                .clone()
+        };
+        let index = match key.slot {
+            Slot::Method(i) => (i < m.methods).then_some(i),
+            Slot::Tool(i) => (i < m.tools).then_some(m.methods + i),
+            Slot::Prompt(i) => Some(m.methods + m.tools + i),
+        };
+        let seconds = elapsed.as_secs_f64();
+        match index.and_then(|i| m.series.get(i)) {
+            Some(series) => {
+                series.duration.get_or_init(duration).observe(seconds);
+                series.outcomes[outcome as usize].get_or_init(count).inc();
+            }
+            // Only a slot past those made lands here; counted all the same.
+            None => {
+                duration().observe(seconds);
+                count().inc();
+            }
+        }
     }
 
     /// A question to a client (`method`) and how it ended.
@@ -267,14 +342,17 @@ mod tests {
 
     #[test]
     fn metrics_render_as_openmetrics() {
-        let metrics = Metrics::new();
-        metrics.request(
-            "tools/call",
-            Some(Arc::from("add")),
-            RequestOutcome::Ok,
-            Duration::from_millis(3),
-        );
-        metrics.request("ping", None, RequestOutcome::Error, Duration::ZERO);
+        let metrics = Metrics::new(1, 1, 0);
+        let add = SeriesKey::named(Slot::Tool(0), "tools/call", Arc::from("add"));
+        for _ in 0..2 {
+            metrics.request(&add, RequestOutcome::Ok, Duration::from_millis(3));
+        }
+        metrics.request(&add, RequestOutcome::ToolError, Duration::ZERO);
+        let ping = SeriesKey::method(0, "ping");
+        metrics.request(&ping, RequestOutcome::Error, Duration::ZERO);
+        // A slot past the declared names is still counted.
+        let stray = SeriesKey::named(Slot::Prompt(7), "prompts/get", Arc::from("p"));
+        metrics.request(&stray, RequestOutcome::Ok, Duration::ZERO);
         metrics.client_request("elicitation/create", "answered");
         metrics.rejected(Rejection::Origin);
         let tasks = [("working", 2), ("completed", 0)];
@@ -285,9 +363,11 @@ mod tests {
         };
         let text = metrics.render(&now(1));
         for line in [
-            "mcp_requests_total{method=\"tools/call\",name=\"add\",outcome=\"ok\"} 1",
+            "mcp_requests_total{method=\"tools/call\",name=\"add\",outcome=\"ok\"} 2",
+            "mcp_requests_total{method=\"tools/call\",name=\"add\",outcome=\"tool_error\"} 1",
             "mcp_requests_total{method=\"ping\",name=\"\",outcome=\"error\"} 1",
-            "mcp_request_duration_seconds_count{method=\"tools/call\",name=\"add\"} 1",
+            "mcp_requests_total{method=\"prompts/get\",name=\"p\",outcome=\"ok\"} 1",
+            "mcp_request_duration_seconds_count{method=\"tools/call\",name=\"add\"} 3",
             "mcp_sessions_open 1",
             "mcp_sse_streams_open 1",
             "mcp_tasks{state=\"working\"} 2",

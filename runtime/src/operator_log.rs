@@ -86,8 +86,9 @@ pub(crate) struct RequestLabels<'a> {
     pub version: ProtocolVersion,
     /// The session's tag (a hash, never the id).
     pub session: Option<&'a str>,
-    /// The W3C `traceparent` the client sent (HTTP header or `_meta`).
-    pub traceparent: Option<&'a str>,
+    /// Reads the W3C `traceparent` the client sent (HTTP header or `_meta`): only
+    /// for a span that is on, so a request nobody traces pays nothing for it.
+    pub traceparent: &'a dyn Fn() -> Option<String>,
 }
 
 impl RequestLog {
@@ -109,7 +110,7 @@ impl RequestLog {
                     mcp.era = if labels.version.is_modern() { "stateless" } else { "session" },
                     mcp.protocol.version = %labels.version,
                     mcp.session.tag = labels.session,
-                    traceparent = labels.traceparent,
+                    traceparent = tracing::field::Empty,
                     outcome = tracing::field::Empty,
                     duration_ms = tracing::field::Empty,
                     $($extra)*
@@ -134,6 +135,10 @@ impl RequestLog {
                 _ => None,
             };
             let subject = field.and_then(|_| subject(method.method(), params));
+            let traceparent = (labels.traceparent)();
+            if let Some(traceparent) = &traceparent {
+                span.record("traceparent", traceparent.as_str());
+            }
             #[cfg(feature = "otel")]
             {
                 // `{mcp.method.name} {target}`, the conventions' span name, for a
@@ -146,7 +151,7 @@ impl RequestLog {
                     _ => method.as_str().to_owned(),
                 };
                 span.record("otel.name", name);
-                if let Some(traceparent) = labels.traceparent {
+                if let Some(traceparent) = &traceparent {
                     crate::otel::set_parent(&span, traceparent);
                 }
             }

@@ -319,18 +319,23 @@ pub(crate) struct PromptEntry {
     pub metric_name: Arc<str>,
 }
 
+/// Names to their position in a registry's list.
+pub(crate) type Index = HashMap<String, usize, foldhash::fast::RandomState>;
+
 pub(crate) struct Registry {
     pub info: Value,
     pub instructions: Option<String>,
     /// Cache hints of `server/discover` and every list result.
     pub cache: CacheHints,
     pub tools: Vec<ToolEntry>,
-    pub tool_index: HashMap<String, usize>,
+    /// Looked up on every call, by keys fixed at start-up (so a fast hash is safe:
+    /// clients cannot add keys to flood it).
+    pub tool_index: Index,
     pub resources: Vec<ResourceEntry>,
-    pub resource_index: HashMap<String, usize>,
+    pub resource_index: Index,
     pub templates: Vec<TemplateEntry>,
     pub prompts: Vec<PromptEntry>,
-    pub prompt_index: HashMap<String, usize>,
+    pub prompt_index: Index,
     pub completions: HashMap<CompletionTarget, CompletionSource>,
     /// Renders templated prompts and resource templates.
     pub templates_env: minijinja::Environment<'static>,
@@ -341,11 +346,19 @@ impl Registry {
     pub(crate) fn tool(&self, name: &str) -> Option<&ToolEntry> {
         self.tool_index.get(name).map(|&i| &self.tools[i])
     }
+}
 
-    /// The prompt registered under `name`.
-    pub(crate) fn prompt(&self, name: &str) -> Option<&PromptEntry> {
-        self.prompt_index.get(name).map(|&i| &self.prompts[i])
-    }
+/// A non-empty text of a server's `Implementation` (`name`, `version`, `title`,
+/// `description`), as the manifest gave it.
+pub(crate) fn info_text<'a>(info: &'a Value, key: &str) -> Option<&'a str> {
+    info.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// A server's name, as its command line and exported traces show it.
+pub(crate) fn server_name(info: &Value) -> &str {
+    info_text(info, "name").unwrap_or("mcp-server")
 }
 
 /// Builds a [`Server`](crate::Server). Called by generated code; definitions are the
@@ -474,12 +487,12 @@ impl ServerBuilder {
                 instructions: None,
                 cache: CacheHints::default(),
                 tools: Vec::new(),
-                tool_index: HashMap::new(),
+                tool_index: Index::default(),
                 resources: Vec::new(),
-                resource_index: HashMap::new(),
+                resource_index: Index::default(),
                 templates: Vec::new(),
                 prompts: Vec::new(),
-                prompt_index: HashMap::new(),
+                prompt_index: Index::default(),
                 completions: HashMap::new(),
                 templates_env,
             },

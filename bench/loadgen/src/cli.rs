@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::calls::{CallsConfig, Protocol};
 use crate::check::Format;
-use crate::compare::CompareConfig;
+use crate::compare::{CompareConfig, Runs};
 use crate::service::ServiceConfig;
 use crate::stdio::StdioConfig;
 
@@ -188,8 +188,51 @@ pub struct CompareArgs {
     /// The peer's echo server (same command line as ours).
     #[arg(long)]
     pub peer: PathBuf,
-    /// Rounds per scenario, each running ours then the peer [default: 3, or 1
-    /// with --quick].
+    #[command(flatten)]
+    pub runs: RunArgs,
+}
+
+impl CompareArgs {
+    /// The comparison's settings.
+    pub fn config(&self) -> CompareConfig {
+        CompareConfig {
+            ours: self.ours.clone(),
+            peer: self.peer.clone(),
+            runs: self.runs.runs(),
+        }
+    }
+}
+
+/// `service`.
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// The standalone echo server (`examples/echo.rs`).
+    #[arg(long)]
+    pub standalone: PathBuf,
+    /// The echo server mounted in an axum router (`examples/echo_axum.rs`); it must
+    /// take `--http ADDR`, `--log-level` and print `listening on URL`.
+    #[arg(long)]
+    pub mounted: PathBuf,
+    #[command(flatten)]
+    pub runs: RunArgs,
+}
+
+impl ServiceArgs {
+    /// The comparison's settings.
+    pub fn config(&self) -> ServiceConfig {
+        ServiceConfig {
+            standalone: self.standalone.clone(),
+            mounted: self.mounted.clone(),
+            runs: self.runs.runs(),
+        }
+    }
+}
+
+/// How `compare` and `service` run: rounds, pinning, where the raw figures go.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Rounds, each running every server or variant once [default: 3, or 1 with
+    /// --quick].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub rounds: Option<u32>,
     /// Write every raw figure as JSON here.
@@ -207,55 +250,10 @@ pub struct CompareArgs {
     pub generator_cpu: usize,
 }
 
-impl CompareArgs {
-    /// The comparison's settings.
-    pub fn config(&self) -> CompareConfig {
+impl RunArgs {
+    fn runs(&self) -> Runs {
         let default_rounds = if self.quick { 1 } else { 3 };
-        CompareConfig {
-            ours: self.ours.clone(),
-            peer: self.peer.clone(),
-            rounds: self.rounds.map_or(default_rounds, |r| r as usize),
-            quick: self.quick,
-            server_cpu: self.server_cpu,
-            generator_cpu: self.generator_cpu,
-        }
-    }
-}
-
-/// `service`.
-#[derive(Debug, Args)]
-pub struct ServiceArgs {
-    /// The standalone echo server (`examples/echo.rs`).
-    #[arg(long)]
-    pub standalone: PathBuf,
-    /// The echo server mounted in an axum router (`examples/echo_axum.rs`); it must
-    /// take `--http ADDR`, `--log-level` and print `listening on URL`.
-    #[arg(long)]
-    pub mounted: PathBuf,
-    /// Rounds, each running every variant once [default: 3, or 1 with --quick].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub rounds: Option<u32>,
-    /// Write every raw figure as JSON here.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Shorten everything (1 round, 2 s windows), for smoke tests.
-    #[arg(long)]
-    pub quick: bool,
-    /// The core the servers are pinned to.
-    #[arg(long, default_value_t = 0)]
-    pub server_cpu: usize,
-    /// The core the load generator pins itself to.
-    #[arg(long, default_value_t = 1)]
-    pub generator_cpu: usize,
-}
-
-impl ServiceArgs {
-    /// The comparison's settings.
-    pub fn config(&self) -> ServiceConfig {
-        let default_rounds = if self.quick { 1 } else { 3 };
-        ServiceConfig {
-            standalone: self.standalone.clone(),
-            mounted: self.mounted.clone(),
+        Runs {
             rounds: self.rounds.map_or(default_rounds, |r| r as usize),
             quick: self.quick,
             server_cpu: self.server_cpu,
@@ -343,7 +341,7 @@ mod tests {
             let Command::Compare(args) = cli.command else {
                 panic!("not compare")
             };
-            args.config()
+            args.config().runs
         };
         assert_eq!(parse(&[]).rounds, 3);
         assert_eq!(parse(&["--quick"]).rounds, 1);
@@ -418,9 +416,9 @@ mod tests {
         let Command::Service(args) = cli.command else {
             panic!("not service")
         };
-        let config = args.config();
+        let runs = args.config().runs;
         assert_eq!(
-            (config.rounds, config.server_cpu, config.generator_cpu),
+            (runs.rounds, runs.server_cpu, runs.generator_cpu),
             (3, 0, 1)
         );
     }

@@ -24,7 +24,14 @@ pub struct CompareConfig {
     pub ours: PathBuf,
     /// The peer's echo server.
     pub peer: PathBuf,
-    /// Rounds per scenario.
+    /// Rounds and pinning.
+    pub runs: Runs,
+}
+
+/// How a side-by-side run goes (`compare`'s and `service`'s).
+#[derive(Debug, Clone, Copy)]
+pub struct Runs {
+    /// Rounds, each running every server or variant once.
     pub rounds: usize,
     /// Shorter everything, for smoke tests.
     pub quick: bool,
@@ -32,6 +39,16 @@ pub struct CompareConfig {
     pub server_cpu: usize,
     /// The core the load generator runs on (the caller pins itself).
     pub generator_cpu: usize,
+}
+
+impl Runs {
+    /// Checks that both servers can be run, and notes the machine they will run on.
+    pub fn start(&self, programs: [&PathBuf; 2]) -> Result<Machine, String> {
+        for program in programs {
+            check_executable(program)?;
+        }
+        Ok(Machine::now())
+    }
 }
 
 /// Sizes of the scenarios.
@@ -410,12 +427,15 @@ pub struct Comparison {
 
 /// Runs every scenario. Fails only if a server cannot be started or set up.
 pub async fn run(config: &CompareConfig) -> Result<Comparison, String> {
-    for program in [&config.ours, &config.peer] {
-        check_executable(program)?;
-    }
-    let machine = Machine::now();
-    let sizes = Sizes::new(config.quick);
-    let rounds = config.rounds.max(1);
+    let machine = config.runs.start([&config.ours, &config.peer])?;
+    let Runs {
+        rounds,
+        quick,
+        server_cpu,
+        generator_cpu,
+    } = config.runs;
+    let sizes = Sizes::new(quick);
+    let rounds = rounds.max(1);
     let sides = [("ours", &config.ours), ("peer", &config.peer)];
     let mut results = Vec::new();
     for scenario in scenarios(&sizes) {
@@ -425,7 +445,7 @@ pub async fn run(config: &CompareConfig) -> Result<Comparison, String> {
                 let command = ServerCommand {
                     program: program.clone(),
                     args: Vec::new(),
-                    cpu: Some(config.server_cpu),
+                    cpu: Some(server_cpu),
                 };
                 let (report, server_survived) = run_once(&scenario, &command, &sizes)
                     .await
@@ -462,9 +482,9 @@ pub async fn run(config: &CompareConfig) -> Result<Comparison, String> {
         ours: file_name(&config.ours),
         peer: file_name(&config.peer),
         rounds,
-        quick: config.quick,
-        server_cpu: config.server_cpu,
-        generator_cpu: config.generator_cpu,
+        quick,
+        server_cpu,
+        generator_cpu,
         scenarios: results,
     })
 }

@@ -41,8 +41,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Pin before the runtime exists, so that everything it starts stays on the core.
     let generator_cpu = match &cli.command {
-        Command::Compare(args) => Some(args.generator_cpu),
-        Command::Service(args) => Some(args.generator_cpu),
+        Command::Compare(args) => Some(args.runs.generator_cpu),
+        Command::Service(args) => Some(args.runs.generator_cpu),
         _ => None,
     };
     if let Some(cpu) = generator_cpu {
@@ -113,14 +113,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Compare(args) => {
             let config = args.config();
             let comparison = compare::run(&config).await?;
-            if let Some(path) = &args.out {
+            if let Some(path) = &args.runs.out {
                 write_raw(path, &comparison)?;
             }
             emit(json, &comparison, &comparison.markdown())
         }
         Command::Service(args) => {
             let comparison = service::run(&args.config()).await?;
-            if let Some(path) = &args.out {
+            if let Some(path) = &args.runs.out {
                 write_raw(path, &comparison)?;
             }
             emit(json, &comparison, &comparison.markdown())

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::calls::{self, CallsConfig, CallsReport, Protocol};
 use crate::check::Format;
-use crate::compare::check_executable;
+use crate::compare::Runs;
 use crate::procfs;
 use crate::report::{self, Machine};
 use crate::server::{HttpServer, ServerCommand};
@@ -26,14 +26,8 @@ pub struct ServiceConfig {
     pub standalone: PathBuf,
     /// The same server mounted in a bare axum router (`examples/echo_axum.rs`).
     pub mounted: PathBuf,
-    /// Rounds, each running every variant once.
-    pub rounds: usize,
-    /// Shorter windows, for smoke tests.
-    pub quick: bool,
-    /// The core servers run on.
-    pub server_cpu: usize,
-    /// The core the load generator runs on (the caller pins itself).
-    pub generator_cpu: usize,
+    /// Rounds and pinning.
+    pub runs: Runs,
 }
 
 /// The calls workload, as `compare`'s `calls-sse`.
@@ -228,16 +222,19 @@ pub struct ServiceComparison {
 /// Runs every variant `rounds` times, in turn. Fails only if a server cannot be
 /// started or set up.
 pub async fn run(config: &ServiceConfig) -> Result<ServiceComparison, String> {
-    for program in [&config.standalone, &config.mounted] {
-        check_executable(program)?;
-    }
-    let machine = Machine::now();
-    let (duration, warmup) = if config.quick {
+    let machine = config.runs.start([&config.standalone, &config.mounted])?;
+    let Runs {
+        rounds,
+        quick,
+        server_cpu,
+        generator_cpu,
+    } = config.runs;
+    let (duration, warmup) = if quick {
         (Duration::from_secs(2), Duration::from_secs(1))
     } else {
         (Duration::from_secs(10), Duration::from_secs(2))
     };
-    let rounds = config.rounds.max(1);
+    let rounds = rounds.max(1);
     let variants = variants();
     let mut runs = Vec::new();
     for round in 1..=rounds {
@@ -249,7 +246,7 @@ pub async fn run(config: &ServiceConfig) -> Result<ServiceComparison, String> {
             let command = ServerCommand {
                 program: program.clone(),
                 args: variant.args.iter().map(|a| (*a).to_owned()).collect(),
-                cpu: Some(config.server_cpu),
+                cpu: Some(server_cpu),
             };
             let calls = CallsConfig {
                 sessions: CALL_SESSIONS,
@@ -301,10 +298,10 @@ pub async fn run(config: &ServiceConfig) -> Result<ServiceComparison, String> {
     Ok(ServiceComparison {
         machine,
         rounds,
-        quick: config.quick,
+        quick,
         window_s: duration.as_secs_f64(),
-        server_cpu: config.server_cpu,
-        generator_cpu: config.generator_cpu,
+        server_cpu,
+        generator_cpu,
         variants: results,
         answers,
         runs,

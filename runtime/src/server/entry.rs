@@ -3,6 +3,7 @@
 //! for a stateless 2026 request; and the dispatch of a method to its handler.
 
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,7 +18,7 @@ use crate::drain::Drain;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Encoded, ErrorCode, RequestId};
 use crate::method::{Method, MethodName, Subject};
-use crate::metrics::RequestOutcome;
+use crate::metrics::{RequestOutcome, SeriesKey};
 use crate::middleware::{self, Chain, McpRequest, Outcome};
 use crate::modern::{self, RequestMeta};
 use crate::operator_log::{self, RequestLabels, RequestLog};
@@ -44,10 +45,9 @@ impl Shared {
         params: Option<Value>,
         outbound: Arc<dyn Outbound>,
         parts: Arc<RequestParts>,
-    ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
+    ) -> PendingAnswer {
         let cancel = session.begin_request(&id);
         let in_flight = self.drain.request();
-        let traceparent = traceparent(&parts, params.as_ref());
         let (watch, verdict) = Watch::start(
             self,
             &id,
@@ -56,14 +56,14 @@ impl Shared {
             RequestLabels {
                 version: session.version(),
                 session: session.tag(),
-                traceparent: traceparent.as_deref(),
+                traceparent: &|| traceparent(&parts, params.as_ref()),
             },
             &parts,
         );
         let span = watch.log.span().clone();
         let shared = self.clone();
         let session = session.clone();
-        async move {
+        let work = async move {
             let progress_token = params
                 .as_ref()
                 .and_then(Value::as_object)
@@ -78,8 +78,10 @@ impl Shared {
                 Questions::Session,
                 parts,
             );
+            // Boxed, the dispatch moves by pointer through the layers below rather
+            // than being copied whole at each.
             let work = match verdict {
-                Ok(()) => Either::Left(shared.dispatch(ctx, &method, params, false)),
+                Ok(()) => Either::Left(Box::pin(shared.dispatch(ctx, &method, params, false))),
                 Err(refused) => Either::Right(std::future::ready(Err(refused))),
             };
             let settled = || session.end_request(&id);
@@ -97,8 +99,8 @@ impl Shared {
             .await;
             drop(in_flight);
             answer
-        }
-        .instrument(span)
+        };
+        in_span(work, span)
     }
 
     /// Handles a notification from the client.
@@ -137,10 +139,7 @@ impl Shared {
         outbound: Arc<dyn Outbound>,
         cancel: CancellationToken,
         parts: Arc<RequestParts>,
-    ) -> impl Future<Output = Option<Encoded>> + Send + 'static {
-        // The client's trace (from `_meta`, else the HTTP header) parents ours: a
-        // collector joins the two.
-        let header_trace = traceparent(&parts, None);
+    ) -> PendingAnswer {
         let in_flight = self.drain.request();
         let (watch, verdict) = Watch::start(
             self,
@@ -150,19 +149,23 @@ impl Shared {
             RequestLabels {
                 version: meta.version,
                 session: None,
-                traceparent: meta
-                    .trace
-                    .as_ref()
-                    .map(|t| t.traceparent.as_str())
-                    .or(header_trace.as_deref()),
+                // The client's trace (from `_meta`, else the HTTP header) parents
+                // ours: a collector joins the two.
+                traceparent: &|| {
+                    meta.trace
+                        .as_ref()
+                        .map(|t| t.traceparent.clone())
+                        .or_else(|| traceparent(&parts, None))
+                },
             },
             &parts,
         );
         let span = watch.log.span().clone();
         let shared = self.clone();
-        async move {
+        let work = async move {
+            // Boxed, as in `handle_request`.
             let work = match verdict {
-                Ok(()) => Either::Left(shared.serve_modern(
+                Ok(()) => Either::Left(Box::pin(shared.serve_modern(
                     meta,
                     &id,
                     &method,
@@ -170,7 +173,7 @@ impl Shared {
                     outbound,
                     cancel.clone(),
                     parts,
-                )),
+                ))),
                 Err(refused) => Either::Right(std::future::ready(Err(refused))),
             };
             let deadline = shared.drain.deadline();
@@ -187,8 +190,8 @@ impl Shared {
             .await;
             drop(in_flight);
             answer
-        }
-        .instrument(span)
+        };
+        in_span(work, span)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -513,6 +516,23 @@ async fn answer_unless_cancelled(
     })
 }
 
+/// A request's answer to come. Boxed once, where it is made, so that nothing
+/// copies the whole future again on its way to the transport.
+pub(crate) type PendingAnswer = Pin<Box<dyn Future<Output = Option<Encoded>> + Send + 'static>>;
+
+/// Runs `work` in `span`, or bare when the span is off: entering a disabled span
+/// on every poll costs a little on every request nobody traces.
+fn in_span(
+    work: impl Future<Output = Option<Encoded>> + Send + 'static,
+    span: tracing::Span,
+) -> PendingAnswer {
+    if span.is_disabled() {
+        Box::pin(work)
+    } else {
+        Box::pin(work.instrument(span))
+    }
+}
+
 /// The W3C `traceparent` of a request: its `_meta`'s, else its HTTP header's.
 fn traceparent(parts: &RequestParts, params: Option<&Value>) -> Option<String> {
     let from_meta = params
@@ -531,8 +551,8 @@ fn traceparent(parts: &RequestParts, params: Option<&Value>) -> Option<String> {
 struct Watch {
     log: RequestLog,
     middleware: Option<Watched>,
-    /// When it started and the name it is counted under, while metrics are on.
-    metrics: Option<(Instant, Option<Arc<str>>, Arc<Shared>)>,
+    /// When it started and the series it is counted in, while metrics are on.
+    metrics: Option<(Instant, SeriesKey, Arc<Shared>)>,
 }
 
 /// What middleware's `after` is shown, kept from before dispatch (only when the
@@ -561,7 +581,7 @@ impl Watch {
         let metrics = shared.link.metrics.is_on().then(|| {
             (
                 Instant::now(),
-                shared.metric_name(method.method(), params),
+                shared.metric_series(method.method(), params),
                 shared.clone(),
             )
         });
@@ -630,7 +650,7 @@ impl Watch {
                 .span()
                 .in_scope(|| middleware::after(&w.chain, &request, &outcome));
         }
-        if let Some((started, name, shared)) = self.metrics {
+        if let Some((started, series, shared)) = self.metrics {
             let outcome = match answer {
                 None => RequestOutcome::Cancelled,
                 Some(Err(_)) => RequestOutcome::Error,
@@ -643,12 +663,10 @@ impl Watch {
                 }
                 Some(Ok(_)) => RequestOutcome::Ok,
             };
-            shared.link.metrics.request(
-                method.method().wire_name(),
-                name,
-                outcome,
-                started.elapsed(),
-            );
+            shared
+                .link
+                .metrics
+                .request(&series, outcome, started.elapsed());
         }
         self.log.finish(method.as_str(), id, answer);
     }

@@ -68,8 +68,7 @@ impl Shared {
                 Err(_) => RequestOutcome::Error,
             };
             self.link.metrics.request(
-                Method::Initialize.wire_name(),
-                None,
+                &super::method_series(Method::Initialize),
                 outcome,
                 started.elapsed(),
             );

@@ -18,8 +18,8 @@ use crate::drain::Drain;
 use crate::events::Events;
 use crate::jsonrpc::{self, Encoded};
 use crate::limits::{Exceeded, Limiters, Limits};
-use crate::method::Method;
-use crate::metrics::{Gauges, Metrics};
+use crate::method::{self, Method};
+use crate::metrics::{Gauges, Metrics, SeriesKey, Slot};
 use crate::middleware::{Chain, Middleware};
 use crate::modern;
 use crate::protocol::ProtocolVersion;
@@ -170,6 +170,7 @@ impl Server {
             .tools
             .iter()
             .any(|t| t.task_support != TaskSupport::Forbidden);
+        let metrics = Metrics::new(method::COUNT, registry.tools.len(), registry.prompts.len());
         Server {
             shared: Arc::new(Shared {
                 registry,
@@ -177,7 +178,7 @@ impl Server {
                     name,
                     events: Events::new(),
                     client_request_timeout: Duration::from_secs(60),
-                    metrics: Metrics::new(),
+                    metrics,
                 }),
                 page_size: 100,
                 lists,
@@ -241,10 +242,11 @@ impl Server {
     /// Whether the server keeps Prometheus metrics (default: yes). Off, nothing is
     /// counted or timed for them, and the metrics endpoint is empty.
     pub fn metrics(mut self, enabled: bool) -> Self {
-        let link = Arc::get_mut(&mut self.settings().link)
-            .expect("a Server is configured before it serves");
+        let shared = self.settings();
+        let (tools, prompts) = (shared.registry.tools.len(), shared.registry.prompts.len());
+        let link = Arc::get_mut(&mut shared.link).expect("a Server is configured before it serves");
         link.metrics = if enabled {
-            Metrics::new()
+            Metrics::new(method::COUNT, tools, prompts)
         } else {
             Metrics::off()
         };
@@ -291,16 +293,32 @@ impl Shared {
         })
     }
 
-    /// The name a request's metrics carry: the tool or prompt it names, when the
-    /// server declares it (any other name would let clients grow the label set).
-    pub(crate) fn metric_name(&self, method: Method, params: Option<&Value>) -> Option<Arc<str>> {
-        let name = params?.get("name")?.as_str()?;
-        match method {
-            Method::ToolsCall => self.registry.tool(name).map(|t| t.metric_name.clone()),
-            Method::PromptsGet => self.registry.prompt(name).map(|p| p.metric_name.clone()),
+    /// The series a request is counted in: the tool's or prompt's it names, when
+    /// the server declares it, else its method's.
+    pub(crate) fn metric_series(&self, method: Method, params: Option<&Value>) -> SeriesKey {
+        let name = params.and_then(|p| p.get("name")).and_then(Value::as_str);
+        let r = &self.registry;
+        let named = name.and_then(|name| match method {
+            Method::ToolsCall => r
+                .tool_index
+                .get(name)
+                .map(|&i| (Slot::Tool(i), &r.tools[i].metric_name)),
+            Method::PromptsGet => r
+                .prompt_index
+                .get(name)
+                .map(|&i| (Slot::Prompt(i), &r.prompts[i].metric_name)),
             _ => None,
+        });
+        match named {
+            Some((slot, name)) => SeriesKey::named(slot, method.wire_name(), name.clone()),
+            None => method_series(method),
         }
     }
+}
+
+/// A method's own series (no tool or prompt name).
+pub(crate) fn method_series(method: Method) -> SeriesKey {
+    SeriesKey::method(method as usize, method.wire_name())
 }
 
 impl ServerBuilder {

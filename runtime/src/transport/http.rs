@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -263,9 +263,13 @@ impl Outbound for StandaloneOutbound {
 }
 
 /// Sessions in a sharded map: nothing global is locked on the request path.
+/// Session ids are the server's own random strings, so a fast hash is safe:
+/// clients cannot choose keys that collide.
+type Sessions = HashMap<String, Arc<HttpSession>, foldhash::fast::RandomState>;
+
 pub(crate) struct SessionStore {
-    shards: Vec<Mutex<HashMap<String, Arc<HttpSession>>>>,
-    hasher: RandomState,
+    shards: Vec<Mutex<Sessions>>,
+    hasher: foldhash::fast::RandomState,
     /// How many sessions the shards hold.
     open: AtomicUsize,
 }
@@ -273,12 +277,14 @@ pub(crate) struct SessionStore {
 impl SessionStore {
     pub(crate) fn new() -> SessionStore {
         SessionStore {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            hasher: RandomState::new(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(Sessions::default()))
+                .collect(),
+            hasher: foldhash::fast::RandomState::default(),
             open: AtomicUsize::new(0),
         }
     }
-    fn shard(&self, id: &str) -> &Mutex<HashMap<String, Arc<HttpSession>>> {
+    fn shard(&self, id: &str) -> &Mutex<Sessions> {
         &self.shards[(self.hasher.hash_one(id) as usize) % SHARDS]
     }
     pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
@@ -608,7 +614,11 @@ impl Endpoint {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         self.start_sweeper();
-        let response = self.route(req).await;
+        // `triage` is not async: a layer less for the request to be moved through.
+        let response = match self.triage(req) {
+            Ok(post) => self.post(post).await,
+            Err(answered) => answered,
+        };
         let status = response.status();
         if status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE {
             let reason = match response.extensions().get::<Rejection>() {
@@ -624,20 +634,16 @@ impl Endpoint {
         response
     }
 
-    async fn route<B>(&self, req: Request<B>) -> Response<ResponseBody>
-    where
-        B: http_body::Body<Data = Bytes>,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    {
-        if let Err(r) = self.check_origin(req.headers(), req.uri()) {
-            return r;
-        }
+    /// Answers every request that needs no body read: refusals, GET, DELETE. A
+    /// POST that passed the checks comes back, to be served.
+    fn triage<B>(&self, req: Request<B>) -> Result<Request<B>, Response<ResponseBody>> {
+        self.check_origin(req.headers(), req.uri())?;
         let client = req.extensions().get::<ClientAddr>();
         if let Err(exceeded) = self.inner.shared.limiters.check_client(client) {
-            return limited(exceeded);
+            return Err(limited(exceeded));
         }
-        match *req.method() {
-            http::Method::POST => self.post(req).await,
+        Err(match *req.method() {
+            http::Method::POST => return Ok(req),
             // GET and DELETE belong to legacy sessions (§1.2 row 2).
             // New work goes elsewhere while the server drains; a POST is sorted
             // below, as one carrying only answers to the server's own questions
@@ -657,7 +663,7 @@ impl Endpoint {
                     .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
                 r
             }
-        }
+        })
     }
 
     /// Finds the session a request names: 400 without one, 404 for an unknown one.
@@ -910,7 +916,7 @@ impl Endpoint {
         };
         let cancel = CancellationToken::new();
         let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
-        let mut response = Box::pin(shared.handle_modern(
+        let mut response = shared.handle_modern(
             meta,
             id,
             method,
@@ -918,7 +924,7 @@ impl Endpoint {
             outbound,
             cancel.clone(),
             parts.clone(),
-        ));
+        );
         if let Poll::Ready(answer) = poll_once(response.as_mut()).await {
             // Finished at once: a lone response goes out as plain JSON.
             if let (Some(answer), true) = (&answer, rx.is_empty()) {
@@ -1065,14 +1071,14 @@ impl Endpoint {
         let outbound: Arc<dyn Outbound> = Arc::new(StreamOutbound(stream.clone()));
         let mut unfinished = Vec::new();
         for (id, method, params) in requests {
-            let mut response = Box::pin(self.inner.shared.handle_request(
+            let mut response = self.inner.shared.handle_request(
                 &session.core,
                 id,
                 method,
                 params,
                 outbound.clone(),
                 parts.clone(),
-            ));
+            );
             // Most handlers finish on their first poll; running that poll here lets
             // the whole stream go out as one write instead of a chunk per event.
             match poll_once(response.as_mut()).await {

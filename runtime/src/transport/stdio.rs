@@ -222,14 +222,14 @@ async fn handle_message(io: &Io<'_>, tasks: &mut JoinSet<()>, value: Value) {
                 let _ = tx.send(early);
                 return;
             }
-            let mut response = Box::pin(shared.handle_request(
+            let mut response = shared.handle_request(
                 session,
                 id,
                 method,
                 params,
                 outbound.clone(),
                 RequestParts::none(),
-            ));
+            );
             match poll_once(response.as_mut()).await {
                 Poll::Ready(Some(answer)) => {
                     let _ = tx.send(answer);
