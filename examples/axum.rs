@@ -63,7 +63,7 @@ async fn readiness(State(mcp): State<McpService>) -> (StatusCode, &'static str) 
 /// The app's middleware: what it puts in a request's extensions, MCP handlers
 /// read with `ctx.extensions().get::<RequestOrigin>()`.
 /// It also passes the peer's address on as a `ClientAddr`, which the per-client
-/// rate limit (`--rate-limit-per-client`) counts by.
+/// rate limit (`--rate-limit-per-client`) counts by and `ctx.client_addr()` returns.
 async fn record_origin(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut request: Request,

@@ -94,7 +94,10 @@ async fn a_value_from_an_outer_layer_reaches_the_handler() {
     let mut c = server.client();
     c.initialize(LATEST, json!({})).await;
     let result = c.call_tool("test_request_origin", json!({})).await;
-    assert_eq!(first_text(&result), "Served by the axum example");
+    assert_eq!(
+        first_text(&result),
+        "Served by the axum example; client 127.0.0.1"
+    );
 
     // A 2026-07-28 request (no session) gets it too.
     let mut modern = ModernClient::new(server.addr);
@@ -102,18 +105,21 @@ async fn a_value_from_an_outer_layer_reaches_the_handler() {
         .call_tool("test_request_origin", json!({}), json!({}))
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(first_text(reply.result()), "Served by the axum example");
+    assert_eq!(
+        first_text(reply.result()),
+        "Served by the axum example; client 127.0.0.1"
+    );
 }
 
 #[tokio::test]
-async fn the_standalone_server_has_no_such_value() {
+async fn the_standalone_server_has_no_such_value_but_knows_the_client() {
     let server = HttpServer::spawn(&[]).await;
     let mut c = server.client();
     c.initialize(LATEST, json!({})).await;
     let result = c.call_tool("test_request_origin", json!({})).await;
     assert_eq!(
         first_text(&result),
-        "No request origin: no HTTP layer recorded one"
+        "No request origin: no HTTP layer recorded one; client 127.0.0.1"
     );
 }
 

@@ -54,7 +54,8 @@ fn describe_roots(roots: &[Root]) -> String {
 
 /// What an HTTP layer outside the MCP endpoint tells handlers about a request: the
 /// axum example puts one in every request's extensions, where `test_request_origin`
-/// reads it (`Context::extensions`). The standalone server has none.
+/// reads it (`Context::extensions`), with the client's address (`Context::client_addr`).
+/// The standalone server has no origin, but knows the address.
 #[derive(Clone, Debug)]
 pub struct RequestOrigin {
     /// The app that served the request.
@@ -397,12 +398,15 @@ impl EverythingServer for Everything {
     }
 
     async fn test_request_origin(&self, ctx: &Context) -> ToolResult {
-        Ok(CallToolResult::text(
-            match ctx.extensions().get::<RequestOrigin>() {
-                Some(origin) => format!("Served by {}", origin.app),
-                None => "No request origin: no HTTP layer recorded one".to_owned(),
-            },
-        ))
+        let origin = match ctx.extensions().get::<RequestOrigin>() {
+            Some(origin) => format!("Served by {}", origin.app),
+            None => "No request origin: no HTTP layer recorded one".to_owned(),
+        };
+        let client = match ctx.client_addr() {
+            Some(addr) => format!("client {}", addr.ip()),
+            None => "no client address".to_owned(),
+        };
+        Ok(CallToolResult::text(format!("{origin}; {client}")))
     }
 
     async fn read_server_time(&self, _ctx: &Context, uri: &str) -> ResourceResult {

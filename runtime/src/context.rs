@@ -213,6 +213,14 @@ impl Context {
         &self.inner.parts.extensions
     }
 
+    /// The address of the client that sent this call: the connection's peer in the
+    /// standalone server, or the [`ClientAddr`](crate::ClientAddr) an outer layer
+    /// put in the request when embedded. `None` on stdio, and when embedded with no
+    /// such layer.
+    pub fn client_addr(&self) -> Option<std::net::SocketAddr> {
+        self.inner.parts.client.map(|c| c.0)
+    }
+
     /// The headers of the HTTP request that carried this call; `None` on stdio.
     pub fn http_headers(&self) -> Option<&http::HeaderMap> {
         self.inner.parts.http_headers()

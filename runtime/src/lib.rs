@@ -64,9 +64,10 @@ pub use error::{
     ToolResult,
 };
 pub use jsonrpc::RequestId;
-pub use limits::{ClientAddr, Limits, Rate};
+pub use limits::{Limits, Rate};
 pub use metrics::CONTENT_TYPE as METRICS_CONTENT_TYPE;
 pub use middleware::{McpRequest, Middleware, Outcome};
+pub use parts::ClientAddr;
 pub use protocol::{
     Annotations, CallToolResult, Completion, CompletionRequest, Content, CreateMessageParams,
     CreateMessageResult, Elicitation, ElicitationForm, GetPromptResult, Implementation, LogLevel,

@@ -3,7 +3,7 @@
 //! session, sessions, and open SSE streams. Every limit is off unless set.
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::time::Duration;
@@ -106,7 +106,8 @@ pub struct Limits {
     /// Requests per session (HTTP sessions and a stdio client).
     pub rate_per_session: Option<Rate>,
     /// Requests per client IP address (HTTP; the address comes from the
-    /// connection, or from a [`ClientAddr`] an outer layer put in the request).
+    /// connection, or from a [`ClientAddr`](crate::ClientAddr) an outer layer put in the
+    /// request).
     pub rate_per_client: Option<Rate>,
     /// Sessions open at once (HTTP); `initialize` beyond it gets 503.
     pub max_sessions: Option<usize>,
@@ -149,13 +150,6 @@ impl Limits {
         self
     }
 }
-
-/// The address of the client that sent a request. The standalone server puts it
-/// in every request's extensions; an app embedding the service puts it there
-/// itself (from axum's `ConnectInfo`, or a trusted `X-Forwarded-For`) for the
-/// per-client rate limit. Handlers read it with `ctx.extensions().get::<ClientAddr>()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub SocketAddr);
 
 /// A limit a request ran into, and when to try again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,11 +251,11 @@ impl Limiters {
     }
 
     /// Takes a token of the client's bucket.
-    pub(crate) fn check_client(&self, client: Option<&ClientAddr>) -> Result<(), Exceeded> {
+    pub(crate) fn check_client(&self, client: Option<IpAddr>) -> Result<(), Exceeded> {
         let (Some(limiter), Some(client)) = (&self.per_client, client) else {
             return Ok(());
         };
-        limiter.check_key(&client.0.ip()).map_err(|not_until| {
+        limiter.check_key(&client).map_err(|not_until| {
             Exceeded::new(
                 Limit::ClientRate,
                 not_until.wait_time_from(DefaultClock::default().now()),
@@ -349,12 +343,11 @@ mod tests {
     #[test]
     fn clients_have_their_own_buckets() {
         let limiters = Limiters::new(Limits::default().rate_per_client("1/m".parse().unwrap()));
-        let a = ClientAddr(([127, 0, 0, 1], 1000).into());
-        let same_ip = ClientAddr(([127, 0, 0, 1], 2000).into());
-        let b = ClientAddr(([127, 0, 0, 2], 1000).into());
-        assert!(limiters.check_client(Some(&a)).is_ok());
-        assert!(limiters.check_client(Some(&same_ip)).is_err());
-        assert!(limiters.check_client(Some(&b)).is_ok());
+        let a = IpAddr::from([127, 0, 0, 1]);
+        let b = IpAddr::from([127, 0, 0, 2]);
+        assert!(limiters.check_client(Some(a)).is_ok());
+        assert!(limiters.check_client(Some(a)).is_err());
+        assert!(limiters.check_client(Some(b)).is_ok());
         assert!(limiters.check_client(None).is_ok(), "no address, no limit");
     }
 

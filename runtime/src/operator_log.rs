@@ -175,7 +175,7 @@ impl RequestLog {
     /// Logs the outcome: a failure at `info`, the request at `debug`; and records
     /// it on the span.
     pub(crate) fn finish(
-        self,
+        &self,
         method: &str,
         id: &RequestId,
         answer: Option<&Result<Encoded, RequestError>>,

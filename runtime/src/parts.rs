@@ -2,9 +2,17 @@
 //! headers and extensions (where outer tower layers leave an authenticated user, a
 //! tenant, a request id), and a short tag naming its session in logs.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
 
 use http::{Extensions, HeaderMap};
+
+/// The address of the client that sent a request, for the per-client rate limit.
+/// The standalone server knows it from the connection; an app embedding the
+/// service puts it in the request's extensions itself (from axum's `ConnectInfo`,
+/// or a trusted `X-Forwarded-For`). Handlers read it with `ctx.client_addr()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub SocketAddr);
 
 /// The parts of one transport request, shared by every JSON-RPC request it
 /// carried (a batch shares one).
@@ -14,6 +22,9 @@ pub(crate) struct RequestParts {
     pub headers: HeaderMap,
     /// The HTTP request's extensions; empty on stdio.
     pub extensions: Extensions,
+    /// The client's address: the connection's peer in the standalone server, else a
+    /// [`ClientAddr`] an outer layer put in the extensions; `None` on stdio.
+    pub client: Option<ClientAddr>,
     /// Whether an HTTP request carried it.
     pub is_http: bool,
 }
@@ -25,10 +36,15 @@ impl RequestParts {
         NONE.clone()
     }
 
-    pub(crate) fn http(headers: HeaderMap, extensions: Extensions) -> Arc<RequestParts> {
+    pub(crate) fn http(
+        headers: HeaderMap,
+        extensions: Extensions,
+        client: Option<ClientAddr>,
+    ) -> Arc<RequestParts> {
         Arc::new(RequestParts {
             headers,
             extensions,
+            client,
             is_http: true,
         })
     }

@@ -16,6 +16,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt as _;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
@@ -23,21 +24,20 @@ use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::Frame;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::poll_once;
-use super::sse::{self, Stream, StreamOutbound};
+use super::sse::{self, EventReceiver, Stream, StreamOutbound};
 use super::tls::TlsFiles;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
-use crate::limits::{ClientAddr, Exceeded};
+use crate::limits::Exceeded;
 use crate::listen::{self, Filter};
 use crate::method::{self, Method, MethodName};
 use crate::metrics::Rejection;
 use crate::modern;
 use crate::operator_log::{self, SessionTag};
-use crate::parts::RequestParts;
+use crate::parts::{ClientAddr, RequestParts};
 use crate::server::Shared;
 use crate::session::{Outbound, Session, lock, new_session_id, now_secs};
 
@@ -440,7 +440,7 @@ fn json_response(status: StatusCode, body: &RawValue) -> Response<ResponseBody> 
 }
 
 /// Every event already queued on a stream, as one body.
-fn queued(rx: &mut mpsc::UnboundedReceiver<Bytes>) -> Vec<u8> {
+fn queued(rx: &mut EventReceiver) -> Vec<u8> {
     let mut body = Vec::new();
     while let Ok(event) = rx.try_recv() {
         body.extend_from_slice(&event);
@@ -450,14 +450,11 @@ fn queued(rx: &mut mpsc::UnboundedReceiver<Bytes>) -> Vec<u8> {
 
 /// A body that carries events as they are pushed, until the stream ends; `guard`
 /// is dropped with the body: when the stream ends or the client goes away.
-fn streamed_until_dropped<G: Send + 'static>(
-    rx: mpsc::UnboundedReceiver<Bytes>,
-    guard: G,
-) -> ResponseBody {
-    let events = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
-        rx.recv()
-            .await
-            .map(|bytes| (Ok::<_, Infallible>(Frame::data(bytes)), (rx, guard)))
+fn streamed_until_dropped<G: Send + 'static>(rx: EventReceiver, guard: G) -> ResponseBody {
+    let events = rx.map(move |bytes| {
+        // The closure owns the guard: it lives as long as the body.
+        let _ = &guard;
+        Ok::<_, Infallible>(Frame::data(bytes))
     });
     StreamBody::new(events).boxed_unsync()
 }
@@ -607,16 +604,24 @@ impl Endpoint {
     }
 
     /// Serves one HTTP request to the MCP endpoint, whatever its path (the router
-    /// in front decides which requests come here).
-    pub(crate) async fn handle<B>(&self, req: Request<B>) -> Response<ResponseBody>
+    /// in front decides which requests come here). `peer` is the connection's
+    /// remote address when the caller knows it; else a [`ClientAddr`] in the
+    /// request's extensions stands for it. Passed beside the request because
+    /// inserting into empty extensions costs three allocations per request.
+    pub(crate) async fn handle<B>(
+        &self,
+        req: Request<B>,
+        peer: Option<ClientAddr>,
+    ) -> Response<ResponseBody>
     where
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         self.start_sweeper();
         // `triage` is not async: a layer less for the request to be moved through.
-        let response = match self.triage(req) {
-            Ok(post) => self.post(post).await,
+        let client = peer.or_else(|| req.extensions().get::<ClientAddr>().copied());
+        let response = match self.triage(req, client) {
+            Ok(post) => self.post(post, client).await,
             Err(answered) => answered,
         };
         let status = response.status();
@@ -636,10 +641,18 @@ impl Endpoint {
 
     /// Answers every request that needs no body read: refusals, GET, DELETE. A
     /// POST that passed the checks comes back, to be served.
-    fn triage<B>(&self, req: Request<B>) -> Result<Request<B>, Response<ResponseBody>> {
+    fn triage<B>(
+        &self,
+        req: Request<B>,
+        client: Option<ClientAddr>,
+    ) -> Result<Request<B>, Response<ResponseBody>> {
         self.check_origin(req.headers(), req.uri())?;
-        let client = req.extensions().get::<ClientAddr>();
-        if let Err(exceeded) = self.inner.shared.limiters.check_client(client) {
+        if let Err(exceeded) = self
+            .inner
+            .shared
+            .limiters
+            .check_client(client.map(|c| c.0.ip()))
+        {
             return Err(limited(exceeded));
         }
         Err(match *req.method() {
@@ -691,13 +704,13 @@ impl Endpoint {
         }
     }
 
-    async fn post<B>(&self, req: Request<B>) -> Response<ResponseBody>
+    async fn post<B>(&self, req: Request<B>, client: Option<ClientAddr>) -> Response<ResponseBody>
     where
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (head, body) = req.into_parts();
-        let parts = RequestParts::http(head.headers, head.extensions);
+        let parts = RequestParts::http(head.headers, head.extensions, client);
         let headers = &parts.headers;
         let content_type = header_str(headers, "content-type").unwrap_or_default();
         if !starts_with_ignore_case(content_type, "application/json") {
@@ -927,7 +940,7 @@ impl Endpoint {
         );
         if let Poll::Ready(answer) = poll_once(response.as_mut()).await {
             // Finished at once: a lone response goes out as plain JSON.
-            if let (Some(answer), true) = (&answer, rx.is_empty()) {
+            if let (Some(answer), true) = (&answer, stream.is_empty()) {
                 return json_response(StatusCode::OK, answer);
             }
             finish(&stream, answer);
@@ -947,14 +960,14 @@ impl Endpoint {
     /// A `subscriptions/listen` stream: the acknowledgement, then the change events
     /// the filter lets through, until the client goes away.
     fn listen(&self, id: RequestId, filter: Filter, honoured: Value) -> Response<ResponseBody> {
-        let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+        let (tx, rx) = sse::event_channel();
         let keep_alive_tx = tx.clone();
         // Subscribe before acknowledging: no change after the ack may be missed.
         let mut events = self.inner.shared.link.events.subscribe();
         let mut seq = 0;
         let mut send = move |message: &Value| {
             seq += 1;
-            tx.send(sse::frame(0, seq, &jsonrpc::encode(message)))
+            tx.unbounded_send(sse::frame(0, seq, &jsonrpc::encode(message)))
                 .is_ok()
         };
         send(&listen::acknowledgement(&id, honoured));
@@ -971,7 +984,7 @@ impl Endpoint {
                     _ = streams_end.cancelled() => break,
                     _ = keep_alive.tick() => {
                         // A comment line keeps proxies from timing the stream out.
-                        if keep_alive_tx.send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
+                        if keep_alive_tx.unbounded_send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
                             break;
                         }
                     }
@@ -1237,7 +1250,7 @@ impl Endpoint {
 
     /// A body carrying a stream's events as they are pushed, counted (for the
     /// stream cap and the metrics) while open.
-    fn streamed(&self, rx: mpsc::UnboundedReceiver<Bytes>) -> ResponseBody {
+    fn streamed(&self, rx: EventReceiver) -> ResponseBody {
         streamed_until_dropped(rx, self.open_stream())
     }
 

@@ -96,6 +96,6 @@ where
 
     fn call(&mut self, request: Request<B>) -> ResponseFuture {
         let endpoint = self.endpoint.clone();
-        Box::pin(async move { Ok(endpoint.handle(request).await) })
+        Box::pin(async move { Ok(endpoint.handle(request, None).await) })
     }
 }

@@ -6,12 +6,24 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use bytes::Bytes;
+use futures_channel::mpsc;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use tokio::sync::mpsc;
 
 use crate::jsonrpc;
 use crate::session::{Outbound, lock};
+
+/// The events on their way to one SSE connection. futures' channel rather than
+/// tokio's: a stream per POST makes one, and tokio's allocates a 512-byte aligned
+/// and a 1 KiB block up front, both beyond the allocator's fast path.
+pub(crate) type EventSender = mpsc::UnboundedSender<Bytes>;
+/// The receiving end of an [`EventSender`].
+pub(crate) type EventReceiver = mpsc::UnboundedReceiver<Bytes>;
+
+/// A channel for one SSE connection's events.
+pub(crate) fn event_channel() -> (EventSender, EventReceiver) {
+    mpsc::unbounded()
+}
 
 /// Events kept per stream for resumption; older ones are dropped.
 pub(crate) const LOG_CAPACITY: usize = 256;
@@ -25,7 +37,7 @@ pub(crate) struct Stream {
 struct State {
     log: VecDeque<(u64, Bytes)>,
     next_seq: u64,
-    live: Option<mpsc::UnboundedSender<Bytes>>,
+    live: Option<EventSender>,
     /// Responses still owed on this stream; at zero the stream is complete.
     owed: usize,
     complete: bool,
@@ -76,21 +88,21 @@ impl Stream {
         after_seq: Option<u64>,
         first: Option<Bytes>,
         replace: bool,
-    ) -> Option<mpsc::UnboundedReceiver<Bytes>> {
+    ) -> Option<EventReceiver> {
         let mut s = lock(&self.state);
         if let Some(live) = &s.live {
             if !live.is_closed() && !replace {
                 return None;
             }
         }
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = event_channel();
         if let Some(first) = first {
-            let _ = tx.send(first);
+            let _ = tx.unbounded_send(first);
         }
         if let Some(after) = after_seq {
             for (seq, bytes) in &s.log {
                 if *seq > after {
-                    let _ = tx.send(bytes.clone());
+                    let _ = tx.unbounded_send(bytes.clone());
                 }
             }
         }
@@ -125,7 +137,7 @@ impl Stream {
         }
         s.log.push_back((seq, bytes.clone()));
         if let Some(live) = &s.live {
-            if live.send(bytes).is_err() {
+            if live.unbounded_send(bytes).is_err() {
                 s.live = None;
             }
         }
@@ -153,7 +165,7 @@ impl Stream {
             return;
         };
         let last = s.next_seq - 1;
-        let _ = live.send(Bytes::from(format!(
+        let _ = live.unbounded_send(Bytes::from(format!(
             "id: {}-{last}\nretry: {retry_ms}\ndata: \n\n",
             self.id
         )));
@@ -169,6 +181,11 @@ impl Stream {
                 s.live = None;
             }
         }
+    }
+
+    /// Whether nothing was ever pushed onto the stream.
+    pub(crate) fn is_empty(&self) -> bool {
+        lock(&self.state).next_seq == 1
     }
 
     pub(crate) fn is_complete(&self) -> bool {

@@ -25,7 +25,7 @@ use tokio_rustls::TlsAcceptor;
 use super::http::{ResponseBody, full};
 use super::service::McpService;
 use super::tls::HANDSHAKE_TIMEOUT;
-use crate::limits::ClientAddr;
+use crate::parts::ClientAddr;
 
 /// Serves `service` and the probes on `listener` (over TLS with `tls`) until
 /// `shutdown` completes, then drains (see `Endpoint::drain`) while still answering
@@ -179,10 +179,9 @@ async fn serve_connection<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let Connection { io, protocol, peer } = connection;
-    let router = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        // The per-client rate limit (and handlers) read the peer from here.
-        request.extensions_mut().insert(ClientAddr(peer));
-        route(service.clone(), request)
+    let peer = ClientAddr(peer);
+    let router = hyper::service::service_fn(move |request: Request<Incoming>| {
+        route(service.clone(), request, peer)
     });
     let io = TokioIo::new(io);
     let _ = match protocol {
@@ -205,13 +204,14 @@ async fn serve_connection<I>(
 fn route(
     service: McpService,
     request: Request<Incoming>,
+    peer: ClientAddr,
 ) -> impl Future<Output = Result<Response<ResponseBody>, Infallible>> + Send + 'static {
     let path = request.uri().path();
     let config = service.endpoint().config();
     let is = |route: &Option<String>| route.as_deref() == Some(path);
     if path == config.path {
         let endpoint = service.endpoint().clone();
-        return Either::Left(async move { Ok(endpoint.handle(request).await) });
+        return Either::Left(async move { Ok(endpoint.handle(request, Some(peer)).await) });
     }
     let response = if is(&config.health_path) {
         probe(StatusCode::OK, "ok")
