@@ -430,7 +430,13 @@ fn limited(exceeded: Exceeded) -> Response<ResponseBody> {
 }
 
 fn json_response(status: StatusCode, body: &RawValue) -> Response<ResponseBody> {
-    let mut r = Response::new(full(body.get().to_owned()));
+    encoded_response(status, body.to_owned())
+}
+
+/// A JSON body from an encoded message, taken over without a copy.
+fn encoded_response(status: StatusCode, body: Encoded) -> Response<ResponseBody> {
+    let text: Box<str> = body.into();
+    let mut r = Response::new(full(String::from(text)));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -940,10 +946,12 @@ impl Endpoint {
         );
         if let Poll::Ready(answer) = poll_once(response.as_mut()).await {
             // Finished at once: a lone response goes out as plain JSON.
-            if let (Some(answer), true) = (&answer, stream.is_empty()) {
-                return json_response(StatusCode::OK, answer);
+            match answer {
+                Some(answer) if stream.is_empty() => {
+                    return encoded_response(StatusCode::OK, answer);
+                }
+                answer => finish(&stream, answer),
             }
-            finish(&stream, answer);
             return sse_response(full(queued(&mut rx)));
         }
         tokio::spawn(async move {
@@ -1017,7 +1025,7 @@ impl Endpoint {
                 session.core.set_tag(SessionTag(&session_id).to_string());
                 operator_log::session_opened(&session.core, &SessionTag(&session_id));
                 self.inner.sessions.insert(session_id.clone(), session);
-                let mut r = json_response(StatusCode::OK, &jsonrpc::response(&id, &result));
+                let mut r = encoded_response(StatusCode::OK, jsonrpc::response(&id, &result));
                 if let Ok(v) = HeaderValue::from_str(&session_id) {
                     r.headers_mut().insert("mcp-session-id", v);
                 }
@@ -1033,12 +1041,24 @@ impl Endpoint {
     async fn answer_json(
         &self,
         session: Arc<HttpSession>,
-        requests: Vec<(RequestId, MethodName, Option<Value>)>,
+        mut requests: Vec<(RequestId, MethodName, Option<Value>)>,
         is_batch: bool,
         parts: Arc<RequestParts>,
     ) -> Response<ResponseBody> {
         let outbound: Arc<dyn Outbound> = Arc::new(StandaloneOutbound(session.clone()));
         let shared = &self.inner.shared;
+        if !is_batch && requests.len() == 1 {
+            if let Some((id, method, params)) = requests.pop() {
+                // The common case, one request: no vectors, no join.
+                let answer = shared
+                    .handle_request(&session.core, id, method, params, outbound, parts)
+                    .await;
+                return match answer {
+                    Some(answer) => encoded_response(StatusCode::OK, answer),
+                    None => status_only(StatusCode::ACCEPTED),
+                };
+            }
+        }
         let futures: Vec<_> = requests
             .into_iter()
             .map(|(id, method, params)| {
@@ -1059,7 +1079,7 @@ impl Endpoint {
             .collect();
         match (is_batch, responses.len()) {
             (_, 0) => status_only(StatusCode::ACCEPTED),
-            (false, _) => json_response(StatusCode::OK, &responses.remove(0)),
+            (false, _) => encoded_response(StatusCode::OK, responses.remove(0)),
             (true, _) => json_response(StatusCode::OK, &jsonrpc::batch(&responses)),
         }
     }
