@@ -1047,17 +1047,21 @@ impl Endpoint {
     ) -> Response<ResponseBody> {
         let outbound: Arc<dyn Outbound> = Arc::new(StandaloneOutbound(session.clone()));
         let shared = &self.inner.shared;
-        if !is_batch && requests.len() == 1 {
-            if let Some((id, method, params)) = requests.pop() {
-                // The common case, one request: no vectors, no join.
-                let answer = shared
-                    .handle_request(&session.core, id, method, params, outbound, parts)
-                    .await;
-                return match answer {
-                    Some(answer) => encoded_response(StatusCode::OK, answer),
-                    None => status_only(StatusCode::ACCEPTED),
-                };
-            }
+        if !is_batch {
+            // One message, so one request: answered directly, without the vectors
+            // and the join a batch needs.
+            let answer = match requests.pop() {
+                Some((id, method, params)) => {
+                    shared
+                        .handle_request(&session.core, id, method, params, outbound, parts)
+                        .await
+                }
+                None => None,
+            };
+            return match answer {
+                Some(answer) => encoded_response(StatusCode::OK, answer),
+                None => status_only(StatusCode::ACCEPTED),
+            };
         }
         let futures: Vec<_> = requests
             .into_iter()
@@ -1072,15 +1076,15 @@ impl Endpoint {
                 )
             })
             .collect();
-        let mut responses: Vec<Encoded> = futures_util::future::join_all(futures)
+        let responses: Vec<Encoded> = futures_util::future::join_all(futures)
             .await
             .into_iter()
             .flatten()
             .collect();
-        match (is_batch, responses.len()) {
-            (_, 0) => status_only(StatusCode::ACCEPTED),
-            (false, _) => encoded_response(StatusCode::OK, responses.remove(0)),
-            (true, _) => json_response(StatusCode::OK, &jsonrpc::batch(&responses)),
+        if responses.is_empty() {
+            status_only(StatusCode::ACCEPTED)
+        } else {
+            json_response(StatusCode::OK, &jsonrpc::batch(&responses))
         }
     }
 
