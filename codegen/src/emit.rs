@@ -22,7 +22,8 @@ use crate::types::{Role, Target, schema_types};
 use crate::validate::{FieldType, FormField, Plan, ResourceBody};
 use glue::Glue;
 use json::{
-    annotations_json, cache_lit, icons_json, json_lit, put, string, tool_definition, tool_policy,
+    access_rules, annotations_json, cache_lit, icons_json, json_lit, put, string, tool_definition,
+    tool_policy,
 };
 
 /// What emission produces for one manifest.
@@ -114,6 +115,10 @@ pub(crate) fn emit(
     module.prompts(m, &plan.prompt_messages);
     module.completions(m);
     module.forms(m, &plan.forms);
+    if let Some(access) = access_rules(m) {
+        let access = json_lit(&access);
+        module.registrations.push(quote!(b.access(#access);));
+    }
     let code = module.finish(&m.server, &trait_name, stem, file_name);
     Emitted {
         code,

@@ -110,6 +110,7 @@ pub(crate) enum Section {
     Elicitations,
     Completions,
     Definitions,
+    Roles,
 }
 
 impl Section {
@@ -123,6 +124,7 @@ impl Section {
             Section::Elicitations => "elicitations",
             Section::Completions => "completions",
             Section::Definitions => "definitions",
+            Section::Roles => "roles",
         }
     }
 }
@@ -223,6 +225,8 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
             website_url: None,
             icons: None,
             cache: None,
+            scopes: None,
+            tenancy: None,
         }
     });
     let section = |section: Section,
@@ -241,6 +245,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
     let elicitations = section(Section::Elicitations, rep, b, p).named(rep, b);
     let completions = section(Section::Completions, rep, b, p).listed(rep);
     let definitions = section(Section::Definitions, rep, b, p).named(rep, b);
+    let roles = section(Section::Roles, rep, b, p).named(rep, b);
     let manifest = Manifest {
         server,
         tools,
@@ -250,6 +255,7 @@ pub(crate) fn load(rep: &mut Reporter<'_>) -> Option<Loaded> {
         elicitations,
         completions,
         definitions,
+        roles,
     };
     report_overflow(rep, &overflow);
     Some(Loaded {

@@ -45,6 +45,11 @@ pub(crate) struct Manifest {
     /// shared by every tool.
     #[serde(default)]
     pub definitions: Definitions,
+    /// Roles, by name: the scopes each grants. A caller's roles come from its
+    /// token's role claim (`--role-claim`, default `roles`); `admin: [notes:read,
+    /// notes:write, notes:admin]` lets an admin do what those scopes allow.
+    #[serde(default)]
+    pub roles: IndexMap<String, Vec<String>>,
 }
 
 /// The server's identity.
@@ -69,6 +74,32 @@ pub(crate) struct ServerInfo {
     /// Default cache hints (2026-07-28 `ttlMs`, `cacheScope`) for `server/discover`
     /// and every list result. Absent: 60 000 ms, public.
     pub cache: Option<CacheHints>,
+    /// OAuth scopes every request needs, when the server checks tokens
+    /// (`--auth-issuer`); a token without them gets 403 `insufficient_scope`.
+    pub scopes: Option<Vec<String>>,
+    /// `required`: a token that names no tenant (`--tenant-claim`) is refused, so
+    /// nothing is served outside a tenant. Absent: `optional`.
+    pub tenancy: Option<Tenancy>,
+}
+
+/// Whether callers must belong to a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(crate = "schemars1")]
+pub(crate) enum Tenancy {
+    /// Tokens without a tenant are served.
+    Optional,
+    /// Tokens without a tenant are refused.
+    Required,
+}
+
+impl Tenancy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tenancy::Optional => "optional",
+            Tenancy::Required => "required",
+        }
+    }
 }
 
 /// How long, and for whom, a client may cache a result (2026-07-28 `ttlMs` and
@@ -158,6 +189,9 @@ pub(crate) struct Tool {
     /// is cancelled and the client gets an error result. Absent: the server's
     /// default (`--tool-timeout`), if any.
     pub timeout: Option<String>,
+    /// OAuth scopes a caller needs to call it (besides the server's); callers
+    /// without them do not see it listed, and get 403 `insufficient_scope`.
+    pub scopes: Option<Vec<String>>,
 }
 
 /// Why a tool's `timeout` cannot be the runtime's `timeoutMs`.
@@ -360,6 +394,9 @@ pub(crate) struct Resource {
     /// A file, relative to the manifest, embedded at build time; text or binary by
     /// its MIME type.
     pub file: Option<String>,
+    /// OAuth scopes a caller needs to read it (besides the server's); callers
+    /// without them do not see it listed, and get 403 `insufficient_scope`.
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A family of resources addressed by an RFC 6570 URI template.
@@ -388,6 +425,9 @@ pub(crate) struct ResourceTemplate {
     pub cache: Option<CacheHints>,
     /// A minijinja template rendered with the variables; absent: a handler reads it.
     pub text: Option<String>,
+    /// OAuth scopes a caller needs to read its resources (besides the server's); callers
+    /// without them do not see it listed, and get 403 `insufficient_scope`.
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A URI template variable.
@@ -432,6 +472,9 @@ pub(crate) struct Prompt {
     pub arguments: Option<IndexMap<String, PromptArgument>>,
     /// The messages; every text is a minijinja template over the arguments.
     pub messages: Option<Vec<PromptMessage>>,
+    /// OAuth scopes a caller needs to get it (besides the server's); callers
+    /// without them do not see it listed, and get 403 `insufficient_scope`.
+    pub scopes: Option<Vec<String>>,
 }
 
 impl Prompt {

@@ -408,6 +408,7 @@ pub(crate) fn validate<'m>(
     let prompt_messages = prompts(m, &mut cx);
     let forms = form::elicitations(m, &mut cx);
     completions(m, &mut cx, &template_vars);
+    access(m, &mut cx);
 
     files.append(&mut cx.files);
     quiet_partial_items(cx.rep, &loaded.partial);
@@ -457,6 +458,72 @@ fn server(m: &Manifest, cx: &mut Ctx<'_, '_>) {
             "the server version is empty",
             Some("e.g. `version: 0.1.0`".to_owned()),
         );
+    }
+}
+
+/// Scopes and roles: each scope an OAuth scope token (RFC 6749 §3.3: visible
+/// ASCII but `"` and `\`, no spaces), each role name one too, and roles that grant
+/// nothing are reported.
+fn access(m: &Manifest, cx: &mut Ctx<'_, '_>) {
+    const HINT: &str = "a scope is one word of visible ASCII without `\"` or `\\`, such as \
+                        `notes:read`; list several as `[notes:read, notes:write]`";
+    let is_token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+    };
+    let mut lists: Vec<(String, &Vec<String>)> = Vec::new();
+    if let Some(scopes) = &m.server.scopes {
+        lists.push(("server.scopes".to_owned(), scopes));
+    }
+    for (name, tool) in &m.tools {
+        if let Some(scopes) = &tool.scopes {
+            lists.push((join(&join("tools", name), "scopes"), scopes));
+        }
+    }
+    for (i, r) in m.resources.iter().enumerate() {
+        if let Some(scopes) = &r.scopes {
+            lists.push((join(&index("resources", i), "scopes"), scopes));
+        }
+    }
+    for (i, t) in m.resource_templates.iter().enumerate() {
+        if let Some(scopes) = &t.scopes {
+            lists.push((join(&index("resource_templates", i), "scopes"), scopes));
+        }
+    }
+    for (name, prompt) in &m.prompts {
+        if let Some(scopes) = &prompt.scopes {
+            lists.push((join(&join("prompts", name), "scopes"), scopes));
+        }
+    }
+    for (role, scopes) in &m.roles {
+        let path = join("roles", role);
+        if !is_token(role) {
+            cx.rep.error_hint(
+                &path,
+                format!("`{role}` cannot be a role name"),
+                "a role is named as tokens' role claim lists it: one word, such as `admin`",
+            );
+        }
+        if scopes.is_empty() {
+            cx.rep.warning(
+                &path,
+                format!("role `{role}` grants no scope"),
+                Some("list the scopes it grants, such as `[notes:read, notes:write]`".to_owned()),
+            );
+        }
+        lists.push((path, scopes));
+    }
+    for (path, scopes) in lists {
+        for (i, scope) in scopes.iter().enumerate() {
+            if !is_token(scope) {
+                cx.rep.error_value(
+                    &index(&path, i),
+                    format!("`{scope}` is not an OAuth scope"),
+                    Some(HINT.to_owned()),
+                );
+            }
+        }
     }
 }
 

@@ -121,6 +121,7 @@ catalogue! {
     yaml_merge_invalid: Errors,
     json_merge_key: Errors,
     numbers_too_large: Errors,
+    access: Errors,
     json_numbers_too_large: Errors,
 }
 

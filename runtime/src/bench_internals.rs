@@ -70,7 +70,7 @@ impl Dispatcher {
                 method,
                 params,
                 self.outbound.clone(),
-                RequestParts::none(),
+                std::sync::Arc::new(RequestParts::default()),
             )
             .await;
         answer
@@ -95,7 +95,7 @@ impl Sessions {
         let ids: Vec<String> = (0..count)
             .map(|_| {
                 let id = crate::session::new_session_id();
-                store.insert(id.clone(), Arc::new(HttpSession::new()));
+                store.insert(id.clone(), Arc::new(HttpSession::new(None)));
                 id
             })
             .collect();

@@ -13,6 +13,7 @@ use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 use serde_json::Value;
 
 use crate::Server;
+use crate::auth::{AuthConfig, Principal};
 use crate::limits::{Limits, Rate};
 use crate::registry;
 use crate::seal::Sealer;
@@ -151,6 +152,14 @@ pub struct ServerArgs {
     /// Requests one client IP address may send (HTTP), as `--rate-limit-per-session`.
     #[arg(long, env = "MCPGEN_RATE_LIMIT_PER_CLIENT", value_name = "RATE")]
     rate_limit_per_client: Option<Rate>,
+    /// Requests one authenticated caller (issuer, subject, tenant of its token) may
+    /// send, across its sessions and addresses, as `--rate-limit-per-session`.
+    #[arg(long, env = "MCPGEN_RATE_LIMIT_PER_PRINCIPAL", value_name = "RATE")]
+    rate_limit_per_principal: Option<Rate>,
+    /// Requests one tenant (`--tenant-claim` of the token) may send, across its
+    /// callers, as `--rate-limit-per-session`.
+    #[arg(long, env = "MCPGEN_RATE_LIMIT_PER_TENANT", value_name = "RATE")]
+    rate_limit_per_tenant: Option<Rate>,
     /// Sessions open at once (HTTP); `initialize` beyond it gets 503 with Retry-After.
     #[arg(long, env = "MCPGEN_MAX_SESSIONS", value_name = "N")]
     max_sessions: Option<usize>,
@@ -200,6 +209,76 @@ pub struct ServerArgs {
         value_name = "FILTER"
     )]
     otlp_filter: String,
+    /// Require an OAuth access token on every HTTP request, issued by this
+    /// authorization server (its issuer URL; keys are found through its RFC 8414
+    /// or OpenID metadata). Without it, HTTP requests are not authenticated.
+    #[arg(long, env = "MCPGEN_AUTH_ISSUER", value_name = "URL")]
+    auth_issuer: Option<String>,
+    /// The audience tokens must name (default: the server's public URL, see
+    /// --public-url).
+    #[arg(
+        long,
+        env = "MCPGEN_AUTH_AUDIENCE",
+        value_name = "URI",
+        requires = "auth_issuer"
+    )]
+    auth_audience: Option<String>,
+    /// Take the token-signing keys from this JWKS URL instead of the issuer's
+    /// metadata.
+    #[arg(
+        long,
+        env = "MCPGEN_AUTH_JWKS",
+        value_name = "URL",
+        requires = "auth_issuer"
+    )]
+    auth_jwks: Option<String>,
+    /// Check opaque tokens with this RFC 7662 introspection endpoint instead of
+    /// verifying JWTs (with --auth-client-id and --auth-client-secret).
+    #[arg(long, env = "MCPGEN_AUTH_INTROSPECTION", value_name = "URL", requires_all = ["auth_issuer", "auth_client_id", "auth_client_secret"])]
+    auth_introspection: Option<String>,
+    /// The server's client id at the introspection endpoint.
+    #[arg(
+        long,
+        env = "MCPGEN_AUTH_CLIENT_ID",
+        value_name = "ID",
+        requires = "auth_introspection"
+    )]
+    auth_client_id: Option<String>,
+    /// The server's client secret at the introspection endpoint.
+    #[arg(
+        long,
+        env = "MCPGEN_AUTH_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        requires = "auth_introspection"
+    )]
+    auth_client_secret: Option<String>,
+    /// The token claim naming the caller's tenant (e.g. `org_id`).
+    #[arg(
+        long,
+        env = "MCPGEN_TENANT_CLAIM",
+        value_name = "CLAIM",
+        requires = "auth_issuer"
+    )]
+    tenant_claim: Option<String>,
+    /// The token claim listing the caller's roles, which the manifest's `roles`
+    /// turn into scopes.
+    #[arg(
+        long,
+        env = "MCPGEN_ROLE_CLAIM",
+        value_name = "CLAIM",
+        default_value = "roles"
+    )]
+    role_claim: String,
+    /// The MCP endpoint's URL as clients reach it (https://mcp.example.com/mcp):
+    /// the OAuth protected resource, and the tokens' default audience. Default:
+    /// the address the server listens on.
+    #[arg(long, env = "MCPGEN_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// Hold stdio's caller (the local user) to the manifest's access rules with
+    /// these scopes (space- or comma-separated). Without it, stdio is not checked.
+    #[arg(long, env = "MCPGEN_STDIO_SCOPES", value_name = "SCOPES")]
+    stdio_scopes: Option<String>,
 }
 
 /// Shows every option but the request-state keys, which are secrets: only
@@ -207,6 +286,7 @@ pub struct ServerArgs {
 impl std::fmt::Debug for ServerArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let secret = |key: &Option<[u8; 32]>| key.map(|_| "<set>");
+        let client_secret = self.auth_client_secret.as_ref().map(|_| "<set>");
         f.debug_struct("ServerArgs")
             .field("allowed_origins", &self.allowed_origins)
             .field("allowed_hosts", &self.allowed_hosts)
@@ -224,6 +304,18 @@ impl std::fmt::Debug for ServerArgs {
             .field("log_format", &self.log_format)
             .field("otlp_endpoint", &self.otlp_endpoint)
             .field("otlp_filter", &self.otlp_filter)
+            .field("auth_issuer", &self.auth_issuer)
+            .field("auth_audience", &self.auth_audience)
+            .field("auth_jwks", &self.auth_jwks)
+            .field("auth_introspection", &self.auth_introspection)
+            .field("auth_client_id", &self.auth_client_id)
+            .field("auth_client_secret", &client_secret)
+            .field("tenant_claim", &self.tenant_claim)
+            .field("role_claim", &self.role_claim)
+            .field("public_url", &self.public_url)
+            .field("rate_limit_per_principal", &self.rate_limit_per_principal)
+            .field("rate_limit_per_tenant", &self.rate_limit_per_tenant)
+            .field("stdio_scopes", &self.stdio_scopes)
             .finish()
     }
 }
@@ -241,17 +333,51 @@ impl ServerArgs {
         if let Some(key) = self.state_key {
             server = server.request_state_key(key, self.previous_state_key);
         }
+        if let Some(auth) = self.auth_config() {
+            server = server.auth(auth);
+        }
+        if let Some(scopes) = &self.stdio_scopes {
+            let user = std::env::var("USER").unwrap_or_else(|_| "local".to_owned());
+            let scopes = scopes.split([' ', ',']).filter(|s| !s.is_empty());
+            server = server.stdio_principal(Principal::fixed(user, scopes));
+        }
         server
+    }
+
+    /// The token checks these options ask for, if any.
+    fn auth_config(&self) -> Option<AuthConfig> {
+        let mut auth = AuthConfig::new(self.auth_issuer.clone()?).role_claim(&self.role_claim);
+        if let Some(audience) = &self.auth_audience {
+            auth = auth.audience(audience);
+        }
+        if let Some(jwks) = &self.auth_jwks {
+            auth = auth.jwks_url(jwks);
+        }
+        if let (Some(url), Some(id), Some(secret)) = (
+            &self.auth_introspection,
+            &self.auth_client_id,
+            &self.auth_client_secret,
+        ) {
+            auth = auth.introspection(url, id, secret);
+        }
+        if let Some(claim) = &self.tenant_claim {
+            auth = auth.tenant_claim(claim);
+        }
+        Some(auth)
     }
 
     /// The HTTP endpoint's configuration from these options: the Origins and
     /// Hosts it accepts, JSON or SSE answers, and the shutdown's grace period.
     pub fn http_config(&self) -> HttpConfig {
-        HttpConfig::default()
+        let config = HttpConfig::default()
             .allowed_origins(self.allowed_origins.iter().cloned())
             .allowed_hosts(self.allowed_hosts.iter().cloned())
             .json_responses(self.json_responses)
-            .shutdown_timeout(self.shutdown_timeout)
+            .shutdown_timeout(self.shutdown_timeout);
+        match &self.public_url {
+            Some(url) => config.public_url(url),
+            None => config,
+        }
     }
 
     /// Installs the process's log subscriber: `--log-level`'s filter, in
@@ -362,6 +488,8 @@ fn with_flags(code: &Limits, args: &ServerArgs) -> Limits {
     Limits {
         rate_per_session: args.rate_limit_per_session.or(code.rate_per_session),
         rate_per_client: args.rate_limit_per_client.or(code.rate_per_client),
+        rate_per_principal: args.rate_limit_per_principal.or(code.rate_per_principal),
+        rate_per_tenant: args.rate_limit_per_tenant.or(code.rate_per_tenant),
         max_sessions: args.max_sessions.or(code.max_sessions),
         max_requests_per_session: args
             .max_requests_per_session

@@ -221,6 +221,29 @@ impl Context {
         self.inner.parts.client.map(|c| c.0)
     }
 
+    /// Who made this call: the principal of its verified bearer token when the
+    /// server checks tokens (issuer, subject, client id, scopes, tenant, roles and
+    /// the raw claims), or the local user on stdio. `None` over HTTP without
+    /// authentication.
+    ///
+    /// ```no_run
+    /// # use mcpgen_runtime::Context;
+    /// fn owner(ctx: &Context) -> String {
+    ///     match ctx.principal() {
+    ///         Some(p) => format!("{} of {}", p.subject(), p.tenant().unwrap_or("no tenant")),
+    ///         None => "anonymous".to_owned(),
+    ///     }
+    /// }
+    /// ```
+    pub fn principal(&self) -> Option<&crate::Principal> {
+        self.inner.parts.principal.as_ref()
+    }
+
+    /// What the request arrived with besides its message.
+    pub(crate) fn parts(&self) -> &RequestParts {
+        &self.inner.parts
+    }
+
     /// The headers of the HTTP request that carried this call; `None` on stdio.
     pub fn http_headers(&self) -> Option<&http::HeaderMap> {
         self.inner.parts.http_headers()

@@ -26,6 +26,10 @@ impl ErrorCode {
     /// The server cannot take the request now (it is shutting down, or a limit
     /// was reached); the same request may succeed later or elsewhere.
     pub const SERVER_UNAVAILABLE: i32 = -32000;
+    /// mcpgen's: the caller's token lacks a scope the request needs (`data.requiredScopes`
+    /// lists them). Over HTTP the same refusal is a 403 before the answer starts;
+    /// this code is for where no status can carry it. No MCP revision defines one.
+    pub const FORBIDDEN: i32 = -32003;
 }
 
 /// A tool failed in a way the model should see and may correct: bad input, a failed

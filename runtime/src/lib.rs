@@ -22,6 +22,8 @@
 
 #![warn(missing_docs)]
 
+mod access;
+mod auth;
 #[cfg(feature = "bench-internals")]
 #[doc(hidden)]
 pub mod bench_internals;
@@ -57,6 +59,7 @@ mod uri_template;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+pub use auth::{AuthConfig, Principal};
 pub use cli::{LogGuard, ServerArgs};
 pub use context::Context;
 pub use error::{
@@ -152,7 +155,13 @@ impl Server {
             .map_err(|e| transport::http::bind_error(addr, e))?;
         let local = listener.local_addr()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
-        eprintln!("listening on {scheme}://{local}{}", config.path);
+        let url = format!("{scheme}://{local}{}", config.path);
+        eprintln!("listening on {url}");
+        // Unless told otherwise, the server is the resource at its own address.
+        let config = match config.public_url {
+            Some(_) => config,
+            None => config.public_url(url),
+        };
         let service = self.into_http_service(config);
         transport::standalone::serve(service, listener, tls, shutdown).await
     }

@@ -1,6 +1,7 @@
 //! What one client may take of a server: request rates (token buckets, through
-//! `governor`) per session and per client address, concurrent requests per
-//! session, sessions, and open SSE streams. Every limit is off unless set.
+//! `governor`) per session, per client address, per authenticated principal and
+//! per tenant, concurrent requests per session, sessions, and open SSE streams.
+//! Every limit is off unless set.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -109,6 +110,11 @@ pub struct Limits {
     /// connection, or from a [`ClientAddr`](crate::ClientAddr) an outer layer put in the
     /// request).
     pub rate_per_client: Option<Rate>,
+    /// Requests per authenticated principal (issuer, subject and tenant of a
+    /// verified token), across its sessions and addresses.
+    pub rate_per_principal: Option<Rate>,
+    /// Requests per tenant (the token's tenant claim), across its principals.
+    pub rate_per_tenant: Option<Rate>,
     /// Sessions open at once (HTTP); `initialize` beyond it gets 503.
     pub max_sessions: Option<usize>,
     /// Requests of one session being served at once.
@@ -128,6 +134,19 @@ impl Limits {
     /// Requests per client address (`--rate-limit-per-client`, `MCPGEN_RATE_LIMIT_PER_CLIENT`).
     pub fn rate_per_client(mut self, rate: Rate) -> Self {
         self.rate_per_client = Some(rate);
+        self
+    }
+
+    /// Requests per authenticated principal (`--rate-limit-per-principal`,
+    /// `MCPGEN_RATE_LIMIT_PER_PRINCIPAL`).
+    pub fn rate_per_principal(mut self, rate: Rate) -> Self {
+        self.rate_per_principal = Some(rate);
+        self
+    }
+
+    /// Requests per tenant (`--rate-limit-per-tenant`, `MCPGEN_RATE_LIMIT_PER_TENANT`).
+    pub fn rate_per_tenant(mut self, rate: Rate) -> Self {
+        self.rate_per_tenant = Some(rate);
         self
     }
 
@@ -162,6 +181,8 @@ pub(crate) struct Exceeded {
 pub(crate) enum Limit {
     SessionRate,
     ClientRate,
+    PrincipalRate,
+    TenantRate,
     Concurrency,
     Sessions,
     Streams,
@@ -176,7 +197,11 @@ impl Exceeded {
     pub(crate) fn is_rate(&self) -> bool {
         matches!(
             self.limit,
-            Limit::SessionRate | Limit::ClientRate | Limit::Concurrency
+            Limit::SessionRate
+                | Limit::ClientRate
+                | Limit::PrincipalRate
+                | Limit::TenantRate
+                | Limit::Concurrency
         )
     }
 
@@ -185,6 +210,8 @@ impl Exceeded {
         let what = match self.limit {
             Limit::SessionRate => "this session sends requests faster than the server allows",
             Limit::ClientRate => "this client sends requests faster than the server allows",
+            Limit::PrincipalRate => "this caller sends requests faster than the server allows",
+            Limit::TenantRate => "this tenant sends requests faster than the server allows",
             Limit::Concurrency => {
                 "this session has as many requests in flight as the server allows"
             }
@@ -231,6 +258,8 @@ impl SessionRate {
 pub(crate) struct Limiters {
     pub limits: Limits,
     per_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    per_principal: Option<DefaultKeyedRateLimiter<String>>,
+    per_tenant: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl Limiters {
@@ -238,6 +267,12 @@ impl Limiters {
         Limiters {
             per_client: limits
                 .rate_per_client
+                .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
+            per_principal: limits
+                .rate_per_principal
+                .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
+            per_tenant: limits
+                .rate_per_tenant
                 .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
             limits,
         }
@@ -261,6 +296,38 @@ impl Limiters {
                 not_until.wait_time_from(DefaultClock::default().now()),
             )
         })
+    }
+
+    /// Whether principals or tenants are rate limited (so the caller need not make
+    /// their keys).
+    pub(crate) fn limits_principals(&self) -> bool {
+        self.per_principal.is_some() || self.per_tenant.is_some()
+    }
+
+    /// Takes a token of the principal's bucket (keyed by its owner key), then of
+    /// its tenant's.
+    pub(crate) fn check_principal(
+        &self,
+        owner_key: &str,
+        tenant: Option<&str>,
+    ) -> Result<(), Exceeded> {
+        let check = |limiter: &DefaultKeyedRateLimiter<String>, key: &str, limit| {
+            // `check_key` takes the key type itself; the owned copy is made only
+            // when limits are on.
+            limiter.check_key(&key.to_owned()).map_err(|not_until| {
+                Exceeded::new(
+                    limit,
+                    not_until.wait_time_from(DefaultClock::default().now()),
+                )
+            })
+        };
+        if let Some(limiter) = &self.per_principal {
+            check(limiter, owner_key, Limit::PrincipalRate)?;
+        }
+        match (&self.per_tenant, tenant) {
+            (Some(limiter), Some(tenant)) => check(limiter, tenant, Limit::TenantRate),
+            _ => Ok(()),
+        }
     }
 
     /// Refuses `adding` more requests to a session serving `in_flight`.
@@ -296,6 +363,12 @@ impl Limiters {
     /// Forgets idle clients' buckets (full buckets need no memory).
     pub(crate) fn sweep(&self) {
         if let Some(limiter) = &self.per_client {
+            limiter.retain_recent();
+        }
+        for limiter in [&self.per_principal, &self.per_tenant]
+            .into_iter()
+            .flatten()
+        {
             limiter.retain_recent();
         }
     }

@@ -156,6 +156,10 @@ pub(crate) enum Rejection {
     UnknownSession,
     /// The server is shutting down.
     Draining,
+    /// No valid bearer token (401, or 400 for a token outside the header).
+    Unauthenticated,
+    /// A token without a scope the request needs (403).
+    Forbidden,
 }
 
 impl Rejection {
@@ -168,6 +172,8 @@ impl Rejection {
             Rejection::BadInput => "bad_input",
             Rejection::UnknownSession => "unknown_session",
             Rejection::Draining => "draining",
+            Rejection::Unauthenticated => "unauthenticated",
+            Rejection::Forbidden => "forbidden",
         }
     }
 }

@@ -3,9 +3,11 @@
 //! tenant, a request id), and a short tag naming its session in logs.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use http::{Extensions, HeaderMap};
+
+use crate::auth::Principal;
 
 /// The address of the client that sent a request, for the per-client rate limit.
 /// The standalone server knows it from the connection; an app embedding the
@@ -27,26 +29,47 @@ pub(crate) struct RequestParts {
     pub client: Option<ClientAddr>,
     /// Whether an HTTP request carried it.
     pub is_http: bool,
+    /// Who sent it: the bearer token's principal, or stdio's local user.
+    pub principal: Option<Principal>,
+    /// Whether the manifest's scopes and tenancy apply to it: with a verified token,
+    /// or a fixed principal the operator gave stdio.
+    pub enforce_access: bool,
 }
 
 impl RequestParts {
-    /// The parts of a request that came with nothing: stdio, or the runtime's own.
-    pub(crate) fn none() -> Arc<RequestParts> {
-        static NONE: LazyLock<Arc<RequestParts>> = LazyLock::new(Default::default);
-        NONE.clone()
-    }
-
     pub(crate) fn http(
         headers: HeaderMap,
         extensions: Extensions,
         client: Option<ClientAddr>,
+        principal: Option<Principal>,
     ) -> Arc<RequestParts> {
         Arc::new(RequestParts {
             headers,
             extensions,
             client,
             is_http: true,
+            enforce_access: principal.is_some(),
+            principal,
         })
+    }
+
+    /// The parts of every stdio request: the local user, held to the manifest's
+    /// access rules only when the operator fixed its scopes.
+    pub(crate) fn stdio(principal: Principal, enforce_access: bool) -> Arc<RequestParts> {
+        Arc::new(RequestParts {
+            principal: Some(principal),
+            enforce_access,
+            ..RequestParts::default()
+        })
+    }
+
+    /// The key binding what this request creates (sessions, tasks, sealed state)
+    /// to its principal; `None` without one.
+    pub(crate) fn owner_key(&self) -> Option<String> {
+        self.principal
+            .as_ref()
+            .filter(|_| self.enforce_access)
+            .map(Principal::owner_key)
     }
 
     /// The HTTP headers, if an HTTP request carried it.

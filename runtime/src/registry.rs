@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::access::{Access, AccessJson};
 use crate::context::Context;
 use crate::error::RequestError;
 use crate::protocol::{
@@ -339,6 +340,8 @@ pub(crate) struct Registry {
     pub completions: HashMap<CompletionTarget, CompletionSource>,
     /// Renders templated prompts and resource templates.
     pub templates_env: minijinja::Environment<'static>,
+    /// Who may use what (scopes, roles, tenancy); empty unless the manifest says.
+    pub access: Access,
 }
 
 impl Registry {
@@ -365,6 +368,8 @@ pub(crate) fn server_name(info: &Value) -> &str {
 /// JSON objects served in the list methods, exactly as the manifest declared them.
 pub struct ServerBuilder {
     registry: Registry,
+    /// The access rules, aligned with the items once all are registered.
+    access: Option<AccessJson>,
     errors: Vec<String>,
 }
 
@@ -495,9 +500,23 @@ impl ServerBuilder {
                 prompt_index: Index::default(),
                 completions: HashMap::new(),
                 templates_env,
+                access: Access::default(),
             },
+            access: None,
             errors,
         }
+    }
+
+    /// The manifest's access rules: `{"scopes":[…],"tenancy":"required",
+    /// "roles":{"admin":[…]},"tools":{"purge":["notes:admin"]},"resources":{…},
+    /// "resourceTemplates":{…},"prompts":{…}}` (items by name, resources by URI,
+    /// templates by URI template). Enforced for callers with a verified principal.
+    pub fn access(&mut self, access_json: &str) -> &mut Self {
+        match parse_object::<AccessJson>(access_json) {
+            Ok(access) => self.access = Some(access),
+            Err(e) => self.errors.push(format!("access rules are invalid: {e}")),
+        }
+        self
     }
 
     /// Instructions for the model, sent in the `initialize` result.
@@ -735,6 +754,32 @@ impl ServerBuilder {
     /// When a definition is malformed. Generated code never passes one; the panic
     /// marks a generator bug at start-up, never a reaction to input.
     pub(crate) fn finish(&mut self) -> Registry {
+        if let Some(access) = self.access.take() {
+            let r = &self.registry;
+            fn name<'a>(d: &'a Value, key: &str) -> &'a str {
+                d.get(key).and_then(Value::as_str).unwrap_or("")
+            }
+            let names = [
+                r.tools
+                    .iter()
+                    .map(|t| name(&t.definition, "name"))
+                    .collect(),
+                r.resources
+                    .iter()
+                    .map(|e| name(&e.definition, "uri"))
+                    .collect(),
+                r.templates
+                    .iter()
+                    .map(|t| name(&t.definition, "uriTemplate"))
+                    .collect(),
+                r.prompts
+                    .iter()
+                    .map(|p| name(&p.definition, "name"))
+                    .collect(),
+            ];
+            let access = Access::new(access, names, &mut self.errors);
+            self.registry.access = access;
+        }
         assert!(
             self.errors.is_empty(),
             "mcpgen: invalid server definition (a generator bug):\n{}",

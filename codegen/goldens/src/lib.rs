@@ -40,6 +40,11 @@ pub mod minimal {
     include!("../generated/minimal.rs");
 }
 
+/// Generated from `notes`.
+pub mod notes {
+    include!("../generated/notes.rs");
+}
+
 /// Generated from `reserved_words`.
 pub mod reserved_words {
     include!("../generated/reserved_words.rs");

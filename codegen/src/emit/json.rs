@@ -4,7 +4,7 @@
 use proc_macro2::Literal;
 use serde_json::{Map, Value, json};
 
-use crate::model::{Annotations, CacheHints, ClientCapability, Icon, Theme, Tool};
+use crate::model::{Annotations, CacheHints, ClientCapability, Icon, Manifest, Theme, Tool};
 
 /// A raw string literal of JSON text, with enough `#`s.
 pub(super) fn json_lit(value: &Value) -> Literal {
@@ -123,6 +123,63 @@ pub(super) fn tool_policy(tool: &Tool) -> Option<Value> {
         policy.insert("timeoutMs".into(), ms.into());
     }
     (!policy.is_empty()).then_some(Value::Object(policy))
+}
+
+/// The manifest's access rules, as `ServerBuilder::access` reads them: the
+/// server's scopes and tenancy, the roles, and the items' scopes by name (resources
+/// by URI, templates by URI template). `None` when the manifest declares none.
+pub(super) fn access_rules(m: &Manifest) -> Option<Value> {
+    let mut access = Map::new();
+    if let Some(scopes) = m.server.scopes.as_ref().filter(|s| !s.is_empty()) {
+        access.insert("scopes".into(), json!(scopes));
+    }
+    if let Some(tenancy) = m.server.tenancy {
+        access.insert("tenancy".into(), tenancy.as_str().into());
+    }
+    if !m.roles.is_empty() {
+        access.insert("roles".into(), json!(m.roles));
+    }
+    let mut by_name = |key: &str, items: Vec<(&str, &Option<Vec<String>>)>| {
+        let scoped: Map<String, Value> = items
+            .into_iter()
+            .filter_map(|(name, scopes)| {
+                let scopes = scopes.as_ref().filter(|s| !s.is_empty())?;
+                Some((name.to_owned(), json!(scopes)))
+            })
+            .collect();
+        if !scoped.is_empty() {
+            access.insert(key.into(), Value::Object(scoped));
+        }
+    };
+    by_name(
+        "tools",
+        m.tools
+            .iter()
+            .map(|(n, t)| (n.as_str(), &t.scopes))
+            .collect(),
+    );
+    by_name(
+        "resources",
+        m.resources
+            .iter()
+            .map(|r| (r.uri.as_str(), &r.scopes))
+            .collect(),
+    );
+    by_name(
+        "resourceTemplates",
+        m.resource_templates
+            .iter()
+            .map(|t| (t.uri_template.as_str(), &t.scopes))
+            .collect(),
+    );
+    by_name(
+        "prompts",
+        m.prompts
+            .iter()
+            .map(|(n, p)| (n.as_str(), &p.scopes))
+            .collect(),
+    );
+    (!access.is_empty()).then_some(Value::Object(access))
 }
 
 /// A tool's definition as `tools/list` serves it.

@@ -213,7 +213,7 @@ impl Shared {
         match method.method() {
             Method::ServerDiscover => return Ok(jsonrpc::encode(&self.discover())),
             m @ (Method::TasksGet | Method::TasksUpdate | Method::TasksCancel) => {
-                return self.modern_task_request(m, &params);
+                return self.modern_task_request(m, &params, &task_owner(&parts));
             }
             _ => {}
         }
@@ -251,12 +251,14 @@ impl Shared {
             .unwrap_or_default()
             .to_owned();
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
+        // Sealed state is bound to its principal: another one's retry gets what
+        // a forged state gets.
+        let owner_key = parts.owner_key();
         let binding = Binding {
             purpose: method.as_str(),
             subject: &subject,
             arguments: &arguments,
-            // No authentication layer exists yet; the binding is ready for one.
-            principal: None,
+            principal: owner_key.as_deref(),
         };
         let replay = Arc::new(self.resume(&binding, &mut params)?);
         let task_starts = (method.method() == Method::ToolsCall && wants_tasks)
@@ -264,7 +266,7 @@ impl Shared {
             .flatten();
         if task_starts == Some(TaskStarts::OnCall) {
             // A task from the start: questions wait in the task for `tasks/update`.
-            let task = self.tasks.create(Owner::Anyone, None)?;
+            let task = self.tasks.create(task_owner(&parts), None)?;
             let ctx = Context::new(
                 id.clone(),
                 None,
@@ -279,6 +281,7 @@ impl Shared {
             return Ok(jsonrpc::encode(&tasks::modern_created(&task.snapshot())));
         }
         let detach = Arc::new(Detach::default());
+        let owner = task_owner(&parts);
         let mut ctx = Context::new(
             id.clone(),
             progress_token,
@@ -304,7 +307,7 @@ impl Shared {
             r = &mut work => r,
             _ = replay.suspended() => self.input_required(&replay, &binding),
             _ = detach.requested() => {
-                let task = self.tasks.create(Owner::Anyone, None)?;
+                let task = self.tasks.create(owner, None)?;
                 detach.install(task.clone());
                 self.run_task(&task, work, true);
                 Ok(jsonrpc::encode(&tasks::modern_created(&task.snapshot())))
@@ -384,7 +387,10 @@ impl Shared {
             Some(_) => return Err(RequestError::invalid_params("`params` must be an object")),
         };
         if let Some((key, items)) = self.listed(method.method(), ctx.protocol_version()) {
-            return self.list(&params, key, items, modern);
+            return match self.visible(method.method(), ctx.parts(), items) {
+                Some(visible) => self.list(&params, key, &visible, modern, true),
+                None => self.list(&params, key, items, modern, false),
+            };
         }
         let mut result = self.dispatch_value(ctx, method, params).await?;
         if modern {
@@ -446,6 +452,15 @@ impl Shared {
             // Unknown, of the other era, or not offered by this server.
             _ => Err(RequestError::method_not_found(method.as_str())),
         }
+    }
+}
+
+/// Who owns the tasks a modern request starts: its principal when it has one, else
+/// anyone holding the id (the id is then the bearer capability).
+pub(super) fn task_owner(parts: &RequestParts) -> Owner {
+    match parts.owner_key() {
+        Some(key) => Owner::Principal(key),
+        None => Owner::Anyone,
     }
 }
 
@@ -593,14 +608,19 @@ impl Watch {
             )
         });
         let log = RequestLog::start(method, params, labels);
-        if shared.middleware.is_empty() {
+        // Authorization comes before middleware: what a caller may not do, no
+        // middleware sees.
+        let authorized = shared
+            .authorize(parts, method.method(), params)
+            .map_err(|forbidden| Box::new(forbidden.to_error()));
+        if shared.middleware.is_empty() || authorized.is_err() {
             return (
                 Watch {
                     log,
                     middleware: None,
                     metrics,
                 },
-                Ok(()),
+                authorized,
             );
         }
         let started = Instant::now();

@@ -50,6 +50,7 @@ impl Shared {
         key: &str,
         items: &[Encoded],
         modern: bool,
+        private: bool,
     ) -> Result<Encoded, RequestError> {
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
@@ -66,7 +67,12 @@ impl Shared {
             result.push_str(&format!(",\"nextCursor\":\"{}\"", encode_cursor(end)));
         }
         if modern {
-            result.push_str(&self.modern_list_suffix);
+            // A list filtered by the caller's scopes is the caller's alone.
+            result.push_str(if private {
+                &self.modern_private_list_suffix
+            } else {
+                &self.modern_list_suffix
+            });
         }
         result.push('}');
         Ok(jsonrpc::from_json_text(result))

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use crate::auth::{AuthConfig, Principal};
 use crate::context::ServerLink;
 use crate::downgrade;
 use crate::drain::Drain;
@@ -23,17 +24,20 @@ use crate::metrics::{Gauges, Metrics, SeriesKey, Slot};
 use crate::middleware::{Chain, Middleware};
 use crate::modern;
 use crate::protocol::ProtocolVersion;
-use crate::registry::{CacheHints, TaskSupport};
+use crate::registry::{CacheHints, CacheScope, TaskSupport};
 use crate::registry::{Registry, ServerBuilder};
 use crate::seal::Sealer;
 use crate::session::Session;
 use crate::tasks::TaskStore;
 
+mod authorize;
 mod entry;
 mod input;
 mod lifecycle;
 mod methods;
 mod task_calls;
+
+pub(crate) use authorize::Forbidden;
 
 /// An MCP server, built by generated code (`server(handler)`), ready to serve over
 /// stdio or Streamable HTTP.
@@ -67,6 +71,8 @@ pub(crate) struct Shared {
     modern_info: Value,
     /// What modern list pages end with: `resultType`, cache hints, `_meta`.
     modern_list_suffix: String,
+    /// The same for a list filtered by the caller's scopes: `cacheScope: private`.
+    modern_private_list_suffix: String,
     /// Whether any tool may run as a task (read on every `initialize`).
     has_task_tools: bool,
     /// What sees every request before dispatch and its outcome after.
@@ -77,6 +83,11 @@ pub(crate) struct Shared {
     pub limiters: Limiters,
     /// How long a call of a tool without a timeout of its own may run.
     pub tool_timeout: Option<Duration>,
+    /// How HTTP requests' bearer tokens are checked; `None`: they are not.
+    pub auth: Option<AuthConfig>,
+    /// Who stdio's requests come from, and whether the manifest's access rules
+    /// hold them (only when the operator fixed the principal's scopes).
+    pub stdio_principal: Option<Principal>,
 }
 
 /// How long a sealed `requestState` stays valid: long enough for a person to
@@ -161,11 +172,18 @@ impl Server {
             .to_owned();
         let mut modern_info = registry.info.clone();
         downgrade::implementation(&mut modern_info, ProtocolVersion::V2026_07_28);
-        let modern_list_suffix = format!(
-            ",\"resultType\":\"complete\",{},\"_meta\":{}",
-            cache_fields(registry.cache),
-            json!({ modern::META_SERVER_INFO: modern_info })
-        );
+        let list_suffix = |cache| {
+            format!(
+                ",\"resultType\":\"complete\",{},\"_meta\":{}",
+                cache_fields(cache),
+                json!({ modern::META_SERVER_INFO: modern_info })
+            )
+        };
+        let modern_list_suffix = list_suffix(registry.cache);
+        let modern_private_list_suffix = list_suffix(CacheHints {
+            scope: CacheScope::Private,
+            ..registry.cache
+        });
         let has_task_tools = registry
             .tools
             .iter()
@@ -186,11 +204,14 @@ impl Server {
                 tasks: TaskStore::new(TASK_TTL, TASK_POLL_INTERVAL),
                 modern_info,
                 modern_list_suffix,
+                modern_private_list_suffix,
                 has_task_tools,
                 middleware: Arc::new([]),
                 drain: Drain::default(),
                 limiters: Limiters::default(),
                 tool_timeout: None,
+                auth: None,
+                stdio_principal: None,
             }),
         }
     }
@@ -259,6 +280,34 @@ impl Server {
     /// `isError` result naming the timeout. Calls that run as tasks count too.
     pub fn tool_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.settings().tool_timeout = timeout.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Makes the server an OAuth 2.1 resource server over HTTP: every request must
+    /// carry a bearer token the configured authorization server issued for this
+    /// server (`--auth-issuer` and friends). The manifest's scopes, roles and
+    /// tenancy then apply to each request. stdio has no tokens; see
+    /// [`Server::stdio_principal`].
+    ///
+    /// ```no_run
+    /// # fn server() -> mcpgen_runtime::Server { unimplemented!() }
+    /// use mcpgen_runtime::{AuthConfig, HttpConfig};
+    ///
+    /// let service = server()
+    ///     .auth(AuthConfig::new("https://auth.example.com").tenant_claim("org"))
+    ///     .into_http_service(HttpConfig::default().public_url("https://mcp.example.com/mcp"));
+    /// # let _ = service;
+    /// ```
+    pub fn auth(mut self, config: AuthConfig) -> Self {
+        self.settings().auth = Some(config);
+        self
+    }
+
+    /// Who stdio's requests come from. Unset, they come from the local user
+    /// (`$USER`), and the manifest's scopes are not enforced; set (`--stdio-scopes`),
+    /// this principal is held to them like a token's.
+    pub fn stdio_principal(mut self, principal: Principal) -> Self {
+        self.settings().stdio_principal = Some(principal);
         self
     }
 

@@ -107,8 +107,9 @@ impl Shared {
         &self,
         method: Method,
         params: &Map<String, Value>,
+        owner: &Owner,
     ) -> Result<Encoded, RequestError> {
-        let task = self.find_task(params, &Owner::Anyone)?;
+        let task = self.find_task(params, owner)?;
         let mut result = match method {
             Method::TasksGet => tasks::modern_detailed(&task.snapshot()),
             Method::TasksUpdate => {

@@ -26,9 +26,11 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
+use super::bearer::Guard;
 use super::poll_once;
 use super::sse::{self, EventReceiver, Stream, StreamOutbound};
 use super::tls::TlsFiles;
+use crate::auth::Principal;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::limits::Exceeded;
@@ -38,7 +40,7 @@ use crate::metrics::Rejection;
 use crate::modern;
 use crate::operator_log::{self, SessionTag};
 use crate::parts::{ClientAddr, RequestParts};
-use crate::server::Shared;
+use crate::server::{Forbidden, Shared};
 use crate::session::{Outbound, Session, lock, new_session_id, now_secs};
 
 /// The body type of every response.
@@ -79,6 +81,11 @@ pub struct HttpConfig {
     /// The standalone server's certificate and key: with them it serves HTTPS
     /// (HTTP/2 or HTTP/1.1 by ALPN) instead of plain HTTP (default `None`).
     pub tls: Option<TlsFiles>,
+    /// The MCP endpoint's URL as clients reach it (`https://mcp.example.com/mcp`):
+    /// the protected resource of OAuth, and the audience tokens must name. The
+    /// standalone server takes its own address when unset; a mounted service with
+    /// authentication needs it (default `None`).
+    pub public_url: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -96,6 +103,7 @@ impl Default for HttpConfig {
             ready_path: Some("/readyz".into()),
             metrics_path: Some("/metrics".into()),
             tls: None,
+            public_url: None,
         }
     }
 }
@@ -196,6 +204,13 @@ impl HttpConfig {
         });
         self
     }
+
+    /// The MCP endpoint's public URL (`--public-url`, `MCPGEN_PUBLIC_URL`): the
+    /// OAuth protected resource and the tokens' default audience.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
 }
 
 /// Streams kept per session for resumption after they complete.
@@ -208,14 +223,17 @@ pub(crate) struct HttpSession {
     next_stream: AtomicU64,
     /// Stream 0 is the standalone GET stream; others answer POSTs.
     streams: Mutex<VecDeque<Arc<Stream>>>,
+    /// The principal that opened it (its owner key); only it may use the session.
+    owner: Option<String>,
 }
 
 impl HttpSession {
-    pub(crate) fn new() -> HttpSession {
+    pub(crate) fn new(owner: Option<String>) -> HttpSession {
         HttpSession {
             core: Arc::new(Session::new()),
             next_stream: AtomicU64::new(1),
             streams: Mutex::new(VecDeque::new()),
+            owner,
         }
     }
 
@@ -352,6 +370,17 @@ struct EndpointInner {
     sweeper: std::sync::Once,
     /// SSE connections open (streamed bodies alive), for the stream cap.
     open_streams: Arc<AtomicUsize>,
+    /// Token checks, when the server is an OAuth resource server.
+    auth: Auth,
+}
+
+/// Whether requests must carry a bearer token.
+enum Auth {
+    Off,
+    On(Box<Guard>),
+    /// Configured but unusable (the reason was logged at start-up): every request
+    /// is refused, never served unchecked.
+    Broken,
 }
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
@@ -546,6 +575,25 @@ fn is_loopback_host(host: &str) -> bool {
 
 impl Endpoint {
     pub(crate) fn new(shared: Arc<Shared>, config: HttpConfig) -> Endpoint {
+        let auth = match (&shared.auth, &config.public_url) {
+            (None, _) => Auth::Off,
+            (Some(auth), Some(url)) => match Guard::new(&shared, auth, url) {
+                Ok(guard) => Auth::On(Box::new(guard)),
+                Err(e) => {
+                    tracing::error!(
+                        "authentication is misconfigured, every request is refused: {e}"
+                    );
+                    Auth::Broken
+                }
+            },
+            (Some(_), None) => {
+                tracing::error!(
+                    "authentication needs the server's public URL (HttpConfig::public_url, \
+                     --public-url); every request is refused"
+                );
+                Auth::Broken
+            }
+        };
         Endpoint {
             inner: Arc::new(EndpointInner {
                 shared,
@@ -553,7 +601,16 @@ impl Endpoint {
                 sessions: SessionStore::new(),
                 sweeper: std::sync::Once::new(),
                 open_streams: Arc::new(AtomicUsize::new(0)),
+                auth,
             }),
+        }
+    }
+
+    /// The token checks, when the endpoint makes them.
+    pub(crate) fn guard(&self) -> Option<&Guard> {
+        match &self.inner.auth {
+            Auth::On(guard) => Some(guard),
+            Auth::Off | Auth::Broken => None,
         }
     }
 
@@ -626,9 +683,18 @@ impl Endpoint {
         self.start_sweeper();
         // `triage` is not async: a layer less for the request to be moved through.
         let client = peer.or_else(|| req.extensions().get::<ClientAddr>().copied());
-        let response = match self.triage(req, client) {
-            Ok(post) => self.post(post, client).await,
-            Err(answered) => answered,
+        let response = match &self.inner.auth {
+            Auth::Off => match self.triage(req, client, None) {
+                Ok(post) => self.post(post, client, None).await,
+                Err(answered) => answered,
+            },
+            // Boxed: the token check stays out of the future of a server without it.
+            Auth::On(guard) => Box::pin(self.handle_authenticated(guard, req, client)).await,
+            Auth::Broken => http_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                -32603,
+                "Internal Server Error: the server's authentication is misconfigured",
+            ),
         };
         let status = response.status();
         if status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE {
@@ -645,12 +711,52 @@ impl Endpoint {
         response
     }
 
+    /// A request to a server that checks tokens: Origin first, then the token
+    /// (401, 400 or 503 when it does not pass), the principal's and tenant's
+    /// rates, then the rest as without.
+    async fn handle_authenticated<B>(
+        &self,
+        guard: &Guard,
+        req: Request<B>,
+        client: Option<ClientAddr>,
+    ) -> Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        if let Err(r) = self.check_origin(req.headers(), req.uri()) {
+            return r;
+        }
+        let shared = &self.inner.shared;
+        let principal = match guard.authenticate(shared, req.headers(), req.uri()).await {
+            Ok(principal) => principal,
+            Err(refusal) => {
+                let mut r = guard.refuse(&refusal);
+                r.extensions_mut().insert(Rejection::Unauthenticated);
+                return r;
+            }
+        };
+        if shared.limiters.limits_principals() {
+            let checked = shared
+                .limiters
+                .check_principal(&principal.owner_key(), principal.tenant());
+            if let Err(exceeded) = checked {
+                return limited(exceeded);
+            }
+        }
+        match self.triage(req, client, Some(&principal)) {
+            Ok(post) => self.post(post, client, Some(principal)).await,
+            Err(answered) => answered,
+        }
+    }
+
     /// Answers every request that needs no body read: refusals, GET, DELETE. A
     /// POST that passed the checks comes back, to be served.
     fn triage<B>(
         &self,
         req: Request<B>,
         client: Option<ClientAddr>,
+        principal: Option<&Principal>,
     ) -> Result<Request<B>, Response<ResponseBody>> {
         self.check_origin(req.headers(), req.uri())?;
         if let Err(exceeded) = self
@@ -669,11 +775,11 @@ impl Endpoint {
             // still helps requests in flight finish.
             http::Method::GET if self.is_draining() => shutting_down(),
             http::Method::GET => match check_legacy_version(req.headers()) {
-                Ok(()) => self.get(req.headers()),
+                Ok(()) => self.get(req.headers(), principal),
                 Err(r) => r,
             },
             http::Method::DELETE => match check_legacy_version(req.headers()) {
-                Ok(()) => self.delete(req.headers()),
+                Ok(()) => self.delete(req.headers(), principal),
                 Err(r) => r,
             },
             _ => {
@@ -685,10 +791,12 @@ impl Endpoint {
         })
     }
 
-    /// Finds the session a request names: 400 without one, 404 for an unknown one.
+    /// Finds the session a request names: 400 without one, 404 for an unknown one,
+    /// and for another principal's (the same answer: its existence is not told).
     fn session(
         &self,
         headers: &HeaderMap,
+        principal: Option<&Principal>,
     ) -> Result<(String, Arc<HttpSession>), Response<ResponseBody>> {
         let Some(id) = header_str(headers, "mcp-session-id") else {
             return Err(http_error(
@@ -697,7 +805,12 @@ impl Endpoint {
                 "Bad Request: Mcp-Session-Id header is required",
             ));
         };
-        match self.inner.sessions.get(id) {
+        let owned = |s: &HttpSession| match (&s.owner, principal) {
+            (None, _) => true,
+            (Some(owner), Some(principal)) => *owner == principal.owner_key(),
+            (Some(_), None) => false,
+        };
+        match self.inner.sessions.get(id).filter(|s| owned(s)) {
             Some(s) => {
                 s.core.touch();
                 Ok((id.to_owned(), s))
@@ -710,13 +823,18 @@ impl Endpoint {
         }
     }
 
-    async fn post<B>(&self, req: Request<B>, client: Option<ClientAddr>) -> Response<ResponseBody>
+    async fn post<B>(
+        &self,
+        req: Request<B>,
+        client: Option<ClientAddr>,
+        principal: Option<Principal>,
+    ) -> Response<ResponseBody>
     where
         B: http_body::Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (head, body) = req.into_parts();
-        let parts = RequestParts::http(head.headers, head.extensions, client);
+        let parts = RequestParts::http(head.headers, head.extensions, client, principal);
         let headers = &parts.headers;
         let content_type = header_str(headers, "content-type").unwrap_or_default();
         if !starts_with_ignore_case(content_type, "application/json") {
@@ -807,7 +925,10 @@ impl Endpoint {
                 let Some(Incoming::Request { id, params, .. }) = messages.pop() else {
                     unreachable!("matched above")
                 };
-                return self.initialize(id, params.as_ref());
+                if let Err(r) = self.authorize(&parts, [(Method::Initialize, params.as_ref())]) {
+                    return r;
+                }
+                return self.initialize(id, params.as_ref(), parts.owner_key());
             }
         }
         if messages
@@ -820,7 +941,7 @@ impl Endpoint {
                 "Invalid request: initialize must be sent alone",
             );
         }
-        let (_, session) = match self.session(headers) {
+        let (_, session) = match self.session(headers, parts.principal.as_ref()) {
             Ok(s) => s,
             Err(r) => return r,
         };
@@ -847,6 +968,10 @@ impl Endpoint {
         }
         if requests.is_empty() {
             return status_only(StatusCode::ACCEPTED);
+        }
+        let asked = requests.iter().map(|(_, m, p)| (m.method(), p.as_ref()));
+        if let Err(r) = self.authorize(&parts, asked) {
+            return r;
         }
         if let Err(exceeded) = self.inner.shared.admit(&session.core, requests.len()) {
             return limited(exceeded);
@@ -902,6 +1027,9 @@ impl Endpoint {
                 return refuse(StatusCode::BAD_REQUEST, invalid.id.as_ref(), invalid.error);
             }
         };
+        if let Err(r) = self.authorize(parts, [(method.method(), params.as_ref())]) {
+            return r;
+        }
         let shared = &self.inner.shared;
         let meta = match shared.admit_modern(
             &method,
@@ -1011,14 +1139,51 @@ impl Endpoint {
         sse_response(streamed_until_dropped(rx, (closed_tx, self.open_stream())))
     }
 
-    fn initialize(&self, id: RequestId, params: Option<&Value>) -> Response<ResponseBody> {
+    /// 403 before anything is answered when the principal lacks a scope one of
+    /// `requests` needs: the challenge names every scope they need together.
+    fn authorize<'a>(
+        &self,
+        parts: &RequestParts,
+        requests: impl IntoIterator<Item = (Method, Option<&'a Value>)>,
+    ) -> Result<(), Response<ResponseBody>> {
+        let Some(guard) = self.guard() else {
+            return Ok(());
+        };
+        let shared = &self.inner.shared;
+        let mut refused: Option<Forbidden> = None;
+        for (method, params) in requests {
+            if let Err(forbidden) = shared.authorize(parts, method, params) {
+                let all = refused.get_or_insert_with(|| Forbidden { needed: Vec::new() });
+                for scope in forbidden.needed {
+                    if !all.needed.contains(&scope) {
+                        all.needed.push(scope);
+                    }
+                }
+            }
+        }
+        match refused {
+            None => Ok(()),
+            Some(forbidden) => {
+                let mut r = guard.forbid(&forbidden);
+                r.extensions_mut().insert(Rejection::Forbidden);
+                Err(r)
+            }
+        }
+    }
+
+    fn initialize(
+        &self,
+        id: RequestId,
+        params: Option<&Value>,
+        owner: Option<String>,
+    ) -> Response<ResponseBody> {
         let limiters = &self.inner.shared.limiters;
         if let Err(exceeded) = limiters.check_sessions(self.inner.sessions.len()) {
             return limited(exceeded);
         }
         match self.inner.shared.initialize(params) {
             Ok((negotiated, result)) => {
-                let session = Arc::new(HttpSession::new());
+                let session = Arc::new(HttpSession::new(owner));
                 session.core.negotiate(negotiated);
                 session.core.set_rate(limiters.session_rate());
                 let session_id = new_session_id();
@@ -1138,7 +1303,7 @@ impl Endpoint {
         sse_response(self.streamed(rx))
     }
 
-    fn get(&self, headers: &HeaderMap) -> Response<ResponseBody> {
+    fn get(&self, headers: &HeaderMap, principal: Option<&Principal>) -> Response<ResponseBody> {
         let accept = header_str(headers, "accept").unwrap_or_default();
         if !accept.contains("text/event-stream") && !accept.contains("*/*") {
             return http_error(
@@ -1147,7 +1312,7 @@ impl Endpoint {
                 "Not Acceptable: a GET must accept text/event-stream",
             );
         }
-        let (_, session) = match self.session(headers) {
+        let (_, session) = match self.session(headers, principal) {
             Ok(s) => s,
             Err(r) => return r,
         };
@@ -1233,8 +1398,8 @@ impl Endpoint {
         });
     }
 
-    fn delete(&self, headers: &HeaderMap) -> Response<ResponseBody> {
-        let (id, _) = match self.session(headers) {
+    fn delete(&self, headers: &HeaderMap, principal: Option<&Principal>) -> Response<ResponseBody> {
+        let (id, _) = match self.session(headers, principal) {
             Ok(s) => s,
             Err(r) => return r,
         };
@@ -1370,9 +1535,9 @@ mod tests {
     #[test]
     fn idle_sessions_expire_unless_a_stream_is_connected() {
         let store = SessionStore::new();
-        let idle = Arc::new(HttpSession::new());
-        let listening = Arc::new(HttpSession::new());
-        let fresh = Arc::new(HttpSession::new());
+        let idle = Arc::new(HttpSession::new(None));
+        let listening = Arc::new(HttpSession::new(None));
+        let fresh = Arc::new(HttpSession::new(None));
         idle.core.backdate(120);
         listening.core.backdate(120);
         let _rx = listening.standalone().attach(None, None, false).unwrap();

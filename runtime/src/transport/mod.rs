@@ -1,5 +1,6 @@
 //! Transports: stdio and Streamable HTTP (standalone over TCP or TLS).
 
+pub(crate) mod bearer;
 pub(crate) mod http;
 pub(crate) mod service;
 pub(crate) mod sse;

@@ -51,6 +51,28 @@ impl McpService {
         self.endpoint.render_metrics()
     }
 
+    /// The OAuth protected resource metadata (RFC 9728) of a service with
+    /// [`Server::auth`](crate::Server::auth): the paths clients look for it at
+    /// (`/.well-known/oauth-protected-resource` and the same with the MCP path
+    /// appended) and the response to serve there. `None` without authentication.
+    /// The standalone server serves it itself; an embedding app routes it:
+    ///
+    /// ```ignore
+    /// if let Some((paths, _)) = mcp.resource_metadata() {
+    ///     for path in paths {
+    ///         let mcp = mcp.clone();
+    ///         app = app.route(&path, get(move || {
+    ///             let mcp = mcp.clone();
+    ///             async move { mcp.resource_metadata().map(|(_, r)| r) }
+    ///         }));
+    ///     }
+    /// }
+    /// ```
+    pub fn resource_metadata(&self) -> Option<(Vec<String>, Response<ResponseBody>)> {
+        let guard = self.endpoint.guard()?;
+        Some((guard.metadata_paths(), guard.metadata()))
+    }
+
     /// Whether the service takes new work: false once a shutdown began. What an
     /// embedding app's readiness probe answers.
     pub fn is_ready(&self) -> bool {

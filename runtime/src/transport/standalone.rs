@@ -213,7 +213,10 @@ fn route(
         let endpoint = service.endpoint().clone();
         return Either::Left(async move { Ok(endpoint.handle(request, Some(peer)).await) });
     }
-    let response = if is(&config.health_path) {
+    let guard = service.endpoint().guard();
+    let response = if let Some(guard) = guard.filter(|g| g.is_metadata_path(path)) {
+        guard.metadata()
+    } else if is(&config.health_path) {
         probe(StatusCode::OK, "ok")
     } else if is(&config.metrics_path) {
         let mut r = Response::new(full(service.render_metrics()));

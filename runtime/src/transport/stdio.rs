@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::poll_once;
+use crate::auth::Principal;
 use crate::error::RequestError;
 use crate::jsonrpc::{self, Body, Encoded, ErrorCode, Incoming, RequestId};
 use crate::listen::{self, Filter};
@@ -65,6 +66,12 @@ where
 
     let session = Arc::new(Session::new());
     session.set_rate(shared.limiters.session_rate());
+    // stdio has no tokens: its requests come from the local user, held to the
+    // manifest's scopes only when the operator fixed the principal.
+    let parts = match &shared.stdio_principal {
+        Some(principal) => RequestParts::stdio(principal.clone(), true),
+        None => RequestParts::stdio(local_user(), false),
+    };
     let outbound: Arc<dyn Outbound> = Arc::new(StdoutOutbound(tx.clone()));
     let listeners = Listeners::default();
     let events = {
@@ -136,6 +143,7 @@ where
                     listeners: &listeners,
                     outbound: &outbound,
                     tx: &tx,
+                    parts: &parts,
                 };
                 handle_message(&io, &mut tasks, value).await;
             }
@@ -148,7 +156,7 @@ where
                     let _ = tx.send(operator_log::refusal(None, None, &e));
                     continue;
                 }
-                handle_batch(&shared, &session, &outbound, &tx, &mut tasks, items);
+                handle_batch(&shared, &session, &outbound, &tx, &parts, &mut tasks, items);
             }
         }
     }
@@ -163,6 +171,12 @@ where
     drop(outbound);
     drop(tx);
     writer.await.map_err(std::io::Error::other)?
+}
+
+/// The user the server runs as (`$USER`, else `local`), as stdio's principal.
+fn local_user() -> Principal {
+    let name = std::env::var("USER").unwrap_or_else(|_| "local".to_owned());
+    Principal::fixed(name, Vec::<String>::new())
 }
 
 fn trim_line(line: &[u8]) -> &[u8] {
@@ -186,6 +200,8 @@ struct Io<'a> {
     listeners: &'a Listeners,
     outbound: &'a Arc<dyn Outbound>,
     tx: &'a mpsc::UnboundedSender<Encoded>,
+    /// What every request of this client comes with: its principal.
+    parts: &'a Arc<RequestParts>,
 }
 
 /// Answers what can be answered at once; a request that does not finish on its
@@ -228,7 +244,7 @@ async fn handle_message(io: &Io<'_>, tasks: &mut JoinSet<()>, value: Value) {
                 method,
                 params,
                 outbound.clone(),
-                RequestParts::none(),
+                io.parts.clone(),
             );
             match poll_once(response.as_mut()).await {
                 Poll::Ready(Some(answer)) => {
@@ -311,7 +327,7 @@ async fn serve_modern(
         params,
         io.outbound.clone(),
         cancel,
-        RequestParts::none(),
+        io.parts.clone(),
     );
     let mut response = Box::pin(async move {
         let answer = response.await;
@@ -402,6 +418,7 @@ fn handle_batch(
     session: &Arc<Session>,
     outbound: &Arc<dyn Outbound>,
     tx: &mpsc::UnboundedSender<Encoded>,
+    parts: &Arc<RequestParts>,
     tasks: &mut JoinSet<()>,
     items: Vec<Value>,
 ) {
@@ -433,14 +450,7 @@ fn handle_batch(
     let futures: Vec<_> = pending
         .into_iter()
         .map(|(id, method, params)| {
-            shared.handle_request(
-                session,
-                id,
-                method,
-                params,
-                outbound.clone(),
-                RequestParts::none(),
-            )
+            shared.handle_request(session, id, method, params, outbound.clone(), parts.clone())
         })
         .collect();
     let tx = tx.clone();
