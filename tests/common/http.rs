@@ -438,6 +438,8 @@ pub struct HttpClient {
     pub last_events: Vec<SseEvent>,
     /// The Content-Type of the last exchange's answer.
     pub last_content_type: String,
+    /// `Authorization: Bearer <token>` on every request, when set.
+    pub bearer: Option<String>,
 }
 
 impl HttpClient {
@@ -452,7 +454,14 @@ impl HttpClient {
             methods: HashMap::new(),
             last_events: Vec::new(),
             last_content_type: String::new(),
+            bearer: None,
         }
+    }
+
+    /// Sends `token` as the bearer token of every request from now on.
+    pub fn with_token(mut self, token: &str) -> HttpClient {
+        self.bearer = Some(format!("Bearer {token}"));
+        self
     }
 
     /// A fresh request id.
@@ -462,9 +471,13 @@ impl HttpClient {
         id
     }
 
-    /// The session and version headers, then `extra` (which may override them).
+    /// The session, version and authorization headers, then `extra` (which may
+    /// override them).
     fn headers<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
         let mut h = Vec::new();
+        if let Some(authorization) = &self.bearer {
+            h.push(("authorization", authorization.as_str()));
+        }
         if let Some(s) = &self.session {
             h.push(("mcp-session-id", s.as_str()));
             if self.send_version_header {

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod auth;
 pub mod http;
 pub mod modern;
 pub mod otlp;

@@ -37,8 +37,21 @@ impl StdioClient {
         StdioClient::spawn_binary(super::example_binary(name)).await
     }
 
+    /// Starts another example's server with these environment variables.
+    pub async fn spawn_example_with_env(name: &str, env: &[(&str, &str)]) -> StdioClient {
+        StdioClient::spawn_binary_with_env(super::example_binary(name), env).await
+    }
+
     async fn spawn_binary(binary: std::path::PathBuf) -> StdioClient {
+        StdioClient::spawn_binary_with_env(binary, &[]).await
+    }
+
+    async fn spawn_binary_with_env(
+        binary: std::path::PathBuf,
+        env: &[(&str, &str)],
+    ) -> StdioClient {
         let mut child = Command::new(binary)
+            .envs(env.iter().copied())
             .arg("--stdio")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -59,8 +59,11 @@ struct State {
     keys: Option<Arc<KeySet>>,
     /// When `keys` go stale.
     expires: Option<Instant>,
-    /// When a fetch was last tried, for the cooldown.
-    last_attempt: Option<Instant>,
+    /// When keys were last fetched because fresh ones had none fitting a token
+    /// (a rotation, or a made-up key id): such fetches keep the cooldown.
+    last_miss: Option<Instant>,
+    /// When a fetch last failed: the next waits out the cooldown.
+    last_failure: Option<Instant>,
     /// How many fetches were tried: tells a task that waited for another's
     /// fetch that there is no need for its own.
     attempts: u64,
@@ -69,9 +72,15 @@ struct State {
 }
 
 impl State {
-    fn may_fetch(&self, now: Instant) -> bool {
-        self.last_attempt
-            .is_none_or(|last| now.saturating_duration_since(last) >= COOLDOWN)
+    /// Whether a fetch may start now: one for keys that are missing or stale
+    /// unless the last fetch failed within the cooldown; one for a key fresh keys
+    /// lack (`miss`) also only once per cooldown. The first fetch after start-up
+    /// does not count, so a rotation right after it is still picked up.
+    fn may_fetch(&self, now: Instant, miss: bool) -> bool {
+        let cooled = |last: Option<Instant>| {
+            last.is_none_or(|last| now.saturating_duration_since(last) >= COOLDOWN)
+        };
+        cooled(self.last_failure) && (!miss || cooled(self.last_miss))
     }
 }
 
@@ -115,10 +124,11 @@ impl KeyCache {
             let fresh = state.expires.is_some_and(|expires| now < expires);
             (state.keys.clone().filter(|_| fresh), state.attempts)
         };
+        let miss = fresh.is_some();
         if let Some(key) = fresh.and_then(|keys| keys.find(kid, alg)) {
             return Ok(key);
         }
-        match self.refresh(attempts, now).await {
+        match self.refresh(attempts, now, miss).await {
             Some(keys) => keys.find(kid, alg).ok_or(Rejected::UnknownKey),
             None => Err(Rejected::KeysUnavailable),
         }
@@ -127,17 +137,22 @@ impl KeyCache {
     /// Fetches the keys, unless another task did (or tried) since this one
     /// saw `attempts`, or the cooldown forbids; returns the keys then held,
     /// stale or not.
-    async fn refresh(&self, attempts: u64, now: Instant) -> Option<Arc<KeySet>> {
+    async fn refresh(&self, attempts: u64, now: Instant, miss: bool) -> Option<Arc<KeySet>> {
         // Decided under the lock: a task arriving while another fetches waits
         // for that fetch rather than finding the cooldown started and no keys.
         let _flight = self.flight.lock().await;
         {
             let mut state = self.state();
-            if state.attempts != attempts || !state.may_fetch(now) {
+            // Fresh keys fetched since this task looked need no second fetch for
+            // a task that had none.
+            let fresh = state.expires.is_some_and(|expires| now < expires);
+            if state.attempts != attempts || (fresh && !miss) || !state.may_fetch(now, miss) {
                 return state.keys.clone();
             }
             state.attempts += 1;
-            state.last_attempt = Some(now);
+            if miss {
+                state.last_miss = Some(now);
+            }
         }
         match self.fetch().await {
             Ok((keys, ttl)) => {
@@ -149,6 +164,7 @@ impl KeyCache {
             }
             Err(error) => {
                 let mut state = self.state();
+                state.last_failure = Some(now);
                 // Look the URL up again next time: the metadata may have moved it.
                 state.discovered = None;
                 if state.keys.is_some() {
