@@ -530,3 +530,77 @@ async fn tokens_and_claims_never_reach_the_log() {
         assert!(!log.contains(leak), "the log shows `{leak}`:\n{log}");
     }
 }
+
+/// A 2026-07-28 client of `server` presenting `token`.
+fn modern_client(server: &HttpServer, token: &str) -> ModernClient {
+    let mut client = ModernClient::new(server.addr);
+    client.bearer = Some(format!("Bearer {token}"));
+    client
+}
+
+#[tokio::test]
+async fn tasks_and_request_state_answer_only_their_principal() {
+    let auth = AuthServer::start(&[]).await;
+    // The everything fixture: tasks and client input, no scopes of its own.
+    let server = HttpServer::spawn(&["--auth-issuer", &auth.issuer]).await;
+    let aud = resource(server.addr);
+    let alice = auth.mint("ES256", json!({ "aud": aud })).await;
+    let bob = auth
+        .mint("ES256", json!({ "aud": aud, "sub": "bob" }))
+        .await;
+    let (mut alice, mut bob) = (modern_client(&server, &alice), modern_client(&server, &bob));
+    let tasks = || json!({ "extensions": { "io.modelcontextprotocol/tasks": {} } });
+
+    let created = alice
+        .call_tool("slow_compute", json!({ "seconds": 60 }), tasks())
+        .await;
+    let id = created.result()["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    for method in ["tasks/get", "tasks/cancel"] {
+        let theirs = bob.request(method, json!({ "taskId": id }), tasks()).await;
+        let unknown = bob
+            .request(method, json!({ "taskId": format!("{id}x") }), tasks())
+            .await;
+        assert_eq!(theirs.error_code(), -32602, "{method}");
+        // The same words, but for the id each names.
+        let unknown_message = unknown.response()["error"]["message"]
+            .as_str()
+            .expect("a message")
+            .replace(&format!("{id}x"), &id);
+        assert_eq!(
+            theirs.response()["error"]["message"],
+            json!(unknown_message),
+            "{method}: another's task reads as unknown"
+        );
+    }
+    let mine = alice
+        .request("tasks/get", json!({ "taskId": id }), tasks())
+        .await;
+    assert_eq!(mine.result()["status"], "working");
+    alice
+        .request("tasks/cancel", json!({ "taskId": id }), tasks())
+        .await;
+
+    let elicitation = || json!({ "elicitation": {} });
+    let tool = "test_input_required_result_tampered_state";
+    let first = alice.call_tool(tool, json!({}), elicitation()).await;
+    let result = first.result().clone();
+    let key = result["inputRequests"]
+        .as_object()
+        .and_then(|r| r.keys().next())
+        .expect("an input request")
+        .clone();
+    let retry = json!({
+        "name": tool, "arguments": {},
+        "inputResponses": { key: { "action": "accept", "content": { "ok": true } } },
+        "requestState": result["requestState"],
+    });
+    let stolen = bob
+        .request("tools/call", retry.clone(), elicitation())
+        .await;
+    assert_eq!(stolen.error_code(), -32602, "{:?}", stolen.response());
+    let own = alice.request("tools/call", retry, elicitation()).await;
+    assert_eq!(own.result()["resultType"], "complete");
+}

@@ -127,11 +127,17 @@ pub async fn read_reply(reply: HttpReply, method: &str) -> ModernReply {
 pub struct ModernClient {
     pub addr: SocketAddr,
     next_id: i64,
+    /// `Authorization: Bearer <token>` on every request, when set.
+    pub bearer: Option<String>,
 }
 
 impl ModernClient {
     pub fn new(addr: SocketAddr) -> ModernClient {
-        ModernClient { addr, next_id: 1 }
+        ModernClient {
+            addr,
+            next_id: 1,
+            bearer: None,
+        }
     }
 
     pub fn next_id(&mut self) -> i64 {
@@ -168,6 +174,9 @@ impl ModernClient {
             vec![("mcp-protocol-version", MODERN), ("mcp-method", &method)];
         if let Some(name) = &name {
             headers.push(("mcp-name", name));
+        }
+        if let Some(bearer) = &self.bearer {
+            headers.push(("authorization", bearer));
         }
         headers.extend_from_slice(extra);
         post_json(self.addr, &headers, body).await
