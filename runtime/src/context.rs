@@ -236,7 +236,7 @@ impl Context {
     /// }
     /// ```
     pub fn principal(&self) -> Option<&crate::Principal> {
-        self.inner.parts.principal.as_ref()
+        self.inner.parts.principal.as_deref()
     }
 
     /// What the request arrived with besides its message.

@@ -30,7 +30,7 @@ pub(crate) struct RequestParts {
     /// Whether an HTTP request carried it.
     pub is_http: bool,
     /// Who sent it: the bearer token's principal, or stdio's local user.
-    pub principal: Option<Principal>,
+    pub principal: Option<Arc<Principal>>,
     /// Whether the manifest's scopes and tenancy apply to it: with a verified token,
     /// or a fixed principal the operator gave stdio.
     pub enforce_access: bool,
@@ -41,7 +41,7 @@ impl RequestParts {
         headers: HeaderMap,
         extensions: Extensions,
         client: Option<ClientAddr>,
-        principal: Option<Principal>,
+        principal: Option<Arc<Principal>>,
     ) -> Arc<RequestParts> {
         Arc::new(RequestParts {
             headers,
@@ -57,7 +57,7 @@ impl RequestParts {
     /// access rules only when the operator fixed its scopes.
     pub(crate) fn stdio(principal: Principal, enforce_access: bool) -> Arc<RequestParts> {
         Arc::new(RequestParts {
-            principal: Some(principal),
+            principal: Some(Arc::new(principal)),
             enforce_access,
             ..RequestParts::default()
         })
@@ -69,7 +69,7 @@ impl RequestParts {
         self.principal
             .as_ref()
             .filter(|_| self.enforce_access)
-            .map(Principal::owner_key)
+            .map(|p| p.owner_key())
     }
 
     /// The HTTP headers, if an HTTP request carried it.

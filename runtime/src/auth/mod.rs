@@ -12,6 +12,7 @@ mod fetch;
 mod introspect;
 mod keys;
 mod principal;
+mod verified;
 mod verify;
 
 use std::fmt;
@@ -19,6 +20,7 @@ use std::sync::Once;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use principal::Principal;
+pub(crate) use verified::Verified;
 
 use fetch::Http;
 use introspect::Introspector;
@@ -253,7 +255,7 @@ pub(crate) struct Now {
 }
 
 impl Now {
-    fn current() -> Now {
+    pub(crate) fn current() -> Now {
         let unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));

@@ -85,7 +85,7 @@ impl Shared {
         method: Method,
         params: Option<&Value>,
     ) -> Result<(), Forbidden> {
-        let Some(principal) = parts.principal.as_ref().filter(|_| parts.enforce_access) else {
+        let Some(principal) = parts.principal.as_deref().filter(|_| parts.enforce_access) else {
             return Ok(());
         };
         let needed = self.scopes_needed(method, params);
@@ -107,7 +107,7 @@ impl Shared {
         parts: &RequestParts,
         items: &[Encoded],
     ) -> Option<Vec<Encoded>> {
-        let principal = parts.principal.as_ref().filter(|_| parts.enforce_access)?;
+        let principal = parts.principal.as_deref().filter(|_| parts.enforce_access)?;
         let access = &self.registry.access;
         let scopes = match method {
             Method::ToolsList => &access.tools,

@@ -3,13 +3,15 @@
 //! 403 with `WWW-Authenticate`, RFC 6750 and RFC 9728), and the protected resource
 //! metadata document clients discover the authorization server from.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Response, StatusCode, Uri};
 use serde_json::json;
 
 use super::http::{ResponseBody, full};
-use crate::auth::{AuthConfig, Authenticator, Principal};
+use crate::auth::{AuthConfig, Authenticator, Now, Principal, Verified};
 use crate::server::{Forbidden, Shared};
 
 /// Where RFC 9728 puts the metadata: at the root, and with the resource's path
@@ -29,6 +31,8 @@ pub(crate) struct Guard {
     scope: String,
     /// Whether a token must name a tenant.
     requires_tenant: bool,
+    /// Tokens checked already, with their principals as served (roles granted).
+    verified: Verified,
 }
 
 /// Why a request was not authenticated, as the transport answers it.
@@ -85,6 +89,7 @@ impl Guard {
             metadata: Bytes::from(metadata.to_string()),
             scope: access.server_scopes().join(" "),
             requires_tenant: access.requires_tenant(),
+            verified: Verified::default(),
         })
     }
 
@@ -128,7 +133,7 @@ impl Guard {
         shared: &Shared,
         headers: &HeaderMap,
         uri: &Uri,
-    ) -> Result<Principal, Refusal> {
+    ) -> Result<Arc<Principal>, Refusal> {
         if uri.query().is_some_and(has_token_parameter) {
             return Err(Refusal::BadRequest(
                 "access tokens are accepted only in the Authorization header",
@@ -148,6 +153,10 @@ impl Guard {
             error: Some("invalid_token"),
             description: "the Authorization header must be `Bearer <token>`",
         })?;
+        let now = Now::current();
+        if let Some(principal) = self.verified.get(token, now) {
+            return Ok(principal);
+        }
         let mut principal = self
             .authenticator
             .authenticate(token)
@@ -171,6 +180,8 @@ impl Guard {
             });
         }
         shared.registry.access.grant_roles(&mut principal);
+        let principal = Arc::new(principal);
+        self.verified.insert(token, principal.clone(), now);
         Ok(principal)
     }
 

@@ -744,7 +744,7 @@ impl Endpoint {
                 return limited(exceeded);
             }
         }
-        match self.triage(req, client, Some(&principal)) {
+        match self.triage(req, client, Some(&*principal)) {
             Ok(post) => self.post(post, client, Some(principal)).await,
             Err(answered) => answered,
         }
@@ -827,7 +827,7 @@ impl Endpoint {
         &self,
         req: Request<B>,
         client: Option<ClientAddr>,
-        principal: Option<Principal>,
+        principal: Option<Arc<Principal>>,
     ) -> Response<ResponseBody>
     where
         B: http_body::Body<Data = Bytes>,
@@ -941,7 +941,7 @@ impl Endpoint {
                 "Invalid request: initialize must be sent alone",
             );
         }
-        let (_, session) = match self.session(headers, parts.principal.as_ref()) {
+        let (_, session) = match self.session(headers, parts.principal.as_deref()) {
             Ok(s) => s,
             Err(r) => return r,
         };
