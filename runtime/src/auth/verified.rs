@@ -95,9 +95,15 @@ mod tests {
         cache.insert("soon", principal(Some(t0.unix + 30)), t0);
         cache.insert("late", principal(Some(t0.unix + 3600)), t0);
         assert!(cache.get("soon", at(29)).is_some());
-        assert!(cache.get("soon", at(30)).is_none(), "expired with the token");
+        assert!(
+            cache.get("soon", at(30)).is_none(),
+            "expired with the token"
+        );
         assert!(cache.get("late", at(299)).is_some());
-        assert!(cache.get("late", at(300)).is_none(), "checked again after the cap");
+        assert!(
+            cache.get("late", at(300)).is_none(),
+            "checked again after the cap"
+        );
         assert!(cache.get("other", t0).is_none());
     }
 }
