@@ -87,11 +87,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
     // The MCP endpoint as a tower service. It checks Origin and Host itself (DNS
     // rebinding), so the allow-lists go to it, whatever the CORS layer says.
-    let config = args.mcp.http_config();
+    let listener = args.listen.bind().await?;
+    let mut config = args.mcp.http_config();
+    if config.public_url.is_none() {
+        // With `--auth-issuer`, the resource tokens are for: here, by default.
+        let addr = axum::serve::Listener::local_addr(&listener)?;
+        config = config.public_url(format!("http://{addr}/mcp"));
+    }
     let grace = config.shutdown_timeout;
     let mcp = server.into_http_service(config);
 
-    let app = Router::new()
+    let mut app = Router::new()
         // A plain-text route refuses clients that do not take plain text (406).
         .route(
             "/hello",
@@ -112,7 +118,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 .layer(middleware::from_fn(record_origin)),
         );
 
-    let listener = args.listen.bind().await?;
+    // With `--auth-issuer`: the protected resource metadata (RFC 9728), where
+    // clients find the authorization server.
+    if let Some((paths, _)) = mcp.resource_metadata() {
+        for path in paths {
+            let mcp = mcp.clone();
+            let metadata = move || {
+                let found = mcp.resource_metadata().map(|(_, response)| response);
+                async move { found.ok_or(StatusCode::NOT_FOUND) }
+            };
+            app = app.route(&path, get(metadata));
+        }
+    }
+
     // The peer's address reaches `record_origin` through `ConnectInfo`.
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

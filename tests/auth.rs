@@ -604,3 +604,40 @@ async fn tasks_and_request_state_answer_only_their_principal() {
     let own = alice.request("tools/call", retry, elicitation()).await;
     assert_eq!(own.result()["resultType"], "complete");
 }
+
+#[tokio::test]
+async fn an_axum_app_mounting_the_service_checks_tokens_too() {
+    let auth = AuthServer::start(&[]).await;
+    let app =
+        HttpServer::spawn_binary(&example_binary("axum"), &["--auth-issuer", &auth.issuer]).await;
+    let reply = send_to(
+        app.addr,
+        Method::GET,
+        "/.well-known/oauth-protected-resource/mcp",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json().await["resource"], json!(resource(app.addr)));
+    assert_eq!(
+        initialize_with(&app, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let token = auth
+        .mint("EdDSA", json!({ "aud": resource(app.addr) }))
+        .await;
+    let mut client = session(&app, &token).await;
+    let echoed = client.call_tool("test_simple_text", json!({})).await;
+    assert!(echoed["content"].is_array(), "{echoed}");
+    // The app's own route is the app's business: no token needed.
+    let hello = send_to(
+        app.addr,
+        Method::GET,
+        "/hello",
+        &[("accept", "text/plain")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(hello.status, StatusCode::OK);
+}
