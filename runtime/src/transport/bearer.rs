@@ -143,10 +143,13 @@ impl Guard {
         let (Some(value), None) = (values.next(), values.next()) else {
             return Err(match headers.contains_key(header::AUTHORIZATION) {
                 true => Refusal::BadRequest("send one Authorization header"),
-                false => Refusal::Unauthorized {
-                    error: None,
-                    description: "an access token is required",
-                },
+                false => {
+                    tracing::debug!("refused a request without an access token");
+                    Refusal::Unauthorized {
+                        error: None,
+                        description: "an access token is required",
+                    }
+                }
             });
         };
         let token = bearer_token(value).ok_or(Refusal::Unauthorized {

@@ -1164,6 +1164,7 @@ impl Endpoint {
         match refused {
             None => Ok(()),
             Some(forbidden) => {
+                tracing::info!(scopes = %forbidden.scope(), "refused a request: a scope is missing");
                 let mut r = guard.forbid(&forbidden);
                 r.extensions_mut().insert(Rejection::Forbidden);
                 Err(r)
