@@ -641,3 +641,53 @@ async fn an_axum_app_mounting_the_service_checks_tokens_too() {
     .await;
     assert_eq!(hello.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn principals_and_tenants_have_their_own_rates() {
+    let auth = AuthServer::start(&[]).await;
+    let server = notes(
+        &auth.issuer,
+        &[
+            "--rate-limit-per-principal",
+            "4/m",
+            "--rate-limit-per-tenant",
+            "6/m",
+        ],
+    )
+    .await;
+    let token = |sub: &str, org: &str| {
+        let mut c = claims(&server, org, "notes:read");
+        c["sub"] = json!(sub);
+        auth.mint("ES256", c)
+    };
+    let (alice, bob, carol) = (
+        token("alice", "acme").await,
+        token("bob", "acme").await,
+        token("carol", "globex").await,
+    );
+    // Alice: initialize, initialized, a GET stream, one call: her four.
+    let mut a = session(&server, &alice).await;
+    let stream = a.get(&[]).await;
+    assert_eq!(stream.status, StatusCode::OK);
+    assert_eq!(stream.content_type(), "text/event-stream");
+    a.call_tool("list_notes", json!({})).await;
+    let (_, call) = a.request_message("tools/call", json!({ "name": "list_notes" }));
+    let over = a.post(&call).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(over.header("retry-after").is_some());
+    // Bob has his own bucket, but shares acme's (four taken; Alice's refused
+    // request took none): two more requests fill it.
+    for _ in 0..2 {
+        let reply = initialize_with(&server, Some(&format!("Bearer {bob}"))).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let reply = initialize_with(&server, Some(&format!("Bearer {bob}"))).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "acme's six are used"
+    );
+    // Another tenant is untouched.
+    let reply = initialize_with(&server, Some(&format!("Bearer {carol}"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
