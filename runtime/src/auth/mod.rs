@@ -126,6 +126,16 @@ impl AuthConfig {
     pub fn audience_uri(&self) -> Option<&str> {
         self.audience.as_deref()
     }
+
+    /// How long a token, once checked, is trusted without a new check: a JWT
+    /// until its `exp`, at most 5 minutes; an opaque token 1 minute (as its
+    /// introspection answer), so a revocation takes effect soon.
+    pub(crate) fn trust_checked_tokens_for(&self) -> Duration {
+        match self.introspection {
+            Some(_) => Duration::from_secs(60),
+            None => Duration::from_secs(5 * 60),
+        }
+    }
 }
 
 impl fmt::Debug for AuthConfig {

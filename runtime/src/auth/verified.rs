@@ -1,8 +1,9 @@
 //! Tokens already checked, so that a client presenting the same token on every
 //! request (as MCP clients do) pays for a signature check or an introspection
 //! once, not per request. Keyed by the token's SHA-256, never the token itself;
-//! an entry lives until the token expires, and never longer than
-//! [`MAX_LIFETIME`], so a key the issuer withdraws stops working soon after.
+//! an entry lives until the token expires, and never longer than the cache's
+//! lifetime, so a key the issuer withdraws (or a revoked opaque token) stops
+//! working soon after.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,18 +13,16 @@ use sha2::{Digest, Sha256};
 
 use super::{Now, Principal};
 
-/// How long a checked token is trusted without a new check.
-const MAX_LIFETIME: Duration = Duration::from_secs(5 * 60);
-
 /// How many tokens are kept; a full cache drops its expired entries, and all
 /// of them when none has expired (a flood of distinct valid tokens is rare and
 /// costs only re-checks).
 const CAPACITY: usize = 10_000;
 
 /// Principals of tokens checked, by the token's digest.
-#[derive(Default)]
 pub(crate) struct Verified {
     entries: Mutex<HashMap<[u8; 32], Entry>>,
+    /// How long a checked token is trusted without a new check.
+    lifetime: Duration,
 }
 
 struct Entry {
@@ -32,6 +31,14 @@ struct Entry {
 }
 
 impl Verified {
+    /// A cache trusting each token for `lifetime` at most.
+    pub(crate) fn new(lifetime: Duration) -> Verified {
+        Verified {
+            entries: Mutex::new(HashMap::new()),
+            lifetime,
+        }
+    }
+
     /// The principal of `token`, if it was checked and is still trusted.
     pub(crate) fn get(&self, token: &str, now: Now) -> Option<Arc<Principal>> {
         let key = digest(token);
@@ -43,16 +50,16 @@ impl Verified {
     }
 
     /// Remembers that `token` is `principal`'s, until its `exp` (when the claims
-    /// have one) or [`MAX_LIFETIME`], whichever comes first.
+    /// have one) or the cache's lifetime, whichever comes first.
     pub(crate) fn insert(&self, token: &str, principal: Arc<Principal>, now: Now) {
         let left = principal
             .claims()
             .get("exp")
             .and_then(serde_json::Value::as_i64)
-            .map_or(MAX_LIFETIME, |exp| {
+            .map_or(self.lifetime, |exp| {
                 Duration::from_secs(u64::try_from(exp - now.unix).unwrap_or(0))
             });
-        let until = now.instant + left.min(MAX_LIFETIME);
+        let until = now.instant + left.min(self.lifetime);
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= CAPACITY {
             entries.retain(|_, e| now.instant < e.until);
@@ -86,7 +93,7 @@ mod tests {
 
     #[test]
     fn entries_last_until_exp_or_the_cap() {
-        let cache = Verified::default();
+        let cache = Verified::new(Duration::from_secs(300));
         let t0 = Now::current();
         let at = |secs: u64| Now {
             instant: t0.instant + Duration::from_secs(secs),

@@ -89,7 +89,7 @@ impl Guard {
             metadata: Bytes::from(metadata.to_string()),
             scope: access.server_scopes().join(" "),
             requires_tenant: access.requires_tenant(),
-            verified: Verified::default(),
+            verified: Verified::new(config.trust_checked_tokens_for()),
         })
     }
 
