@@ -107,7 +107,10 @@ impl Shared {
         parts: &RequestParts,
         items: &[Encoded],
     ) -> Option<Vec<Encoded>> {
-        let principal = parts.principal.as_deref().filter(|_| parts.enforce_access)?;
+        let principal = parts
+            .principal
+            .as_deref()
+            .filter(|_| parts.enforce_access)?;
         let access = &self.registry.access;
         let scopes = match method {
             Method::ToolsList => &access.tools,
