@@ -28,6 +28,7 @@ mod auth;
 #[doc(hidden)]
 pub mod bench_internals;
 mod cli;
+mod client_tls;
 pub mod codegen;
 mod context;
 mod downgrade;

@@ -29,7 +29,6 @@
 //! status when the request failed.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::propagation::TextMapPropagator as _;
@@ -188,17 +187,8 @@ fn traces_url(endpoint: &str) -> Result<String, Error> {
 /// The blocking client the exporter posts with: rustls on ring, with the
 /// platform's certificate verifier (its roots) for `https://` collectors.
 fn http_client() -> Result<reqwest::blocking::Client, Error> {
-    // ring, as the server's own TLS (see transport/tls.rs for its deprecation).
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|builder| {
-            use rustls_platform_verifier::BuilderVerifierExt as _;
-            builder.with_platform_verifier()
-        })
-        .map_err(|e| Error(format!("cannot set up TLS for the OTLP exporter: {e}")))?
-        .with_no_client_auth();
+    let tls = crate::client_tls::client_config()
+        .map_err(|e| Error(format!("cannot set up TLS for the OTLP exporter: {e}")))?;
     let build = move || {
         reqwest::blocking::Client::builder()
             .tls_backend_preconfigured(tls)

@@ -4,7 +4,6 @@
 //! no redirects, bodies capped, https only (or http to the machine itself).
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
@@ -32,20 +31,10 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    /// A client on rustls with ring and the platform's certificate verifier, as
-    /// the OTLP exporter's (see otel.rs).
+    /// A client on rustls with ring and the platform's certificate verifier.
     pub(crate) fn new() -> Result<Http, String> {
-        // ring, as the server's own TLS (see transport/tls.rs for its deprecation).
-        #[allow(deprecated)]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .and_then(|builder| {
-                use rustls_platform_verifier::BuilderVerifierExt as _;
-                builder.with_platform_verifier()
-            })
-            .map_err(|e| format!("cannot set up TLS for the authorization server: {e}"))?
-            .with_no_client_auth();
+        let tls = crate::client_tls::client_config()
+            .map_err(|e| format!("cannot set up TLS for the authorization server: {e}"))?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .timeout(TIMEOUT)
