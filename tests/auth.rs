@@ -691,3 +691,42 @@ async fn principals_and_tenants_have_their_own_rates() {
     let reply = initialize_with(&server, Some(&format!("Bearer {carol}"))).await;
     assert_eq!(reply.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_principal_has_a_cap_on_requests_in_flight() {
+    let auth = AuthServer::start(&[]).await;
+    let server = HttpServer::spawn(&[
+        "--auth-issuer",
+        &auth.issuer,
+        "--max-requests-per-principal",
+        "1",
+    ])
+    .await;
+    let aud = resource(server.addr);
+    let alice = auth.mint("ES256", json!({ "aud": aud })).await;
+    let bob = auth
+        .mint("ES256", json!({ "aud": aud, "sub": "bob" }))
+        .await;
+    let (mut slow, mut second) = (
+        modern_client(&server, &alice),
+        modern_client(&server, &alice),
+    );
+    let mut bob = modern_client(&server, &bob);
+    let running = tokio::spawn(async move {
+        slow.call_tool("slow_compute", json!({ "seconds": 1.5 }), json!({}))
+            .await
+            .status
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let refused = second.request("tools/list", json!({}), json!({})).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let other = bob.request("tools/list", json!({}), json!({})).await;
+    assert_eq!(
+        other.status,
+        StatusCode::OK,
+        "another principal has its own"
+    );
+    assert_eq!(running.await.unwrap(), StatusCode::OK);
+    let again = second.request("tools/list", json!({}), json!({})).await;
+    assert_eq!(again.status, StatusCode::OK, "given back once answered");
+}

@@ -160,6 +160,13 @@ pub struct ServerArgs {
     /// callers, as `--rate-limit-per-session`.
     #[arg(long, env = "MCPGEN_RATE_LIMIT_PER_TENANT", value_name = "RATE")]
     rate_limit_per_tenant: Option<Rate>,
+    /// HTTP requests one authenticated caller may have in flight at once (an SSE
+    /// answer until it ends); beyond it, 429.
+    #[arg(long, env = "MCPGEN_MAX_REQUESTS_PER_PRINCIPAL", value_name = "N")]
+    max_requests_per_principal: Option<usize>,
+    /// HTTP requests one tenant may have in flight at once; beyond it, 429.
+    #[arg(long, env = "MCPGEN_MAX_REQUESTS_PER_TENANT", value_name = "N")]
+    max_requests_per_tenant: Option<usize>,
     /// Sessions open at once (HTTP); `initialize` beyond it gets 503 with Retry-After.
     #[arg(long, env = "MCPGEN_MAX_SESSIONS", value_name = "N")]
     max_sessions: Option<usize>,
@@ -315,6 +322,11 @@ impl std::fmt::Debug for ServerArgs {
             .field("public_url", &self.public_url)
             .field("rate_limit_per_principal", &self.rate_limit_per_principal)
             .field("rate_limit_per_tenant", &self.rate_limit_per_tenant)
+            .field(
+                "max_requests_per_principal",
+                &self.max_requests_per_principal,
+            )
+            .field("max_requests_per_tenant", &self.max_requests_per_tenant)
             .field("stdio_scopes", &self.stdio_scopes)
             .finish()
     }
@@ -490,6 +502,12 @@ fn with_flags(code: &Limits, args: &ServerArgs) -> Limits {
         rate_per_client: args.rate_limit_per_client.or(code.rate_per_client),
         rate_per_principal: args.rate_limit_per_principal.or(code.rate_per_principal),
         rate_per_tenant: args.rate_limit_per_tenant.or(code.rate_per_tenant),
+        max_requests_per_principal: args
+            .max_requests_per_principal
+            .or(code.max_requests_per_principal),
+        max_requests_per_tenant: args
+            .max_requests_per_tenant
+            .or(code.max_requests_per_tenant),
         max_sessions: args.max_sessions.or(code.max_sessions),
         max_requests_per_session: args
             .max_requests_per_session

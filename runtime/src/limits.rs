@@ -3,10 +3,12 @@
 //! per tenant, concurrent requests per session, sessions, and open SSE streams.
 //! Every limit is off unless set.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use governor::clock::{Clock as _, DefaultClock};
@@ -115,6 +117,12 @@ pub struct Limits {
     pub rate_per_principal: Option<Rate>,
     /// Requests per tenant (the token's tenant claim), across its principals.
     pub rate_per_tenant: Option<Rate>,
+    /// HTTP requests of one authenticated principal being answered at once (a
+    /// batch counts once; an SSE answer until it ends; a task only while the
+    /// request that started it is answered).
+    pub max_requests_per_principal: Option<usize>,
+    /// HTTP requests of one tenant being served at once, as the principal's.
+    pub max_requests_per_tenant: Option<usize>,
     /// Sessions open at once (HTTP); `initialize` beyond it gets 503.
     pub max_sessions: Option<usize>,
     /// Requests of one session being served at once.
@@ -147,6 +155,20 @@ impl Limits {
     /// Requests per tenant (`--rate-limit-per-tenant`, `MCPGEN_RATE_LIMIT_PER_TENANT`).
     pub fn rate_per_tenant(mut self, rate: Rate) -> Self {
         self.rate_per_tenant = Some(rate);
+        self
+    }
+
+    /// Requests of one principal served at once (`--max-requests-per-principal`,
+    /// `MCPGEN_MAX_REQUESTS_PER_PRINCIPAL`).
+    pub fn max_requests_per_principal(mut self, requests: usize) -> Self {
+        self.max_requests_per_principal = Some(requests);
+        self
+    }
+
+    /// Requests of one tenant served at once (`--max-requests-per-tenant`,
+    /// `MCPGEN_MAX_REQUESTS_PER_TENANT`).
+    pub fn max_requests_per_tenant(mut self, requests: usize) -> Self {
+        self.max_requests_per_tenant = Some(requests);
         self
     }
 
@@ -184,6 +206,8 @@ pub(crate) enum Limit {
     PrincipalRate,
     TenantRate,
     Concurrency,
+    PrincipalConcurrency,
+    TenantConcurrency,
     Sessions,
     Streams,
 }
@@ -202,6 +226,8 @@ impl Exceeded {
                 | Limit::PrincipalRate
                 | Limit::TenantRate
                 | Limit::Concurrency
+                | Limit::PrincipalConcurrency
+                | Limit::TenantConcurrency
         )
     }
 
@@ -214,6 +240,12 @@ impl Exceeded {
             Limit::TenantRate => "this tenant sends requests faster than the server allows",
             Limit::Concurrency => {
                 "this session has as many requests in flight as the server allows"
+            }
+            Limit::PrincipalConcurrency => {
+                "this caller has as many requests in flight as the server allows"
+            }
+            Limit::TenantConcurrency => {
+                "this tenant has as many requests in flight as the server allows"
             }
             Limit::Sessions => "the server holds as many sessions as it allows",
             Limit::Streams => "the server has as many SSE streams open as it allows",
@@ -260,6 +292,39 @@ pub(crate) struct Limiters {
     per_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
     per_principal: Option<DefaultKeyedRateLimiter<String>>,
     per_tenant: Option<DefaultKeyedRateLimiter<String>>,
+    /// Requests in flight per principal and per tenant, when capped.
+    principals_in_flight: Arc<InFlight>,
+    tenants_in_flight: Arc<InFlight>,
+}
+
+/// Requests in flight by key (a principal's owner key, a tenant), while a cap
+/// applies; keys leave when their count returns to zero.
+#[derive(Default)]
+struct InFlight(Mutex<HashMap<String, usize>>);
+
+/// One request's place in its principal's and tenant's counts, given back when
+/// dropped (with the request's answer, once sent).
+#[derive(Default)]
+pub(crate) struct InFlightSlots(Vec<(Arc<InFlight>, String)>);
+
+impl Drop for InFlightSlots {
+    fn drop(&mut self) {
+        for (in_flight, key) in &self.0 {
+            let mut counts = in_flight.0.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(n) = counts.get_mut(key) {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(key);
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for InFlightSlots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InFlightSlots")
+    }
 }
 
 impl Limiters {
@@ -274,6 +339,8 @@ impl Limiters {
             per_tenant: limits
                 .rate_per_tenant
                 .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
+            principals_in_flight: Arc::default(),
+            tenants_in_flight: Arc::default(),
             limits,
         }
     }
@@ -301,7 +368,50 @@ impl Limiters {
     /// Whether principals or tenants are rate limited (so the caller need not make
     /// their keys).
     pub(crate) fn limits_principals(&self) -> bool {
-        self.per_principal.is_some() || self.per_tenant.is_some()
+        let l = &self.limits;
+        self.per_principal.is_some()
+            || self.per_tenant.is_some()
+            || l.max_requests_per_principal.is_some()
+            || l.max_requests_per_tenant.is_some()
+    }
+
+    /// Counts one more request of this principal and tenant in flight, or refuses
+    /// it over their caps (taking nothing then).
+    pub(crate) fn enter_principal(
+        &self,
+        owner_key: &str,
+        tenant: Option<&str>,
+    ) -> Result<InFlightSlots, Exceeded> {
+        let mut slots = InFlightSlots::default();
+        let caps = [
+            (
+                self.limits.max_requests_per_principal,
+                &self.principals_in_flight,
+                Some(owner_key),
+                Limit::PrincipalConcurrency,
+            ),
+            (
+                self.limits.max_requests_per_tenant,
+                &self.tenants_in_flight,
+                tenant,
+                Limit::TenantConcurrency,
+            ),
+        ];
+        for (max, in_flight, key, limit) in caps {
+            let (Some(max), Some(key)) = (max, key) else {
+                continue;
+            };
+            let mut counts = in_flight.0.lock().unwrap_or_else(PoisonError::into_inner);
+            if counts.get(key).is_some_and(|&n| n >= max) || max == 0 {
+                drop(counts);
+                // `slots` gives back what was taken so far.
+                return Err(Exceeded::new(limit, Duration::from_secs(1)));
+            }
+            *counts.entry(key.to_owned()).or_insert(0) += 1;
+            drop(counts);
+            slots.0.push((in_flight.clone(), key.to_owned()));
+        }
+        Ok(slots)
     }
 
     /// Takes a token of the principal's bucket (keyed by its owner key), then of
@@ -422,6 +532,28 @@ mod tests {
         assert!(limiters.check_client(Some(a)).is_err());
         assert!(limiters.check_client(Some(b)).is_ok());
         assert!(limiters.check_client(None).is_ok(), "no address, no limit");
+    }
+
+    #[test]
+    fn principals_and_tenants_have_requests_in_flight_capped() {
+        let limiters = Limiters::new(
+            Limits::default()
+                .max_requests_per_principal(2)
+                .max_requests_per_tenant(3),
+        );
+        let a1 = limiters.enter_principal("a", Some("t")).unwrap();
+        let _a2 = limiters.enter_principal("a", Some("t")).unwrap();
+        let over = limiters.enter_principal("a", Some("t")).err().unwrap();
+        assert_eq!(over.limit, Limit::PrincipalConcurrency);
+        let _b1 = limiters.enter_principal("b", Some("t")).unwrap();
+        let full = limiters.enter_principal("c", Some("t")).err().unwrap();
+        assert_eq!(full.limit, Limit::TenantConcurrency);
+        // A refusal by the tenant gave back the principal's slot it took.
+        assert!(limiters.enter_principal("c", Some("u")).is_ok());
+        drop(a1);
+        assert!(limiters.enter_principal("c", Some("t")).is_ok());
+        let _a3 = limiters.enter_principal("a", None).unwrap();
+        assert!(limiters.enter_principal("a", None).is_err(), "a holds two");
     }
 
     #[test]

@@ -736,17 +736,30 @@ impl Endpoint {
                 return r;
             }
         };
+        let mut in_flight = None;
         if shared.limiters.limits_principals() {
-            let checked = shared
-                .limiters
-                .check_principal(&principal.owner_key(), principal.tenant());
-            if let Err(exceeded) = checked {
-                return limited(exceeded);
+            let (key, tenant) = (principal.owner_key(), principal.tenant());
+            let entered = (shared.limiters.check_principal(&key, tenant))
+                .and_then(|()| shared.limiters.enter_principal(&key, tenant));
+            match entered {
+                Ok(slots) => in_flight = Some(slots),
+                Err(exceeded) => return limited(exceeded),
             }
         }
-        match self.triage(req, client, Some(&*principal)) {
+        let response = match self.triage(req, client, Some(&*principal)) {
             Ok(post) => self.post(post, client, Some(principal)).await,
             Err(answered) => answered,
+        };
+        match in_flight {
+            // In flight until its answer is sent: the body holds the slots.
+            Some(slots) => response.map(|body| {
+                body.map_frame(move |frame| {
+                    let _ = &slots;
+                    frame
+                })
+                .boxed_unsync()
+            }),
+            None => response,
         }
     }
 
