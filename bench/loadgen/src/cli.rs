@@ -10,6 +10,7 @@ use crate::check::Format;
 use crate::compare::{CompareConfig, Runs};
 use crate::service::ServiceConfig;
 use crate::stdio::StdioConfig;
+use crate::target::Target;
 
 /// Load generator for MCP echo servers (loopback only).
 #[derive(Debug, Parser)]
@@ -82,6 +83,29 @@ pub struct CallsArgs {
     /// With --protocol h2: the connections the calls in flight spread over.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=MAX_CONCURRENCY))]
     pub h2_connections: u32,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// How the scenarios that talk HTTP to a running server authenticate.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// Send `Authorization: Bearer TOKEN` with every request (initialize, calls,
+    /// deletes), for a server that requires OAuth (`--auth-issuer`).
+    #[arg(
+        long,
+        env = "MCPGEN_LOADGEN_BEARER",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub bearer: Option<String>,
+}
+
+impl AuthArgs {
+    /// The target at `url`, with the bearer token if one was given.
+    pub fn target(&self, url: &str) -> Result<Target, String> {
+        Target::parse(url)?.with_bearer(self.bearer.as_deref())
+    }
 }
 
 /// The value of `--protocol`.
@@ -128,6 +152,8 @@ pub struct OpenArgs {
     /// Sessions opened at a time (one connection each).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=MAX_CONCURRENCY))]
     pub concurrency: u32,
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
 /// `idle`.
@@ -145,6 +171,8 @@ pub struct IdleArgs {
     /// Sessions opened at a time (one connection each).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=MAX_CONCURRENCY))]
     pub concurrency: u32,
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
 /// `stdio`.
@@ -400,6 +428,43 @@ mod tests {
             panic!("not calls")
         };
         assert_eq!(args.config().protocol, Protocol::Http2 { connections: 2 });
+    }
+
+    #[test]
+    fn bearer_tokens_reach_the_target() {
+        let url = "http://127.0.0.1:1/mcp";
+        let parse = |extra: &[&str]| {
+            let base = ["mcpgen-loadgen", "calls", "--url", url, "--pid", "1"];
+            let cli = Cli::try_parse_from(base.iter().chain(extra)).unwrap();
+            let Command::Calls(args) = cli.command else {
+                panic!("not calls")
+            };
+            args.auth.target(url).unwrap().authorization
+        };
+        assert_eq!(
+            parse(&["--bearer", "t.k.n"]).as_deref(),
+            Some("Bearer t.k.n")
+        );
+        let open = Cli::try_parse_from([
+            "mcpgen-loadgen",
+            "open",
+            "--url",
+            url,
+            "--pid",
+            "1",
+            "--bearer",
+            "x",
+        ])
+        .unwrap();
+        let Command::Open(args) = open.command else {
+            panic!("not open")
+        };
+        assert_eq!(args.auth.bearer.as_deref(), Some("x"));
+        // Without the flag (and without MCPGEN_LOADGEN_BEARER, unless the
+        // environment sets it) no header is sent.
+        if std::env::var_os("MCPGEN_LOADGEN_BEARER").is_none() {
+            assert_eq!(parse(&[]), None);
+        }
     }
 
     #[test]

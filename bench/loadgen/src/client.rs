@@ -156,6 +156,7 @@ impl Connection {
             method,
             &self.target.path,
             &self.target.host_header,
+            self.target.authorization.as_deref(),
             headers,
             body,
         );

@@ -4,7 +4,7 @@
 //! cheap as hyper, so its CPU per call is reported beside the server's.
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Uri};
 use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http2::SendRequest;
@@ -21,6 +21,8 @@ pub struct H2Connection {
     sender: SendRequest<Full<Bytes>>,
     /// The absolute URI of the endpoint (HTTP/2 sends scheme and authority).
     uri: Uri,
+    /// `Bearer TOKEN`, built once; each request takes a reference-counted clone.
+    authorization: Option<HeaderValue>,
 }
 
 impl H2Connection {
@@ -28,6 +30,16 @@ impl H2Connection {
     /// HTTP/2 on it; the connection is driven by a task of its own.
     pub async fn open(target: &Target) -> Result<H2Connection, String> {
         let uri = endpoint_uri(target)?;
+        let authorization = match &target.authorization {
+            Some(value) => {
+                let mut value = HeaderValue::from_str(value)
+                    .map_err(|_| "--bearer: the token is not a valid header value".to_owned())?;
+                // HPACK keeps it out of its dynamic table.
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
         let mut last_error = String::from("no address");
         for addr in &target.addrs {
             let stream = match TcpStream::connect(addr).await {
@@ -49,7 +61,11 @@ impl H2Connection {
                 // Its end shows as failed calls on the streams using it.
                 let _ = connection.await;
             });
-            return Ok(H2Connection { sender, uri });
+            return Ok(H2Connection {
+                sender,
+                uri,
+                authorization,
+            });
         }
         Err(last_error)
     }
@@ -71,6 +87,9 @@ impl H2Connection {
                 ACCEPT,
                 HeaderValue::from_static("application/json, text/event-stream"),
             );
+        if let Some(value) = &self.authorization {
+            request = request.header(AUTHORIZATION, value.clone());
+        }
         if let Some(id) = session {
             let id = HeaderValue::from_str(id).map_err(|_| format!("invalid session id {id:?}"))?;
             request = request
@@ -150,6 +169,11 @@ mod tests {
                     .headers()
                     .get("mcp-session-id")
                     .is_some_and(|id| id == "session-1");
+                // A token, when sent, must be the right one.
+                let authorized = request
+                    .headers()
+                    .get(AUTHORIZATION)
+                    .is_none_or(|value| value == "Bearer t0k3n");
                 let body = request.into_body().collect().await?.to_bytes();
                 let call: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 let answer = serde_json::json!({
@@ -159,7 +183,11 @@ mod tests {
                 });
                 let sse = format!("id: 1-0\ndata: \n\nevent: message\ndata: {answer}\n\n");
                 let response = http::Response::builder()
-                    .status(if in_session { 200 } else { 400 })
+                    .status(match (authorized, in_session) {
+                        (false, _) => 401,
+                        (true, true) => 200,
+                        (true, false) => 400,
+                    })
                     .header(CONTENT_TYPE, "text/event-stream")
                     .body(Full::new(Bytes::from(sse)))
                     .unwrap();
@@ -194,6 +222,34 @@ mod tests {
         assert!(
             matches!(outside, Failure::Reply(ref r) if r.contains("HTTP 400")),
             "{outside}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bearer_tokens_go_with_every_call() {
+        let url = echo_server().await;
+        let target = Target::parse(&url)
+            .unwrap()
+            .with_bearer(Some("t0k3n"))
+            .unwrap();
+        let mut stream = H2Connection::open(&target).await.unwrap();
+        for id in 1..=2u64 {
+            let text = crate::client::text_for(id, 16);
+            assert_eq!(
+                stream.echo(Some("session-1"), id, &text).await.unwrap(),
+                Format::Sse
+            );
+        }
+        let url = echo_server().await;
+        let target = Target::parse(&url)
+            .unwrap()
+            .with_bearer(Some("wrong"))
+            .unwrap();
+        let mut stream = H2Connection::open(&target).await.unwrap();
+        let refused = stream.echo(Some("session-1"), 1, "x").await.unwrap_err();
+        assert!(
+            matches!(refused, Failure::Reply(ref r) if r.contains("HTTP 401")),
+            "{refused}"
         );
     }
 }

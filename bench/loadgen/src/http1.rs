@@ -21,13 +21,15 @@ pub struct Response {
     pub closes: bool,
 }
 
-/// Appends a request to `out`. `headers` are `(name, value)` pairs; values must
-/// not contain CR or LF (callers pass checked values).
+/// Appends a request to `out`. `authorization`, if any, is the whole value of an
+/// `authorization` header (`Bearer TOKEN`); `headers` are `(name, value)` pairs.
+/// Values must not contain CR or LF (callers pass checked values).
 pub fn write_request(
     out: &mut Vec<u8>,
     method: &str,
     path: &str,
     host: &str,
+    authorization: Option<&str>,
     headers: &[(&str, &str)],
     body: &[u8],
 ) {
@@ -36,6 +38,10 @@ pub fn write_request(
     out.extend_from_slice(path.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
     out.extend_from_slice(host.as_bytes());
+    if let Some(value) = authorization {
+        out.extend_from_slice(b"\r\nauthorization: ");
+        out.extend_from_slice(value.as_bytes());
+    }
     for (name, value) in headers {
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(name.as_bytes());
@@ -246,12 +252,27 @@ mod tests {
             "POST",
             "/mcp",
             "127.0.0.1:80",
+            None,
             &[("accept", "application/json")],
             b"{}",
         );
         assert_eq!(
             out,
             b"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:80\r\naccept: application/json\r\ncontent-length: 2\r\n\r\n{}"
+        );
+        out.clear();
+        write_request(
+            &mut out,
+            "DELETE",
+            "/mcp",
+            "127.0.0.1:80",
+            Some("Bearer abc"),
+            &[("mcp-session-id", "s")],
+            b"",
+        );
+        assert_eq!(
+            out,
+            b"DELETE /mcp HTTP/1.1\r\nhost: 127.0.0.1:80\r\nauthorization: Bearer abc\r\nmcp-session-id: s\r\ncontent-length: 0\r\n\r\n"
         );
     }
 

@@ -35,7 +35,6 @@ use serde::Serialize;
 
 use crate::cli::{Cli, Command};
 use crate::server::ServerCommand;
-use crate::target::Target;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -74,12 +73,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     let json = cli.json;
     match cli.command {
         Command::Calls(args) => {
-            let target = Arc::new(Target::parse(&args.url)?);
+            let target = Arc::new(args.auth.target(&args.url)?);
             let report = calls::run(target, args.pid, &args.config()).await?;
             emit(json, &report, &report)
         }
         Command::Open(args) => {
-            let target = Arc::new(Target::parse(&args.url)?);
+            let target = Arc::new(args.auth.target(&args.url)?);
             let report = sessions::run_open(
                 target,
                 args.pid,
@@ -90,7 +89,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             emit(json, &report, &report)
         }
         Command::Idle(args) => {
-            let target = Arc::new(Target::parse(&args.url)?);
+            let target = Arc::new(args.auth.target(&args.url)?);
             let report = sessions::run_idle(
                 target,
                 args.pid,

@@ -14,6 +14,9 @@ pub struct Target {
     pub path: String,
     /// The URL as given, for reports.
     pub url: String,
+    /// The `Authorization` header value sent with every request (`Bearer TOKEN`),
+    /// built once; `None` sends none.
+    pub authorization: Option<String>,
 }
 
 impl Target {
@@ -58,7 +61,23 @@ impl Target {
             host_header: authority.to_owned(),
             path,
             url: url.to_owned(),
+            authorization: None,
         })
+    }
+
+    /// The same target, with `authorization: Bearer TOKEN` on every request when
+    /// `token` is given. The token goes into request heads as is: it must be
+    /// visible ASCII (RFC 6750's token68 is a subset). Errors never quote it.
+    pub fn with_bearer(mut self, token: Option<&str>) -> Result<Target, String> {
+        if let Some(token) = token {
+            if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(
+                    "--bearer: the token must be non-empty visible ASCII, without spaces".into(),
+                );
+            }
+            self.authorization = Some(format!("Bearer {token}"));
+        }
+        Ok(self)
     }
 }
 
@@ -149,6 +168,18 @@ mod tests {
         assert_eq!(v6.addrs, vec!["[::1]:9000".parse().unwrap()]);
         assert_eq!(v6.host_header, "[::1]:9000");
         assert_eq!(Target::parse("http://127.0.0.1:5?a").unwrap().path, "/?a");
+    }
+
+    #[test]
+    fn bearer_tokens_become_one_header_value() {
+        let plain = Target::parse("http://127.0.0.1:1/mcp").unwrap();
+        assert_eq!(plain.authorization, None);
+        assert_eq!(plain.clone().with_bearer(None).unwrap().authorization, None);
+        let with = plain.clone().with_bearer(Some("a.b-c_d")).unwrap();
+        assert_eq!(with.authorization.as_deref(), Some("Bearer a.b-c_d"));
+        for bad in ["", "a b", "a\r\nx: y", "caf\u{e9}"] {
+            assert!(plain.clone().with_bearer(Some(bad)).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
