@@ -730,3 +730,23 @@ async fn a_principal_has_a_cap_on_requests_in_flight() {
     let again = second.request("tools/list", json!({}), json!({})).await;
     assert_eq!(again.status, StatusCode::OK, "given back once answered");
 }
+
+#[test]
+fn a_server_whose_tokens_cannot_be_checked_does_not_start() {
+    let output = std::process::Command::new(example_binary("notes"))
+        .args([
+            "--http",
+            "127.0.0.1:0",
+            "--auth-issuer",
+            "http://auth.example.com",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run notes");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--auth-issuer must be an https URL") && !stderr.contains("listening"),
+        "{stderr}"
+    );
+}

@@ -157,13 +157,15 @@ impl Server {
         let local = listener.local_addr()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let url = format!("{scheme}://{local}{}", config.path);
-        eprintln!("listening on {url}");
         // Unless told otherwise, the server is the resource at its own address.
         let config = match config.public_url {
             Some(_) => config,
-            None => config.public_url(url),
+            None => config.public_url(url.clone()),
         };
-        let service = self.into_http_service(config);
+        let endpoint = transport::http::Endpoint::try_new(self.shared, config)
+            .map_err(std::io::Error::other)?;
+        eprintln!("listening on {url}");
+        let service = McpService::new(endpoint);
         transport::standalone::serve(service, listener, tls, shutdown).await
     }
 

@@ -574,26 +574,37 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 impl Endpoint {
+    /// The endpoint of a mounted service: authentication that cannot work is
+    /// logged, and every request refused.
     pub(crate) fn new(shared: Arc<Shared>, config: HttpConfig) -> Endpoint {
-        let auth = match (&shared.auth, &config.public_url) {
-            (None, _) => Auth::Off,
-            (Some(auth), Some(url)) => match Guard::new(&shared, auth, url) {
-                Ok(guard) => Auth::On(Box::new(guard)),
-                Err(e) => {
-                    tracing::error!(
-                        "authentication is misconfigured, every request is refused: {e}"
-                    );
-                    Auth::Broken
-                }
-            },
-            (Some(_), None) => {
-                tracing::error!(
-                    "authentication needs the server's public URL (HttpConfig::public_url, \
-                     --public-url); every request is refused"
-                );
-                Auth::Broken
-            }
-        };
+        let auth = Endpoint::auth(&shared, &config).unwrap_or_else(|e| {
+            tracing::error!("{e}; every request is refused");
+            Auth::Broken
+        });
+        Endpoint::with_auth(shared, config, auth)
+    }
+
+    /// The endpoint of the standalone server, which refuses to start when its
+    /// authentication cannot work.
+    pub(crate) fn try_new(shared: Arc<Shared>, config: HttpConfig) -> Result<Endpoint, String> {
+        let auth = Endpoint::auth(&shared, &config)?;
+        Ok(Endpoint::with_auth(shared, config, auth))
+    }
+
+    fn auth(shared: &Shared, config: &HttpConfig) -> Result<Auth, String> {
+        let misconfigured = |e: String| format!("authentication is misconfigured: {e}");
+        match (&shared.auth, &config.public_url) {
+            (None, _) => Ok(Auth::Off),
+            (Some(auth), Some(url)) => Guard::new(shared, auth, url)
+                .map(|guard| Auth::On(Box::new(guard)))
+                .map_err(misconfigured),
+            (Some(_), None) => Err(misconfigured(
+                "it needs the server's public URL (HttpConfig::public_url, --public-url)".into(),
+            )),
+        }
+    }
+
+    fn with_auth(shared: Arc<Shared>, config: HttpConfig, auth: Auth) -> Endpoint {
         Endpoint {
             inner: Arc::new(EndpointInner {
                 shared,
