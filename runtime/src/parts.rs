@@ -65,7 +65,7 @@ impl RequestParts {
 
     /// The key binding what this request creates (sessions, tasks, sealed state)
     /// to its principal; `None` without one.
-    pub(crate) fn owner_key(&self) -> Option<String> {
+    pub(crate) fn owner_key(&self) -> Option<&str> {
         self.principal
             .as_ref()
             .filter(|_| self.enforce_access)

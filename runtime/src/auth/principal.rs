@@ -19,6 +19,8 @@ pub struct Principal {
     tenant: Option<String>,
     roles: Vec<String>,
     claims: Map<String, Value>,
+    /// The owner key, made once: a request may compare it several times.
+    owner: std::sync::OnceLock<String>,
 }
 
 impl Principal {
@@ -82,12 +84,14 @@ impl Principal {
             tenant: None,
             roles: Vec::new(),
             claims: Map::new(),
+            owner: Default::default(),
         }
     }
 
     /// This principal, of `tenant`.
     pub fn with_tenant(mut self, tenant: impl Into<String>) -> Self {
         self.tenant = Some(tenant.into());
+        self.owner = Default::default();
         self
     }
 
@@ -135,6 +139,7 @@ impl Principal {
             tenant,
             roles: normalized(roles),
             claims,
+            owner: Default::default(),
         })
     }
 
@@ -147,7 +152,11 @@ impl Principal {
     /// A key naming (issuer, subject, tenant) unambiguously, for binding
     /// sessions, tasks and sealed state to their owner. Each part is prefixed
     /// with its length, so no two triples share a key.
-    pub(crate) fn owner_key(&self) -> String {
+    pub(crate) fn owner_key(&self) -> &str {
+        self.owner.get_or_init(|| self.make_owner_key())
+    }
+
+    fn make_owner_key(&self) -> String {
         let mut key = String::new();
         for part in [
             Some(&self.issuer),
@@ -288,8 +297,8 @@ mod tests {
         let key = |sub: &str, tenant: Option<&str>| {
             let p = Principal::fixed(sub, Vec::<String>::new());
             match tenant {
-                Some(t) => p.with_tenant(t).owner_key(),
-                None => p.owner_key(),
+                Some(t) => p.with_tenant(t).owner_key().to_owned(),
+                None => p.owner_key().to_owned(),
             }
         };
         assert_ne!(key("a", Some("bc")), key("ab", Some("c")));

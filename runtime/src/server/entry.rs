@@ -253,7 +253,7 @@ impl Shared {
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
         // Sealed state is bound to its principal: another one's retry gets what
         // a forged state gets.
-        let owner_key = parts.owner_key();
+        let owner_key = parts.owner_key().map(str::to_owned);
         let binding = Binding {
             purpose: method.as_str(),
             subject: &subject,
@@ -459,7 +459,7 @@ impl Shared {
 /// anyone holding the id (the id is then the bearer capability).
 pub(super) fn task_owner(parts: &RequestParts) -> Owner {
     match parts.owner_key() {
-        Some(key) => Owner::Principal(key),
+        Some(key) => Owner::Principal(key.to_owned()),
         None => Owner::Anyone,
     }
 }

@@ -267,12 +267,20 @@ fn error_body(status: StatusCode, message: &str) -> Response<ResponseBody> {
 /// The token of `Bearer <token>` (the scheme is case-insensitive; RFC 6750 §2.1's
 /// token68 characters only).
 fn bearer_token(value: &HeaderValue) -> Option<&str> {
-    let value = value.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim_start_matches(' ');
-    let token68 = |c: char| c.is_ascii_alphanumeric() || "-._~+/=".contains(c);
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.chars().all(token68))
-        .then_some(token)
+    let value = value.as_bytes();
+    let scheme = value.get(..7)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer ") {
+        return None;
+    }
+    let token = value[7..].trim_ascii_start();
+    let token68 = |b: &u8| {
+        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+    };
+    if token.is_empty() || !token.iter().all(token68) {
+        return None;
+    }
+    // All ASCII, as just checked.
+    std::str::from_utf8(token).ok()
 }
 
 /// Whether a query string carries an `access_token` (RFC 6750 §2.3), which the

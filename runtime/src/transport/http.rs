@@ -750,8 +750,8 @@ impl Endpoint {
         let mut in_flight = None;
         if shared.limiters.limits_principals() {
             let (key, tenant) = (principal.owner_key(), principal.tenant());
-            let entered = (shared.limiters.check_principal(&key, tenant))
-                .and_then(|()| shared.limiters.enter_principal(&key, tenant));
+            let entered = (shared.limiters.check_principal(key, tenant))
+                .and_then(|()| shared.limiters.enter_principal(key, tenant));
             match entered {
                 Ok(slots) => in_flight = Some(slots),
                 Err(exceeded) => return limited(exceeded),
@@ -782,7 +782,10 @@ impl Endpoint {
         client: Option<ClientAddr>,
         principal: Option<&Principal>,
     ) -> Result<Request<B>, Response<ResponseBody>> {
-        self.check_origin(req.headers(), req.uri())?;
+        // An authenticated request had its Origin checked before its token.
+        if principal.is_none() {
+            self.check_origin(req.headers(), req.uri())?;
+        }
         if let Err(exceeded) = self
             .inner
             .shared
@@ -831,7 +834,7 @@ impl Endpoint {
         };
         let owned = |s: &HttpSession| match (&s.owner, principal) {
             (None, _) => true,
-            (Some(owner), Some(principal)) => *owner == principal.owner_key(),
+            (Some(owner), Some(principal)) => owner == principal.owner_key(),
             (Some(_), None) => false,
         };
         match self.inner.sessions.get(id).filter(|s| owned(s)) {
@@ -952,7 +955,8 @@ impl Endpoint {
                 if let Err(r) = self.authorize(&parts, [(Method::Initialize, params.as_ref())]) {
                     return r;
                 }
-                return self.initialize(id, params.as_ref(), parts.owner_key());
+                let owner = parts.owner_key().map(str::to_owned);
+                return self.initialize(id, params.as_ref(), owner);
             }
         }
         if messages
