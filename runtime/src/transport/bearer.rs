@@ -10,7 +10,7 @@ use http::header::{self, HeaderValue};
 use http::{HeaderMap, Response, StatusCode, Uri};
 use serde_json::json;
 
-use super::http::{ResponseBody, full};
+use super::http::{ResponseBody, full, http_error};
 use crate::auth::{AuthConfig, Authenticator, Now, Principal, Verified};
 use crate::server::{Forbidden, Shared};
 
@@ -143,13 +143,10 @@ impl Guard {
         let (Some(value), None) = (values.next(), values.next()) else {
             return Err(match headers.contains_key(header::AUTHORIZATION) {
                 true => Refusal::BadRequest("send one Authorization header"),
-                false => {
-                    tracing::debug!("refused a request without an access token");
-                    Refusal::Unauthorized {
-                        error: None,
-                        description: "an access token is required",
-                    }
-                }
+                false => Refusal::Unauthorized {
+                    error: None,
+                    description: "an access token is required",
+                },
             });
         };
         let token = bearer_token(value).ok_or(Refusal::Unauthorized {
@@ -212,8 +209,9 @@ impl Guard {
                 description,
             ),
             Refusal::Unavailable => {
-                let mut r = error_body(
+                let mut r = http_error(
                     StatusCode::SERVICE_UNAVAILABLE,
+                    -32000,
                     "Service Unavailable: the authorization server's keys cannot be fetched",
                 );
                 r.headers_mut()
@@ -241,26 +239,12 @@ impl Guard {
 
 /// A response with a `WWW-Authenticate` challenge and a JSON-RPC error body.
 fn challenged(status: StatusCode, challenge: String, message: &str) -> Response<ResponseBody> {
-    let mut r = error_body(status, message);
+    let mut r = http_error(status, -32000, message);
     // Built from fixed text, scopes and URLs, all visible ASCII; a value that is
     // not (a scope with odd bytes) drops the header rather than the response.
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         r.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
-    r
-}
-
-fn error_body(status: StatusCode, message: &str) -> Response<ResponseBody> {
-    let body = json!({
-        "jsonrpc": "2.0",
-        "error": { "code": -32000, "message": message },
-    });
-    let mut r = Response::new(full(body.to_string()));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     r
 }
 

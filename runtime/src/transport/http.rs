@@ -410,7 +410,7 @@ pub(crate) fn bind_error(addr: SocketAddr, e: std::io::Error) -> std::io::Error 
 
 /// A JSON-RPC error (without id) as the body of an HTTP error status. Refusals are
 /// logged at `info`: an operator sees why a client gets nowhere.
-fn http_error(status: StatusCode, code: i32, message: &str) -> Response<ResponseBody> {
+pub(crate) fn http_error(status: StatusCode, code: i32, message: &str) -> Response<ResponseBody> {
     tracing::info!(
         status = status.as_u16(),
         "refused an HTTP request: {message}"
