@@ -1,6 +1,6 @@
 //! Opaque tokens, checked at the authorization server's RFC 7662
-//! introspection endpoint. Answers are cached briefly, keyed by the token's
-//! SHA-256: the cache never holds a token itself.
+//! introspection endpoint. Answers are cached briefly, keyed by
+//! [`token_key`]: the cache never holds a token itself.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 use super::fetch::Http;
+use super::verified::token_key;
 use super::verify::{self, Expect};
 use super::{ClaimNames, Now, Principal, Rejected};
 
@@ -30,7 +30,7 @@ pub(crate) struct Introspector {
     url: String,
     /// `Basic …` with the client's credentials.
     authorization: String,
-    cache: Mutex<HashMap<[u8; 32], Cached>>,
+    cache: Mutex<HashMap<u128, Cached>>,
 }
 
 struct Cached {
@@ -49,7 +49,7 @@ impl Introspector {
         }
     }
 
-    fn cache(&self) -> MutexGuard<'_, HashMap<[u8; 32], Cached>> {
+    fn cache(&self) -> MutexGuard<'_, HashMap<u128, Cached>> {
         // Nothing panics while holding it, so a poisoned lock's map is sound.
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -62,8 +62,8 @@ impl Introspector {
         names: &ClaimNames,
         now: Now,
     ) -> Result<Principal, Rejected> {
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        if let Some(cached) = self.cache().get(&digest) {
+        let key = token_key(token.as_bytes());
+        if let Some(cached) = self.cache().get(&key) {
             if now.instant < cached.until {
                 return cached.outcome.clone();
             }
@@ -84,13 +84,13 @@ impl Introspector {
             }
         };
         let (outcome, ttl) = evaluate(answer, expect, names, now.unix)?;
-        self.remember(digest, outcome.clone(), now.instant, ttl);
+        self.remember(key, outcome.clone(), now.instant, ttl);
         outcome
     }
 
     fn remember(
         &self,
-        digest: [u8; 32],
+        key: u128,
         outcome: Result<Principal, Rejected>,
         now: Instant,
         ttl: Duration,
@@ -106,7 +106,7 @@ impl Introspector {
             }
         }
         let until = now + ttl;
-        cache.insert(digest, Cached { outcome, until });
+        cache.insert(key, Cached { outcome, until });
     }
 
     #[cfg(test)]

@@ -1,15 +1,16 @@
 //! Tokens already checked, so that a client presenting the same token on every
 //! request (as MCP clients do) pays for a signature check or an introspection
-//! once, not per request. Keyed by the token's SHA-256, never the token itself;
-//! an entry lives until the token expires, and never longer than the cache's
+//! once, not per request. Keyed by [`token_key`], never the token itself; an
+//! entry lives until the token expires, and never longer than the cache's
 //! lifetime, so a key the issuer withdraws (or a revoked opaque token) stops
 //! working soon after.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::hash::Hasher as _;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
+use siphasher::sip128::{Hasher128 as _, SipHasher13};
 
 use super::{Now, Principal};
 
@@ -20,7 +21,7 @@ const CAPACITY: usize = 10_000;
 
 /// Principals of tokens checked, by the token's digest.
 pub(crate) struct Verified {
-    entries: Mutex<HashMap<[u8; 32], Entry>>,
+    entries: Mutex<HashMap<u128, Entry>>,
     /// How long a checked token is trusted without a new check.
     lifetime: Duration,
 }
@@ -40,8 +41,10 @@ impl Verified {
     }
 
     /// The principal of `token`, if it was checked and is still trusted.
-    pub(crate) fn get(&self, token: &str, now: Now) -> Option<Arc<Principal>> {
-        let key = digest(token);
+    /// `token` is taken as bytes, unchecked: only a token that was checked
+    /// and inserted can be found.
+    pub(crate) fn get(&self, token: &[u8], now: Now) -> Option<Arc<Principal>> {
+        let key = token_key(token);
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(&key)
@@ -67,12 +70,22 @@ impl Verified {
                 entries.clear();
             }
         }
-        entries.insert(digest(token), Entry { principal, until });
+        entries.insert(token_key(token.as_bytes()), Entry { principal, until });
     }
 }
 
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+/// The name a token is cached under: SipHash-1-3 (the rounds of std's
+/// `HashMap`) with 128-bit output, under a key drawn at random once per
+/// process. A keyed hash suffices where a cryptographic digest would cost ten
+/// times as much on every request: the names never leave the process, so
+/// nobody can search for a token with another's name, and a chance collision
+/// among 10,000 entries is about 2^-101.
+pub(crate) fn token_key(token: &[u8]) -> u128 {
+    static KEY: OnceLock<[u8; 16]> = OnceLock::new();
+    let key = KEY.get_or_init(rand::random);
+    let mut hasher = SipHasher13::new_with_key(key);
+    hasher.write(token);
+    hasher.finish128().as_u128()
 }
 
 #[cfg(test)]
@@ -101,16 +114,23 @@ mod tests {
         };
         cache.insert("soon", principal(Some(t0.unix + 30)), t0);
         cache.insert("late", principal(Some(t0.unix + 3600)), t0);
-        assert!(cache.get("soon", at(29)).is_some());
+        assert!(cache.get(b"soon", at(29)).is_some());
         assert!(
-            cache.get("soon", at(30)).is_none(),
+            cache.get(b"soon", at(30)).is_none(),
             "expired with the token"
         );
-        assert!(cache.get("late", at(299)).is_some());
+        assert!(cache.get(b"late", at(299)).is_some());
         assert!(
-            cache.get("late", at(300)).is_none(),
+            cache.get(b"late", at(300)).is_none(),
             "checked again after the cap"
         );
-        assert!(cache.get("other", t0).is_none());
+        assert!(cache.get(b"other", t0).is_none());
+    }
+
+    #[test]
+    fn token_keys_are_stable_and_distinct() {
+        assert_eq!(token_key(b"a.b.c"), token_key(b"a.b.c"));
+        assert_ne!(token_key(b"a.b.c"), token_key(b"a.b.d"));
+        assert_ne!(token_key(b""), token_key(b"\0"));
     }
 }

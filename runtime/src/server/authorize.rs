@@ -48,8 +48,19 @@ impl Shared {
     pub(crate) fn scopes_needed(&self, method: Method, params: Option<&Value>) -> Vec<&str> {
         let access = &self.registry.access;
         let mut needed: Vec<&str> = access.server_scopes().iter().map(String::as_str).collect();
+        for scope in self.item_scopes(method, params).unwrap_or_default() {
+            if !needed.contains(&scope.as_str()) {
+                needed.push(scope);
+            }
+        }
+        needed
+    }
+
+    /// The scopes of the tool, prompt, resource or resource template `method`
+    /// names in `params`, if it names one the server knows.
+    fn item_scopes(&self, method: Method, params: Option<&Value>) -> Option<&[String]> {
         let text = |key: &str| params.and_then(|p| p.get(key)).and_then(Value::as_str);
-        let item = match method {
+        match method {
             Method::ToolsCall => text("name").and_then(|n| self.tool_scopes(n)),
             Method::PromptsGet => text("name").and_then(|n| self.prompt_scopes(n)),
             Method::ResourcesRead | Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => {
@@ -67,13 +78,7 @@ impl Shared {
                 }
             }
             _ => None,
-        };
-        for scope in item.into_iter().flatten() {
-            if !needed.contains(&scope.as_str()) {
-                needed.push(scope);
-            }
         }
-        needed
     }
 
     /// Refuses a request whose principal lacks a scope it needs. Requests without
@@ -88,14 +93,16 @@ impl Shared {
         let Some(principal) = parts.principal.as_deref().filter(|_| parts.enforce_access) else {
             return Ok(());
         };
-        let needed = self.scopes_needed(method, params);
-        if holds_all(principal, needed.iter().copied()) {
-            Ok(())
-        } else {
-            Err(Forbidden {
-                needed: needed.into_iter().map(str::to_owned).collect(),
-            })
+        // Checked in place: a request that passes allocates nothing.
+        let server = self.registry.access.server_scopes();
+        let item = self.item_scopes(method, params).unwrap_or_default();
+        if holds_all(principal, server.iter().chain(item).map(String::as_str)) {
+            return Ok(());
         }
+        let needed = self.scopes_needed(method, params);
+        Err(Forbidden {
+            needed: needed.into_iter().map(str::to_owned).collect(),
+        })
     }
 
     /// The items of a list method that the request's principal may use, when the

@@ -49,6 +49,12 @@ pub(crate) enum Refusal {
     Unavailable,
 }
 
+/// The refusal of an Authorization header that is not one bearer token.
+const MALFORMED: Refusal = Refusal::Unauthorized {
+    error: Some("invalid_token"),
+    description: "the Authorization header must be `Bearer <token>`",
+};
+
 impl Guard {
     /// `public_url` is the MCP endpoint's URL as clients reach it: the protected
     /// resource, and the audience tokens must name unless `config` gives another.
@@ -149,17 +155,18 @@ impl Guard {
                 },
             });
         };
-        let token = bearer_token(value).ok_or(Refusal::Unauthorized {
-            error: Some("invalid_token"),
-            description: "the Authorization header must be `Bearer <token>`",
-        })?;
+        let credentials = bearer_credentials(value).ok_or(MALFORMED)?;
         let now = Now::current();
-        if let Some(principal) = self.verified.get(token, now) {
+        // A token found here passed the syntax check below when it was first
+        // seen; a client sends the same one on every request, so checking its
+        // characters again would be most of this path's cost.
+        if let Some(principal) = self.verified.get(credentials, now) {
             return Ok(principal);
         }
-        let mut principal = self
-            .authenticator
-            .authenticate(token)
+        let token = token68(credentials).ok_or(MALFORMED)?;
+        // Boxed: fetching keys or an introspection answer makes a large future,
+        // which every request's future would otherwise carry (and move).
+        let mut principal = Box::pin(self.authenticator.authenticate(token))
             .await
             .map_err(|rejected| {
                 // Why, for the operator; never the token or its claims.
@@ -248,23 +255,28 @@ fn challenged(status: StatusCode, challenge: String, message: &str) -> Response<
     r
 }
 
-/// The token of `Bearer <token>` (the scheme is case-insensitive; RFC 6750 §2.1's
-/// token68 characters only).
-fn bearer_token(value: &HeaderValue) -> Option<&str> {
+/// What follows the scheme of `Bearer <token>` (case-insensitive), not yet
+/// checked to be a token.
+fn bearer_credentials(value: &HeaderValue) -> Option<&[u8]> {
     let value = value.as_bytes();
     let scheme = value.get(..7)?;
     if !scheme.eq_ignore_ascii_case(b"bearer ") {
         return None;
     }
-    let token = value[7..].trim_ascii_start();
-    let token68 = |b: &u8| {
+    Some(value[7..].trim_ascii_start())
+}
+
+/// `credentials` as a token, if it is one: RFC 6750 §2.1's token68 characters
+/// only, at least one.
+fn token68(credentials: &[u8]) -> Option<&str> {
+    let allowed = |b: &u8| {
         b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
     };
-    if token.is_empty() || !token.iter().all(token68) {
+    if credentials.is_empty() || !credentials.iter().all(allowed) {
         return None;
     }
     // All ASCII, as just checked.
-    std::str::from_utf8(token).ok()
+    std::str::from_utf8(credentials).ok()
 }
 
 /// Whether a query string carries an `access_token` (RFC 6750 §2.3), which the
@@ -283,7 +295,11 @@ mod tests {
 
     #[test]
     fn bearer_tokens_are_read_from_the_header_value_alone() {
-        let token = |v: &str| bearer_token(&HeaderValue::from_str(v).unwrap()).map(str::to_owned);
+        let token = |v: &str| {
+            bearer_credentials(&HeaderValue::from_str(v).unwrap())
+                .and_then(token68)
+                .map(str::to_owned)
+        };
         assert_eq!(token("Bearer abc.def-_~+/="), Some("abc.def-_~+/=".into()));
         assert_eq!(token("bearer  abc"), Some("abc".into()));
         assert_eq!(token("Basic abc"), None);

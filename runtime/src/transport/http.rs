@@ -699,8 +699,7 @@ impl Endpoint {
                 Ok(post) => self.post(post, client, None).await,
                 Err(answered) => answered,
             },
-            // Boxed: the token check stays out of the future of a server without it.
-            Auth::On(guard) => Box::pin(self.handle_authenticated(guard, req, client)).await,
+            Auth::On(guard) => self.handle_authenticated(guard, req, client).await,
             Auth::Broken => http_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 -32603,
