@@ -19,7 +19,7 @@ use super::{Now, Principal};
 /// costs only re-checks).
 const CAPACITY: usize = 10_000;
 
-/// Principals of tokens checked, by the token's digest.
+/// Principals of tokens checked, by [`token_key`].
 pub(crate) struct Verified {
     entries: Mutex<HashMap<u128, Entry>>,
     /// How long a checked token is trusted without a new check.
